@@ -1,0 +1,222 @@
+//! The typed labelling interface: what a parsed labelling config *is*.
+//!
+//! The parser (`config::parse`) builds these types once, in Rust; the desktop UI receives them
+//! over IPC (TypeScript bindings are generated from this file) and renders them without ever
+//! looking at XML. The store and the annotation validator read the same types to check results.
+//! This module owns only data and small lookups; it never parses and never touches SQL.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A whole labelling config, parsed and validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Interface {
+    /// The layout tree, rooted at the outermost `View`. The UI renders this tree in order.
+    pub root: LayoutNode,
+    /// Every object tag (what displays task data), in document order.
+    pub objects: Vec<ObjectTag>,
+    /// Every control tag (what produces results), in document order.
+    pub controls: Vec<ControlTag>,
+}
+
+/// One node of the layout tree. Object and control nodes refer to entries of
+/// `Interface::objects` / `Interface::controls` by their unique `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "node", rename_all = "snake_case")]
+pub enum LayoutNode {
+    /// `<View>`: a container. `style` is the inline CSS as written; the UI applies it inside the
+    /// task panel only.
+    View {
+        style: Option<String>,
+        class_name: Option<String>,
+        children: Vec<LayoutNode>,
+    },
+    /// `<Header value="...">`: a heading. `value` may contain `$field` references.
+    Header { value: String, size: Option<u8> },
+    /// `<Style>`: CSS text that applies inside the task panel only.
+    Style { css: String },
+    /// `<Collapse>`: sections that can be folded away.
+    Collapse { sections: Vec<CollapsePanel> },
+    /// An object tag, by name.
+    Object { name: String },
+    /// A control tag, by name.
+    Control { name: String },
+}
+
+/// One `<Panel value="...">` inside a `<Collapse>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CollapsePanel {
+    pub title: String,
+    pub children: Vec<LayoutNode>,
+}
+
+/// Where in the config file a tag starts (1-based line and column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SourcePosition {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A tag that displays task data: `Text`, `HyperText`, `Image`, `Audio`, `Paragraphs`, `Chat`,
+/// `List`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ObjectTag {
+    pub name: String,
+    pub kind: ObjectKind,
+    /// The `value` attribute as written, e.g. `"$text"` or a literal string.
+    pub value: String,
+    /// The task data field that `value` references (`"text"` for `"$text"`), if it references one.
+    pub data_field: Option<String>,
+    pub position: SourcePosition,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ObjectKind {
+    /// `granularity` is `"symbol"` (default) or `"word"`.
+    Text { granularity: TextGranularity },
+    /// Rendered only after sanitising. `inline` follows Label Studio's attribute.
+    HyperText { inline: bool },
+    Image { zoom: bool },
+    Audio,
+    /// `layout="dialogue"` shows speaker names; `name_key`/`text_key` pick the fields of each
+    /// paragraph (Label Studio's `nameKey`/`textKey`, default `author`/`text`).
+    Paragraphs { dialogue_layout: bool, name_key: String, text_key: String },
+    Chat,
+    /// A list of items (`title`, `body`, `id`) for `Ranker`.
+    List { title: Option<String> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TextGranularity {
+    Symbol,
+    Word,
+}
+
+/// A tag that produces results. `to_name` lists the object (or, for `Relations`, nothing) it
+/// labels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ControlTag {
+    pub name: String,
+    pub to_name: Vec<String>,
+    /// `required="true"`: a submitted annotation must contain a result for this control.
+    pub required: bool,
+    /// `perRegion="true"`: the result belongs to a selected region, not to the whole task.
+    pub per_region: bool,
+    pub kind: ControlKind,
+    pub position: SourcePosition,
+}
+
+/// The control tags and what each one needs to render and to validate a result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ControlKind {
+    Choices {
+        multiple: bool,
+        show_inline: bool,
+        options: Vec<ChoiceOption>,
+    },
+    /// Span labels on `Text`/`HyperText`, segment labels on `Audio`.
+    Labels {
+        multiple: bool,
+        labels: Vec<LabelOption>,
+    },
+    RectangleLabels { labels: Vec<LabelOption> },
+    PolygonLabels { labels: Vec<LabelOption> },
+    KeyPointLabels { labels: Vec<LabelOption> },
+    TextArea {
+        placeholder: Option<String>,
+        rows: Option<u32>,
+        max_submissions: Option<u32>,
+        editable: bool,
+        /// `<TextArea>` shortcut buttons: `<Shortcut value=".." hotkey=".."/>` children.
+        shortcuts: Vec<ChoiceOption>,
+    },
+    Rating { max_rating: u32 },
+    Number { min: Option<f64>, max: Option<f64>, step: Option<f64> },
+    DateTime { only: Option<String> },
+    /// A tree of choices; each selected path is a list of values from root to leaf.
+    Taxonomy { options: Vec<TaxonomyOption> },
+    /// Choose between exactly two objects (`toName="a,b"`).
+    Pairwise,
+    /// Order the items of a `List`, optionally into buckets.
+    Ranker { buckets: Vec<RankerBucket> },
+    /// Labels for relations between regions (`<Relations><Relation value=".."/></Relations>`).
+    Relations { labels: Vec<String> },
+}
+
+/// One `<Choice>` (or `<Shortcut>`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChoiceOption {
+    pub value: String,
+    /// Label Studio's `alias`: the value stored in results instead of `value`, when given.
+    pub alias: Option<String>,
+    /// The key that selects it: the config's `hotkey`, or `None` (the UI assigns 1-9).
+    pub hotkey: Option<String>,
+    pub background: Option<String>,
+    /// The `html` attribute, rendered only after sanitising.
+    pub html: Option<String>,
+}
+
+/// One `<Label>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct LabelOption {
+    pub value: String,
+    pub alias: Option<String>,
+    pub hotkey: Option<String>,
+    pub background: Option<String>,
+    /// `maxUsages`: how often this label may be used in one annotation.
+    pub max_usages: Option<u32>,
+}
+
+/// One node of a `<Taxonomy>` tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TaxonomyOption {
+    pub value: String,
+    pub children: Vec<TaxonomyOption>,
+}
+
+/// One `<Bucket>` of a `<Ranker>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RankerBucket {
+    pub name: String,
+    pub title: Option<String>,
+}
+
+impl Interface {
+    pub fn control(&self, name: &str) -> Option<&ControlTag> {
+        self.controls.iter().find(|control| control.name == name)
+    }
+
+    pub fn object(&self, name: &str) -> Option<&ObjectTag> {
+        self.objects.iter().find(|object| object.name == name)
+    }
+
+    /// The task data fields the config references through `$field` on object tags, in document
+    /// order, without duplicates. Every imported task must carry these.
+    pub fn data_fields(&self) -> Vec<String> {
+        let mut fields: Vec<String> = Vec::new();
+        for object in &self.objects {
+            if let Some(field) = &object.data_field
+                && !fields.contains(field)
+            {
+                fields.push(field.clone());
+            }
+        }
+        fields
+    }
+}
+
+impl ChoiceOption {
+    /// What a result stores when this choice is selected (`alias` if set, else `value`).
+    pub fn result_value(&self) -> &str {
+        self.alias.as_deref().unwrap_or(&self.value)
+    }
+}
+
+impl LabelOption {
+    pub fn result_value(&self) -> &str {
+        self.alias.as_deref().unwrap_or(&self.value)
+    }
+}
