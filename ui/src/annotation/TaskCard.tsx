@@ -1,0 +1,72 @@
+/**
+ * The task card: the layout tree in its own shadow root (config CSS stays inside it) and the
+ * Back / Skip / Submit bar. Key hints come from the keymap, so they match the handler.
+ */
+import type { Interface } from "../bindings/Interface";
+import type { TaskView } from "../bindings/TaskView";
+import { ShadowPanel } from "../components/ShadowPanel";
+import type { Keymap } from "./keymap";
+import { Layout } from "./Layout";
+import panelCss from "./panel.css?inline";
+import type { Registry } from "./registry";
+import type { ControlValues } from "./result";
+
+export function keyOf(keymap: Keymap, action: string): string | null {
+  const binding = keymap.bindings.find(
+    (candidate) => candidate.action.type === "app" && candidate.action.action === action,
+  );
+  return binding?.display ?? null;
+}
+
+export function TaskCard(props: {
+  iface: Interface;
+  registry: Registry;
+  keymap: Keymap;
+  task: TaskView;
+  values: ControlValues;
+  missing: ReadonlySet<string>;
+  busy: boolean;
+  onChange: (controlName: string, value: unknown) => void;
+  onSubmit: () => void;
+  onSkip: () => void;
+  onBack: () => void;
+}) {
+  const { keymap } = props;
+  const annotation = props.task.annotation;
+  return (
+    <article className="task-card" aria-busy={props.busy}>
+      <div className="task-meta">
+        <span>Task #{props.task.task_id}</span>
+        {annotation !== null && (
+          <span className="badge">
+            {annotation.status === "skipped" ? "You skipped this" : `Your saved version ${annotation.version}`} —
+            saving again adds a new version
+          </span>
+        )}
+      </div>
+      <ShadowPanel baseCss={panelCss} className="task-panel">
+        <Layout
+          iface={props.iface}
+          registry={props.registry}
+          data={props.task.data}
+          values={props.values}
+          onChange={props.onChange}
+          keyFor={keymap.keyFor}
+          missing={props.missing}
+        />
+      </ShadowPanel>
+      <div className="task-actions">
+        <button type="button" data-testid="back" onClick={props.onBack} disabled={props.busy}>
+          ← Back <kbd>{keyOf(keymap, "back")}</kbd>
+        </button>
+        <span className="spacer" />
+        <button type="button" data-testid="skip" onClick={props.onSkip} disabled={props.busy}>
+          Skip <kbd>{keyOf(keymap, "skip")}</kbd>
+        </button>
+        <button type="button" className="primary" data-testid="submit" onClick={props.onSubmit} disabled={props.busy}>
+          Submit <kbd>{keyOf(keymap, "submit")}</kbd>
+        </button>
+      </div>
+    </article>
+  );
+}

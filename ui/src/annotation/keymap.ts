@@ -1,0 +1,240 @@
+/**
+ * The labelling screen's keymap: one list of bindings, built from the parsed interface, that
+ * both the key handler (`findBinding`) and the `?` help overlay read, so the overlay can never
+ * disagree with what the keys do.
+ *
+ * Precedence, first match wins:
+ *  1. Reserved app keys: Enter (submit), Ctrl+Space (skip), Backspace (back), Escape (close),
+ *     F1 (guidelines). Config hotkeys cannot take these; a clashing config hotkey is dropped
+ *     and listed in `conflicts`.
+ *  2. Control keys: the config's `hotkey`s, then default keys 1-9 given in screen order
+ *     (controls in document order, options in order) to options without a hotkey, skipping
+ *     digits a config hotkey already uses. Options past the ninth default get no key.
+ *  3. Yielding app keys: `?` (help) and `g` (guidelines). When a config hotkey uses the same key,
+ *     the config wins and the app binding is left out of the keymap (F1 still opens the
+ *     guidelines), because annotators learn the project's keys and must not lose one of them.
+ */
+import type { ControlTag } from "../bindings/ControlTag";
+import type { Interface } from "../bindings/Interface";
+import type { KeyTarget, Registry } from "./registry";
+
+export type AppAction = "submit" | "skip" | "back" | "help" | "guidelines" | "close";
+
+export type KeyAction =
+  | { type: "app"; action: AppAction }
+  | { type: "control"; control: string; target: string };
+
+export interface KeyCombo {
+  /** Normalised key name: lower-case character, or "enter", "space", "backspace", "escape", "f1"... */
+  key: string;
+  ctrl: boolean;
+  alt: boolean;
+  shift: boolean;
+}
+
+export interface KeyBinding {
+  combo: KeyCombo;
+  /** How the overlay and the key hints show the key ("Ctrl+Space", "1", "?"). */
+  display: string;
+  description: string;
+  group: "Labelling" | "Task" | "Window";
+  action: KeyAction;
+}
+
+export interface Keymap {
+  bindings: KeyBinding[];
+  /** Config hotkeys that could not be used, with the reason, for the help overlay. */
+  conflicts: string[];
+  /** Key shown next to a control's key target: `keyFor(controlName, target)`. */
+  keyFor: (control: string, target: string) => string | null;
+}
+
+const KEY_ALIASES: Record<string, string> = {
+  " ": "space",
+  spacebar: "space",
+  esc: "escape",
+  return: "enter",
+  del: "delete",
+  cmd: "meta",
+  control: "ctrl",
+  option: "alt",
+};
+
+function normaliseKeyName(key: string): string {
+  const lower = key.toLowerCase();
+  return KEY_ALIASES[lower] ?? lower;
+}
+
+/** Parses Label Studio hotkey syntax: `"a"`, `"1"`, `"ctrl+1"`, `"shift+a"`, `"alt+space"`. */
+export function parseCombo(text: string): KeyCombo | null {
+  const trimmed = text.trim();
+  if (trimmed === "") return null;
+  // "+" alone, or a combo ending in "+" ("ctrl++"), means the plus key itself.
+  const parts = trimmed === "+" ? ["+"] : trimmed.endsWith("++")
+    ? [...trimmed.slice(0, -2).split("+"), "+"]
+    : trimmed.split("+");
+  const combo: KeyCombo = { key: "", ctrl: false, alt: false, shift: false };
+  for (const rawPart of parts) {
+    const part = normaliseKeyName(rawPart.trim());
+    if (part === "ctrl" || part === "meta") combo.ctrl = true;
+    else if (part === "alt") combo.alt = true;
+    else if (part === "shift") combo.shift = true;
+    else if (part !== "") {
+      if (combo.key !== "") return null;
+      combo.key = part;
+    }
+  }
+  return combo.key === "" ? null : combo;
+}
+
+export function displayCombo(combo: KeyCombo): string {
+  const names: Record<string, string> = {
+    space: "Space",
+    enter: "Enter",
+    backspace: "Backspace",
+    escape: "Esc",
+  };
+  const key = names[combo.key] ?? (/^f\d+$/.test(combo.key) ? combo.key.toUpperCase() : combo.key);
+  return [combo.ctrl ? "Ctrl" : "", combo.alt ? "Alt" : "", combo.shift ? "Shift" : "", key]
+    .filter((part) => part !== "")
+    .join("+");
+}
+
+function sameCombo(a: KeyCombo, b: KeyCombo): boolean {
+  return a.key === b.key && a.ctrl === b.ctrl && a.alt === b.alt && a.shift === b.shift;
+}
+
+function appBinding(
+  text: string,
+  action: AppAction,
+  description: string,
+  group: KeyBinding["group"],
+): KeyBinding {
+  const combo = parseCombo(text);
+  if (combo === null) throw new Error(`bad built-in key ${text}`);
+  return { combo, display: displayCombo(combo), description, group, action: { type: "app", action } };
+}
+
+const RESERVED_APP_BINDINGS: readonly KeyBinding[] = [
+  appBinding("enter", "submit", "Submit and go to the next task", "Task"),
+  appBinding("ctrl+space", "skip", "Skip this task", "Task"),
+  appBinding("backspace", "back", "Go back to the previous task", "Task"),
+  appBinding("escape", "close", "Close the open overlay", "Window"),
+  appBinding("f1", "guidelines", "Show or hide the guidelines", "Window"),
+];
+
+const YIELDING_APP_BINDINGS: readonly KeyBinding[] = [
+  appBinding("?", "help", "Show the keyboard shortcuts", "Window"),
+  appBinding("g", "guidelines", "Show or hide the guidelines", "Window"),
+];
+
+const DEFAULT_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
+
+export function buildKeymap(iface: Interface, registry: Registry): Keymap {
+  const conflicts: string[] = [];
+  const controlBindings: KeyBinding[] = [];
+  const keys = new Map<string, string>();
+  const isTaken = (combo: KeyCombo) =>
+    RESERVED_APP_BINDINGS.some((binding) => sameCombo(binding.combo, combo)) ||
+    controlBindings.some((binding) => sameCombo(binding.combo, combo));
+
+  const targetsByControl: Array<{ control: ControlTag; targets: KeyTarget[] }> = [];
+  for (const control of iface.controls) {
+    const renderer = registry.control(control.kind.kind);
+    if (renderer !== undefined) targetsByControl.push({ control, targets: renderer.keyTargets(control) });
+  }
+
+  const addControlBinding = (control: ControlTag, target: string, label: string, combo: KeyCombo) => {
+    const display = displayCombo(combo);
+    controlBindings.push({
+      combo,
+      display,
+      description: `${control.name}: ${label}`,
+      group: "Labelling",
+      action: { type: "control", control: control.name, target },
+    });
+    keys.set(`${control.name}\u0000${target}`, display);
+  };
+
+  // Config hotkeys first, so that default digits can avoid them.
+  for (const { control, targets } of targetsByControl) {
+    for (const keyTarget of targets) {
+      if (keyTarget.configHotkey === null) continue;
+      const combo = parseCombo(keyTarget.configHotkey);
+      if (combo === null) {
+        conflicts.push(`"${keyTarget.configHotkey}" (${control.name}: ${keyTarget.label}) is not a key`);
+      } else if (isTaken(combo)) {
+        conflicts.push(
+          `${displayCombo(combo)} (${control.name}: ${keyTarget.label}) is already used, so it was left out`,
+        );
+      } else {
+        addControlBinding(control, keyTarget.target, keyTarget.label, combo);
+      }
+    }
+  }
+
+  const freeDefaults = DEFAULT_KEYS.filter((key) => {
+    const combo = parseCombo(key);
+    return combo !== null && !isTaken(combo);
+  });
+  let nextDefault = 0;
+  for (const { control, targets } of targetsByControl) {
+    for (const keyTarget of targets) {
+      if (keyTarget.configHotkey !== null) continue;
+      const key = freeDefaults[nextDefault];
+      if (key === undefined) break;
+      nextDefault += 1;
+      const combo = parseCombo(key);
+      if (combo !== null) addControlBinding(control, keyTarget.target, keyTarget.label, combo);
+    }
+  }
+
+  const yielding = YIELDING_APP_BINDINGS.filter(
+    (binding) => !controlBindings.some((controlBinding) => sameCombo(controlBinding.combo, binding.combo)),
+  );
+
+  return {
+    bindings: [...RESERVED_APP_BINDINGS, ...controlBindings, ...yielding],
+    conflicts,
+    keyFor: (control, target) => keys.get(`${control}\u0000${target}`) ?? null,
+  };
+}
+
+/** The fields of a KeyboardEvent the matcher reads (so tests can pass plain objects). */
+export interface KeyPress {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  shiftKey: boolean;
+}
+
+/**
+ * Shift is compared only when the binding names it: `?` needs Shift on most layouts, and a
+ * letter hotkey should still work with Caps Lock or Shift held.
+ */
+export function matches(combo: KeyCombo, press: KeyPress): boolean {
+  return (
+    normaliseKeyName(press.key) === combo.key &&
+    (press.ctrlKey || press.metaKey) === combo.ctrl &&
+    press.altKey === combo.alt &&
+    (!combo.shift || press.shiftKey)
+  );
+}
+
+export function findBinding(keymap: Keymap, press: KeyPress): KeyBinding | undefined {
+  return keymap.bindings.find((binding) => matches(binding.combo, press));
+}
+
+/** True when the key press belongs to a text field (typing there must not trigger shortcuts). */
+export function isTextEntry(element: EventTarget | null | undefined): boolean {
+  if (!(element instanceof HTMLElement)) return false;
+  if (element.isContentEditable) return true;
+  if (element instanceof HTMLTextAreaElement || element instanceof HTMLSelectElement) return true;
+  if (element instanceof HTMLInputElement) {
+    return !["checkbox", "radio", "button", "submit", "reset", "range", "color", "file"].includes(
+      element.type,
+    );
+  }
+  return false;
+}

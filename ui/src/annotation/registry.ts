@@ -1,0 +1,125 @@
+/**
+ * Typed registries of object renderers (what shows task data) and control renderers (what
+ * produces results), keyed by the `kind` of the parsed config tag. Modalities fill them
+ * (`modalities/<name>/index.ts`); the layout renderer, the keymap and the result builder only
+ * read them, so they never know a modality by name. A kind without a registered renderer is
+ * shown as an honest "not available yet" notice, never faked.
+ */
+import type { ComponentType } from "react";
+import type { ControlKind } from "../bindings/ControlKind";
+import type { ControlTag } from "../bindings/ControlTag";
+import type { ObjectKind } from "../bindings/ObjectKind";
+import type { ObjectTag } from "../bindings/ObjectTag";
+import type { ResultItem } from "../bindings/ResultItem";
+
+export type ObjectKindName = ObjectKind["kind"];
+export type ControlKindName = ControlKind["kind"];
+
+export interface ObjectRendererProps {
+  object: ObjectTag;
+  data: Record<string, unknown>;
+}
+
+export interface ObjectRenderer {
+  kind: ObjectKindName;
+  Component: ComponentType<ObjectRendererProps>;
+}
+
+/** Something inside a control that a key can act on (a choice, a label, a rating star...). */
+export interface KeyTarget {
+  /** Stable within the control, e.g. the choice's value. */
+  target: string;
+  /** What the help overlay says the key does. */
+  label: string;
+  /** The config's `hotkey`, or null to get a default 1-9 key. */
+  configHotkey: string | null;
+}
+
+export interface ControlRendererProps<Value> {
+  control: ControlTag;
+  value: Value;
+  onChange: (value: Value) => void;
+  /** The key shown next to a key target, or null if it has none. */
+  keyFor: (target: string) => string | null;
+  /** True after a submit was refused because this required control is empty. */
+  missing: boolean;
+}
+
+/**
+ * Everything the labelling screen needs to know about one control kind. `Value` is the
+ * control's in-memory state (for Choices, the selected result values).
+ */
+export interface ControlRenderer<Value> {
+  kind: ControlKindName;
+  Component: ComponentType<ControlRendererProps<Value>>;
+  initialValue: (control: ControlTag) => Value;
+  /** The state a saved result restores (used when going back to an annotated task). */
+  fromResult: (control: ControlTag, result: ResultItem[]) => Value;
+  isEmpty: (value: Value) => boolean;
+  toResult: (control: ControlTag, value: Value, newId: () => string) => ResultItem[];
+  keyTargets: (control: ControlTag) => KeyTarget[];
+  onKey: (control: ControlTag, value: Value, target: string) => Value;
+}
+
+/**
+ * Control values are kept per control name as `unknown`; each renderer only ever receives the
+ * values it produced itself (the registry hands a control's value back to the renderer of the
+ * same kind), so erasing `Value` at registration is sound.
+ */
+export type AnyControlRenderer = ControlRenderer<unknown>;
+
+export class Registry {
+  private readonly objectRenderers = new Map<ObjectKindName, ObjectRenderer>();
+  private readonly controlRenderers = new Map<ControlKindName, AnyControlRenderer>();
+
+  registerObject(renderer: ObjectRenderer): void {
+    this.objectRenderers.set(renderer.kind, renderer);
+  }
+
+  registerControl<Value>(renderer: ControlRenderer<Value>): void {
+    this.controlRenderers.set(renderer.kind, renderer as unknown as AnyControlRenderer);
+  }
+
+  object(kind: ObjectKindName): ObjectRenderer | undefined {
+    return this.objectRenderers.get(kind);
+  }
+
+  control(kind: ControlKindName): AnyControlRenderer | undefined {
+    return this.controlRenderers.get(kind);
+  }
+}
+
+const OBJECT_TAG_NAMES: Record<ObjectKindName, string> = {
+  text: "Text",
+  hyper_text: "HyperText",
+  image: "Image",
+  audio: "Audio",
+  paragraphs: "Paragraphs",
+  chat: "Chat",
+  list: "List",
+};
+
+const CONTROL_TAG_NAMES: Record<ControlKindName, string> = {
+  choices: "Choices",
+  labels: "Labels",
+  rectangle_labels: "RectangleLabels",
+  polygon_labels: "PolygonLabels",
+  key_point_labels: "KeyPointLabels",
+  text_area: "TextArea",
+  rating: "Rating",
+  number: "Number",
+  date_time: "DateTime",
+  taxonomy: "Taxonomy",
+  pairwise: "Pairwise",
+  ranker: "Ranker",
+  relations: "Relations",
+};
+
+/** The config tag name of a kind, as the user wrote it in the XML (`<Image>`). */
+export function objectTagName(kind: ObjectKindName): string {
+  return OBJECT_TAG_NAMES[kind];
+}
+
+export function controlTagName(kind: ControlKindName): string {
+  return CONTROL_TAG_NAMES[kind];
+}

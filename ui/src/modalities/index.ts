@@ -1,0 +1,12 @@
+/**
+ * Builds the registry with every modality the desktop app has. This is the one place that knows
+ * all modalities; they never import each other.
+ */
+import { Registry } from "../annotation/registry";
+import { registerTextModality } from "./text";
+
+export function createRegistry(): Registry {
+  const registry = new Registry();
+  registerTextModality(registry);
+  return registry;
+}
