@@ -1,0 +1,407 @@
+//! Checking a result against the labelling config before it is stored.
+//!
+//! A result (Label Studio `result` JSON, typed in `crate::result`) is accepted only if every
+//! item names a control of the config, targets one of that control's objects, has the value
+//! type the control produces, uses only values the control offers, and, for a submission, holds
+//! every `required` control. Text offsets against the task text and image coordinates against the
+//! image are checked by their modalities. This module decides; it never stores.
+
+use std::collections::HashSet;
+
+use crate::config::{ControlKind, ControlTag, Interface, TaxonomyOption};
+use crate::result::{ControlResult, ResultItem, ResultValue};
+use crate::views::AnnotationStatus;
+
+/// Why a result was refused. Every variant names the control and the offending value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ResultError {
+    #[error("the result is not valid Label Studio result JSON: {message}")]
+    Malformed { message: String },
+    #[error("result item {item_idx}: no control named \"{from_name}\" in the config")]
+    UnknownControl { item_idx: usize, from_name: String },
+    #[error(
+        "result item {item_idx}: control \"{from_name}\" does not label \"{to_name}\" (it labels {expected})"
+    )]
+    WrongObject {
+        item_idx: usize,
+        from_name: String,
+        to_name: String,
+        expected: String,
+    },
+    #[error(
+        "result item {item_idx}: control \"{from_name}\" is a {expected} control, but the item has type \"{found}\""
+    )]
+    WrongType {
+        item_idx: usize,
+        from_name: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "result item {item_idx}: \"{value}\" is not a value of control \"{from_name}\" (it offers: {offered})"
+    )]
+    UnknownValue {
+        item_idx: usize,
+        from_name: String,
+        value: String,
+        offered: String,
+    },
+    #[error("result item {item_idx}: control \"{from_name}\": {message}")]
+    InvalidValue {
+        item_idx: usize,
+        from_name: String,
+        message: String,
+    },
+    #[error("control \"{from_name}\" appears {n_items} times, but it takes one answer per task")]
+    Repeated { from_name: String, n_items: usize },
+    #[error("the required control \"{control}\" has no answer")]
+    MissingRequired { control: String },
+    #[error("result item {item_idx}: relation: {message}")]
+    BadRelation { item_idx: usize, message: String },
+}
+
+/// Parses result JSON (an array of Label Studio result items) into typed items.
+pub fn parse_result(json: &str) -> Result<Vec<ResultItem>, ResultError> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|error| ResultError::Malformed {
+            message: error.to_string(),
+        })?;
+    parse_result_value(value)
+}
+
+/// Like [`parse_result`], from an already parsed JSON value.
+pub fn parse_result_value(value: serde_json::Value) -> Result<Vec<ResultItem>, ResultError> {
+    let serde_json::Value::Array(items) = value else {
+        return Err(ResultError::Malformed {
+            message: "expected a JSON array of result items".to_owned(),
+        });
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(item_idx, item)| {
+            serde_json::from_value(item).map_err(|error| ResultError::Malformed {
+                message: format!("item {item_idx}: {error}"),
+            })
+        })
+        .collect()
+}
+
+/// Checks a result against the config. Drafts may be incomplete (required controls are only
+/// enforced on submit) but never contain values the config does not offer.
+pub fn validate_result(
+    interface: &Interface,
+    result: &[ResultItem],
+    status: AnnotationStatus,
+) -> Result<(), ResultError> {
+    let region_ids: HashSet<&str> = result
+        .iter()
+        .filter_map(|item| match item {
+            ResultItem::Control(control_result) => control_result.id.as_deref(),
+            ResultItem::Relation(_) => None,
+        })
+        .collect();
+    let mut answered_controls: Vec<&str> = Vec::new();
+    for (item_idx, item) in result.iter().enumerate() {
+        match item {
+            ResultItem::Control(control_result) => {
+                let control = interface.control(&control_result.from_name).ok_or_else(|| {
+                    ResultError::UnknownControl {
+                        item_idx,
+                        from_name: control_result.from_name.clone(),
+                    }
+                })?;
+                validate_control_result(item_idx, control, control_result)?;
+                answered_controls.push(&control.name);
+            }
+            ResultItem::Relation(relation) => {
+                for id in [&relation.from_id, &relation.to_id] {
+                    if !region_ids.contains(id.as_str()) {
+                        return Err(ResultError::BadRelation {
+                            item_idx,
+                            message: format!("no region with id \"{id}\" in this result"),
+                        });
+                    }
+                }
+                if !["right", "left", "bi"].contains(&relation.direction.as_str()) {
+                    return Err(ResultError::BadRelation {
+                        item_idx,
+                        message: format!(
+                            "direction \"{}\" is not right, left or bi",
+                            relation.direction
+                        ),
+                    });
+                }
+                let relation_labels: Vec<&String> = interface
+                    .controls
+                    .iter()
+                    .filter_map(|control| match &control.kind {
+                        ControlKind::Relations { labels } => Some(labels),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                for label in &relation.labels {
+                    if !relation_labels.contains(&label) {
+                        return Err(ResultError::BadRelation {
+                            item_idx,
+                            message: format!("\"{label}\" is not a relation label of the config"),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    for control in &interface.controls {
+        let n_items = answered_controls
+            .iter()
+            .filter(|name| **name == control.name)
+            .count();
+        if n_items > 1 && takes_one_answer(control) {
+            return Err(ResultError::Repeated {
+                from_name: control.name.clone(),
+                n_items,
+            });
+        }
+        if status == AnnotationStatus::Submitted
+            && control.required
+            && !control.per_region
+            && n_items == 0
+        {
+            return Err(ResultError::MissingRequired {
+                control: control.name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whole-task controls take one answer per task; region controls take one item per region.
+fn takes_one_answer(control: &ControlTag) -> bool {
+    if control.per_region {
+        return false;
+    }
+    matches!(
+        control.kind,
+        ControlKind::Choices { .. }
+            | ControlKind::TextArea { .. }
+            | ControlKind::Rating { .. }
+            | ControlKind::Number { .. }
+            | ControlKind::DateTime { .. }
+            | ControlKind::Taxonomy { .. }
+            | ControlKind::Pairwise
+            | ControlKind::Ranker { .. }
+    ) && control.to_name.len() <= 1
+}
+
+fn kind_name(kind: &ControlKind) -> &'static str {
+    match kind {
+        ControlKind::Choices { .. } => "choices",
+        ControlKind::Labels { .. } => "labels",
+        ControlKind::RectangleLabels { .. } => "rectanglelabels",
+        ControlKind::PolygonLabels { .. } => "polygonlabels",
+        ControlKind::KeyPointLabels { .. } => "keypointlabels",
+        ControlKind::TextArea { .. } => "textarea",
+        ControlKind::Rating { .. } => "rating",
+        ControlKind::Number { .. } => "number",
+        ControlKind::DateTime { .. } => "datetime",
+        ControlKind::Taxonomy { .. } => "taxonomy",
+        ControlKind::Pairwise => "pairwise",
+        ControlKind::Ranker { .. } => "ranker",
+        ControlKind::Relations { .. } => "relations",
+    }
+}
+
+fn value_type_name(value: &ResultValue) -> &'static str {
+    match value {
+        ResultValue::Choices(_) => "choices",
+        ResultValue::Labels(_) => "labels",
+        ResultValue::RectangleLabels(_) => "rectanglelabels",
+        ResultValue::PolygonLabels(_) => "polygonlabels",
+        ResultValue::KeyPointLabels(_) => "keypointlabels",
+        ResultValue::TextArea(_) => "textarea",
+        ResultValue::Rating(_) => "rating",
+        ResultValue::Number(_) => "number",
+        ResultValue::DateTime(_) => "datetime",
+        ResultValue::Taxonomy(_) => "taxonomy",
+        ResultValue::Pairwise(_) => "pairwise",
+        ResultValue::Ranker(_) => "ranker",
+    }
+}
+
+fn validate_control_result(
+    item_idx: usize,
+    control: &ControlTag,
+    control_result: &ControlResult,
+) -> Result<(), ResultError> {
+    let from_name = &control.name;
+    if !control.to_name.contains(&control_result.to_name)
+        && !(matches!(control.kind, ControlKind::Pairwise)
+            && control_result.to_name == control.to_name.join(","))
+    {
+        return Err(ResultError::WrongObject {
+            item_idx,
+            from_name: from_name.clone(),
+            to_name: control_result.to_name.clone(),
+            expected: control.to_name.join(", "),
+        });
+    }
+    let wrong_type = || ResultError::WrongType {
+        item_idx,
+        from_name: from_name.clone(),
+        expected: kind_name(&control.kind).to_owned(),
+        found: value_type_name(&control_result.value).to_owned(),
+    };
+    let invalid = |message: String| ResultError::InvalidValue {
+        item_idx,
+        from_name: from_name.clone(),
+        message,
+    };
+    let check_values = |values: &[String], offered: &[&str]| -> Result<(), ResultError> {
+        for value in values {
+            if !offered.contains(&value.as_str()) {
+                return Err(ResultError::UnknownValue {
+                    item_idx,
+                    from_name: from_name.clone(),
+                    value: value.clone(),
+                    offered: offered.join(", "),
+                });
+            }
+        }
+        Ok(())
+    };
+    match (&control.kind, &control_result.value) {
+        (
+            ControlKind::Choices {
+                multiple, options, ..
+            },
+            ResultValue::Choices(value),
+        ) => {
+            let offered: Vec<&str> = options.iter().map(|option| option.result_value()).collect();
+            check_values(&value.choices, &offered)?;
+            if !multiple && value.choices.len() > 1 {
+                return Err(invalid(format!(
+                    "takes a single choice, got {}",
+                    value.choices.len()
+                )));
+            }
+            if value.choices.is_empty() {
+                return Err(invalid("no choice selected".to_owned()));
+            }
+        }
+        (ControlKind::Labels { labels, .. }, ResultValue::Labels(value)) => {
+            let offered: Vec<&str> = labels.iter().map(|label| label.result_value()).collect();
+            check_values(&value.labels, &offered)?;
+            if let (Some(start), Some(end)) = (value.start, value.end)
+                && !(start >= 0.0 && end >= start)
+            {
+                return Err(invalid(format!(
+                    "span start {start} and end {end} are out of order"
+                )));
+            }
+        }
+        (ControlKind::RectangleLabels { labels }, ResultValue::RectangleLabels(value)) => {
+            let offered: Vec<&str> = labels.iter().map(|label| label.result_value()).collect();
+            check_values(&value.rectanglelabels, &offered)?;
+            let in_range = |number: f64| (0.0..=100.0).contains(&number);
+            if !(in_range(value.x)
+                && in_range(value.y)
+                && value.width >= 0.0
+                && value.height >= 0.0
+                && value.width <= 100.0
+                && value.height <= 100.0)
+            {
+                return Err(invalid(
+                    "box coordinates must be percentages between 0 and 100".to_owned(),
+                ));
+            }
+        }
+        (ControlKind::PolygonLabels { labels }, ResultValue::PolygonLabels(value)) => {
+            let offered: Vec<&str> = labels.iter().map(|label| label.result_value()).collect();
+            check_values(&value.polygonlabels, &offered)?;
+            if value.points.len() < 3 {
+                return Err(invalid("a polygon needs at least 3 points".to_owned()));
+            }
+            if value
+                .points
+                .iter()
+                .flatten()
+                .any(|coordinate| !(0.0..=100.0).contains(coordinate))
+            {
+                return Err(invalid(
+                    "polygon points must be percentages between 0 and 100".to_owned(),
+                ));
+            }
+        }
+        (ControlKind::KeyPointLabels { labels }, ResultValue::KeyPointLabels(value)) => {
+            let offered: Vec<&str> = labels.iter().map(|label| label.result_value()).collect();
+            check_values(&value.keypointlabels, &offered)?;
+            if !(0.0..=100.0).contains(&value.x) || !(0.0..=100.0).contains(&value.y) {
+                return Err(invalid(
+                    "keypoint coordinates must be percentages between 0 and 100".to_owned(),
+                ));
+            }
+        }
+        (ControlKind::TextArea { .. }, ResultValue::TextArea(_)) => {}
+        (ControlKind::Rating { max_rating }, ResultValue::Rating(value)) => {
+            if value.rating < 1 || value.rating > *max_rating {
+                return Err(invalid(format!(
+                    "rating {} is outside 1..={max_rating}",
+                    value.rating
+                )));
+            }
+        }
+        (ControlKind::Number { min, max, .. }, ResultValue::Number(value)) => {
+            if !value.number.is_finite()
+                || min.is_some_and(|min| value.number < min)
+                || max.is_some_and(|max| value.number > max)
+            {
+                return Err(invalid(format!(
+                    "{} is outside the allowed range",
+                    value.number
+                )));
+            }
+        }
+        (ControlKind::DateTime { .. }, ResultValue::DateTime(_)) => {}
+        (ControlKind::Taxonomy { options }, ResultValue::Taxonomy(value)) => {
+            for path in &value.taxonomy {
+                if !taxonomy_path_exists(options, path) {
+                    return Err(invalid(format!(
+                        "\"{}\" is not a path of the taxonomy",
+                        path.join(" / ")
+                    )));
+                }
+            }
+        }
+        (ControlKind::Pairwise, ResultValue::Pairwise(value)) => {
+            if value.selected != "left" && value.selected != "right" {
+                return Err(invalid(format!(
+                    "selected must be \"left\" or \"right\", got \"{}\"",
+                    value.selected
+                )));
+            }
+        }
+        (ControlKind::Ranker { buckets }, ResultValue::Ranker(value)) => {
+            for bucket_name in value.ranker.keys() {
+                let known = buckets.iter().any(|bucket| &bucket.name == bucket_name)
+                    || control.to_name.contains(bucket_name);
+                if !known {
+                    return Err(invalid(format!("no bucket named \"{bucket_name}\"")));
+                }
+            }
+        }
+        _ => return Err(wrong_type()),
+    }
+    Ok(())
+}
+
+fn taxonomy_path_exists(options: &[TaxonomyOption], path: &[String]) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        return false;
+    };
+    match options.iter().find(|option| &option.value == first) {
+        Some(option) if rest.is_empty() => true,
+        Some(option) => taxonomy_path_exists(&option.children, rest),
+        None => false,
+    }
+}

@@ -1,0 +1,243 @@
+//! Exporting a project: stream every task once, pick what each format needs, write it.
+//!
+//! The store streams tasks in id order with their current annotations (constant memory);
+//! [`select`] applies `--only` (submitted, reviewed, consensus) and picks the result a
+//! one-row-per-task format writes; [`split`] assigns the deterministic stratified
+//! train/validation/test split; each format implements [`Exporter`] in its own file. Every
+//! output is written under a temporary name and renamed into place at the end, so a crash or an
+//! error never leaves a half-written export that looks complete.
+
+mod csv;
+mod hf;
+mod jsonl;
+mod labelstudio;
+pub mod select;
+pub mod split;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::project::Project;
+use crate::store::{ExportAnnotationRow, PredictionRow, StoreError};
+use crate::result::ResultItem;
+
+pub use split::SplitSpec;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// Hugging Face-ready JSONL plus a dataset card, in a directory.
+    Hf,
+    /// Every task with its annotations and predictions, one JSON object per line.
+    Jsonl,
+    /// One row per task: data fields plus one column per control.
+    Csv,
+    /// Label Studio's JSON export shape.
+    Labelstudio,
+}
+
+impl ExportFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Hf => "hf",
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Labelstudio => "labelstudio",
+        }
+    }
+}
+
+/// `--only`: which annotations count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnlyFilter {
+    /// Submitted annotations; tasks without one are left out.
+    Submitted,
+    /// Submitted annotations a reviewer accepted or fixed.
+    Reviewed,
+    /// Tasks whose submitted annotations agree by strict majority on every control; the
+    /// majority answer is exported.
+    Consensus,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub format: ExportFormat,
+    pub out: PathBuf,
+    pub only: Option<OnlyFilter>,
+    pub split: Option<SplitSpec>,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExportSummary {
+    pub format: ExportFormat,
+    pub out: String,
+    /// Tasks written.
+    pub tasks: u64,
+    /// Tasks left out by `--only` (or, for one-row-per-task formats, for having no answer).
+    pub left_out: u64,
+    /// Tasks per split, in the order of `--split` (empty without a split).
+    pub splits: Vec<(String, u64)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: already exists and is not empty; export into a new or empty directory")]
+    OutputNotEmpty { path: PathBuf },
+    #[error("{0}")]
+    BadOption(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ExportError {
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
+        move |source| ExportError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// A task as exporters see it: data parsed, annotations filtered by `--only`, and the result a
+/// one-row-per-task format writes (`None` when the task has no answer that counts).
+#[derive(Debug)]
+pub struct ExportTask {
+    pub id: i64,
+    pub uid: String,
+    pub external_id: Option<String>,
+    pub data: Map<String, Value>,
+    pub annotations: Vec<ExportAnnotationRow>,
+    pub predictions: Vec<PredictionRow>,
+    pub chosen_result: Option<Vec<ResultItem>>,
+    pub split: Option<String>,
+}
+
+/// One export format. Contract: `write_task` is called once per exported task in task id
+/// order; `finish` writes whatever comes last (closing brackets, the dataset card) and moves the
+/// output into place. An error at any point leaves no output behind.
+pub trait Exporter {
+    fn write_task(&mut self, task: &ExportTask) -> Result<(), ExportError>;
+    fn finish(self: Box<Self>, summary: &ExportSummary) -> Result<(), ExportError>;
+    /// Does this format write tasks that have no counted answer (true), or only answered ones?
+    fn writes_unanswered_tasks(&self) -> bool;
+}
+
+/// Exports the project: see the module documentation.
+pub fn export_project(
+    project: &Project,
+    options: &ExportOptions,
+) -> Result<ExportSummary, ExportError> {
+    let interface = project.interface();
+    let split_plan = match &options.split {
+        Some(spec) => Some(split::SplitPlan::build(project, options, spec)?),
+        None => None,
+    };
+    let mut exporter: Box<dyn Exporter> = match options.format {
+        ExportFormat::Hf => Box::new(hf::HfExporter::new(project, options)?),
+        ExportFormat::Jsonl => Box::new(jsonl::JsonlExporter::new(&options.out)?),
+        ExportFormat::Csv => Box::new(csv::CsvExporter::new(interface, &options.out)?),
+        ExportFormat::Labelstudio => Box::new(labelstudio::LabelStudioExporter::new(&options.out)?),
+    };
+    let mut summary = ExportSummary {
+        format: options.format,
+        out: options.out.display().to_string(),
+        tasks: 0,
+        left_out: 0,
+        splits: options
+            .split
+            .as_ref()
+            .map(|spec| spec.parts.iter().map(|(name, _)| (name.clone(), 0)).collect())
+            .unwrap_or_default(),
+    };
+    let writes_unanswered = exporter.writes_unanswered_tasks();
+    project
+        .store()
+        .reader()
+        .for_each_task_for_export(|row| {
+            let Some(mut task) = select::select(interface, row, options.only) else {
+                summary.left_out += 1;
+                return Ok(());
+            };
+            if task.chosen_result.is_none() && !writes_unanswered {
+                summary.left_out += 1;
+                return Ok(());
+            }
+            if let Some(plan) = &split_plan {
+                let split_name = plan.assign(interface, &task);
+                if let Some(entry) = summary.splits.iter_mut().find(|(name, _)| name == split_name)
+                {
+                    entry.1 += 1;
+                }
+                task.split = Some(split_name.to_owned());
+            }
+            summary.tasks += 1;
+            exporter.write_task(&task)
+        })?;
+    exporter.finish(&summary)?;
+    Ok(summary)
+}
+
+/// A file written under a temporary name next to its destination and renamed into place by
+/// [`AtomicFile::commit`]; dropped without commit, it is removed.
+pub(crate) struct AtomicFile {
+    final_path: PathBuf,
+    temporary_path: PathBuf,
+    writer: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    pub(crate) fn create(final_path: &Path) -> Result<AtomicFile, ExportError> {
+        let file_name = final_path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export".to_owned());
+        let temporary_path =
+            final_path.with_file_name(format!(".{file_name}.partial-{}", std::process::id()));
+        let file = std::fs::File::create(&temporary_path).map_err(ExportError::io(&temporary_path))?;
+        Ok(AtomicFile {
+            final_path: final_path.to_owned(),
+            temporary_path,
+            writer: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    pub(crate) fn writer(&mut self) -> &mut std::io::BufWriter<std::fs::File> {
+        self.writer.as_mut().expect("an AtomicFile is written only before commit")
+    }
+
+    pub(crate) fn commit(mut self) -> Result<(), ExportError> {
+        use std::io::Write;
+        let mut writer = self.writer.take().expect("commit is called once");
+        writer.flush().map_err(ExportError::io(&self.temporary_path))?;
+        let file = writer
+            .into_inner()
+            .map_err(|error| ExportError::io(&self.temporary_path)(error.into_error()))?;
+        file.sync_all().map_err(ExportError::io(&self.temporary_path))?;
+        std::fs::rename(&self.temporary_path, &self.final_path)
+            .map_err(ExportError::io(&self.final_path))?;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.temporary_path);
+        }
+    }
+}
+
+pub(crate) fn io_error(path: &Path, source: std::io::Error) -> ExportError {
+    ExportError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}

@@ -1,0 +1,252 @@
+//! Importing tasks: read records from a file, validate each one, write the valid ones in one
+//! transaction.
+//!
+//! Every format implements [`RecordReader`]: it yields one record at a time with the line it
+//! starts on, and reports a bad record as a [`RawRecord::Bad`] instead of stopping, so one run
+//! lists every problem (file, line, reason). [`import_file`] then checks each record against the
+//! project (the config's `$field`s, Label Studio `annotations`/`predictions` against the config)
+//! and inserts the good ones inside a single write transaction: a crash or an error leaves the
+//! project exactly as it was, and `strict` imports nothing if any record is bad.
+
+mod delimited;
+mod json_array;
+mod jsonl;
+mod record;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::project::Project;
+use crate::store::StoreError;
+use crate::views::{ImportReport, ImportRowError};
+
+/// The largest single record (line or JSON value) accepted. Anything larger is reported as a
+/// bad record; memory stays bounded by this, whatever the file holds.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024 * 1024;
+
+/// At most this many row errors are listed in a report; `skipped` still counts them all.
+const MAX_LISTED_ERRORS: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportFormat {
+    Jsonl,
+    Json,
+    Csv,
+    Tsv,
+    /// A Label Studio JSON export: an array of `{"data", "annotations", "predictions"}` tasks.
+    Labelstudio,
+}
+
+impl ImportFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportFormat::Jsonl => "jsonl",
+            ImportFormat::Json => "json",
+            ImportFormat::Csv => "csv",
+            ImportFormat::Tsv => "tsv",
+            ImportFormat::Labelstudio => "labelstudio",
+        }
+    }
+
+    /// The format a file name suggests, if any.
+    pub fn from_extension(path: &Path) -> Option<ImportFormat> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "jsonl" | "ndjson" => Some(ImportFormat::Jsonl),
+            "json" => Some(ImportFormat::Json),
+            "csv" => Some(ImportFormat::Csv),
+            "tsv" | "tab" => Some(ImportFormat::Tsv),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// `None`: guess from the file extension.
+    pub format: Option<ImportFormat>,
+    /// Import nothing if any record is bad.
+    pub strict: bool,
+}
+
+/// A problem with the file as a whole (as opposed to one bad record, which is reported in the
+/// [`ImportReport`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: the file is empty: there are no tasks to import")]
+    Empty { path: PathBuf },
+    #[error(
+        "{path}: cannot tell the format from the file name; pass --format jsonl|json|csv|tsv|labelstudio"
+    )]
+    UnknownFormat { path: PathBuf },
+    #[error("{path}:{line}: {message}")]
+    Malformed {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error(
+        "{path}: {n_bad} bad record(s) and --strict is set, so nothing was imported; first: line {first_line}: {first_message}"
+    )]
+    StrictRefused {
+        path: PathBuf,
+        n_bad: u64,
+        first_line: u64,
+        first_message: String,
+        report: ImportReport,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One record as a format reader produced it.
+#[derive(Debug)]
+pub enum RawRecord {
+    Good { line: u64, object: Map<String, Value> },
+    Bad { line: u64, message: String },
+}
+
+/// A file format's reader. Contract: yield records in file order, each with the 1-based line it
+/// starts on; a record that cannot be read is `RawRecord::Bad` with a reason a person
+/// understands, and reading goes on with the next record when the format allows it. Return
+/// `Err` only when the file as a whole cannot be read further.
+pub trait RecordReader {
+    fn next_record(&mut self) -> Result<Option<RawRecord>, ImportError>;
+}
+
+/// Imports a file into the project: see the module documentation.
+pub fn import_file(
+    project: &mut Project,
+    path: &Path,
+    options: ImportOptions,
+    actor: &str,
+) -> Result<ImportReport, ImportError> {
+    let format = match options.format {
+        Some(format) => format,
+        None => ImportFormat::from_extension(path).ok_or_else(|| ImportError::UnknownFormat {
+            path: path.to_owned(),
+        })?,
+    };
+    let io_error = |source: std::io::Error| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    if file.metadata().map_err(io_error)?.len() == 0 {
+        return Err(ImportError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    let mut reader: Box<dyn RecordReader> = match format {
+        ImportFormat::Jsonl => Box::new(jsonl::JsonlReader::new(file, path)),
+        ImportFormat::Json | ImportFormat::Labelstudio => {
+            Box::new(json_array::JsonArrayReader::new(file, path)?)
+        }
+        ImportFormat::Csv => Box::new(delimited::DelimitedReader::new(file, path, b',')?),
+        ImportFormat::Tsv => Box::new(delimited::DelimitedReader::new(file, path, b'\t')?),
+    };
+    let record_checker = record::RecordChecker::new(
+        project.interface(),
+        format == ImportFormat::Labelstudio,
+    );
+    let (config_version, overlap) = (project.config_version(), project.overlap());
+    let source_path = path.display().to_string();
+
+    let mut writer = project.store_mut().writer()?;
+    let import_id = writer.insert_import(&source_path, format.name())?;
+    let mut report = ImportReport {
+        imported: 0,
+        skipped: 0,
+        errors: Vec::new(),
+    };
+    let mut first_error: Option<(u64, String)> = None;
+    let mut n_records = 0u64;
+    let mut record_bad = |report: &mut ImportReport, line: u64, message: String| {
+        report.skipped += 1;
+        if first_error.is_none() {
+            first_error = Some((line, message.clone()));
+        }
+        if report.errors.len() < MAX_LISTED_ERRORS {
+            report.errors.push(ImportRowError { line, message });
+        }
+    };
+    while let Some(raw_record) = reader.next_record()? {
+        n_records += 1;
+        match raw_record {
+            RawRecord::Bad { line, message } => record_bad(&mut report, line, message),
+            RawRecord::Good { line, object } => match record_checker.check(object) {
+                Err(message) => record_bad(&mut report, line, message),
+                Ok(task_record) => {
+                    // After `strict` finds a bad record nothing will be committed, but reading on
+                    // still lists every problem in one run.
+                    if options.strict && report.skipped > 0 {
+                        report.imported += 1;
+                        continue;
+                    }
+                    record::write_task_record(
+                        &mut writer,
+                        &task_record,
+                        import_id,
+                        line,
+                        config_version,
+                        overlap,
+                    )?;
+                    report.imported += 1;
+                }
+            },
+        }
+    }
+    if n_records == 0 {
+        return Err(ImportError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    if report.skipped > MAX_LISTED_ERRORS as u64 {
+        report.errors.push(ImportRowError {
+            line: 0,
+            message: format!(
+                "... and {} more bad records not listed",
+                report.skipped - MAX_LISTED_ERRORS as u64
+            ),
+        });
+    }
+    if options.strict && report.skipped > 0 {
+        drop(writer); // rolls back: nothing of this import is kept
+        let (first_line, first_message) = first_error.unwrap_or_default();
+        let n_bad = report.skipped;
+        let refused_report = ImportReport {
+            imported: 0,
+            skipped: report.imported + report.skipped,
+            errors: report.errors,
+        };
+        return Err(ImportError::StrictRefused {
+            path: path.to_owned(),
+            n_bad,
+            first_line,
+            first_message,
+            report: refused_report,
+        });
+    }
+    let import_uid = writer.finish_import(import_id, report.imported, report.skipped)?;
+    writer.audit(
+        actor,
+        "import",
+        "import",
+        Some(&import_uid),
+        &serde_json::json!({
+            "source": source_path,
+            "format": format.name(),
+            "imported": report.imported,
+            "skipped": report.skipped,
+        }),
+    )?;
+    writer.commit()?;
+    Ok(report)
+}

@@ -1,0 +1,260 @@
+//! Checking one imported record against the project, and writing it.
+//!
+//! A record is either a flat object (`{"text": "..."}`: the object is the task's data) or a
+//! Label Studio task (`{"data": {...}, "id", "annotations", "predictions"}`). It is Label Studio
+//! shaped when it has a `data` object and the config does not itself read a field called
+//! `data`. Every field the config reads (`$field`) must be present and not null; Label Studio
+//! annotations and predictions must fit the config, or the whole record is refused.
+
+use serde_json::{Map, Value};
+
+use crate::annotation::{parse_result_value, validate_result};
+use crate::config::Interface;
+use crate::result::ResultItem;
+use crate::store::{NewAnnotationVersion, NewPrediction, NewTask, StoreError, Writer};
+use crate::views::AnnotationStatus;
+
+/// A record that passed every check, ready to write.
+#[derive(Debug)]
+pub struct TaskRecord {
+    pub external_id: Option<String>,
+    pub data_json: String,
+    pub annotations: Vec<ImportedAnnotation>,
+    pub predictions: Vec<ImportedPrediction>,
+}
+
+#[derive(Debug)]
+pub struct ImportedAnnotation {
+    pub annotator: String,
+    pub status: AnnotationStatus,
+    pub result_json: String,
+    pub lead_time_ms: i64,
+    pub created_at: Option<i64>,
+}
+
+#[derive(Debug)]
+pub struct ImportedPrediction {
+    pub model_version: String,
+    pub result_json: String,
+    pub score: Option<f64>,
+}
+
+pub struct RecordChecker<'a> {
+    interface: &'a Interface,
+    required_fields: Vec<String>,
+    /// `--format labelstudio`: every record must be Label Studio shaped.
+    require_labelstudio_shape: bool,
+    config_reads_data_field: bool,
+}
+
+impl<'a> RecordChecker<'a> {
+    pub fn new(interface: &'a Interface, require_labelstudio_shape: bool) -> RecordChecker<'a> {
+        let required_fields = interface.data_fields();
+        let config_reads_data_field = required_fields.iter().any(|field| field == "data");
+        RecordChecker {
+            interface,
+            required_fields,
+            require_labelstudio_shape,
+            config_reads_data_field,
+        }
+    }
+
+    /// Checks one record; the error is the reason, for the report.
+    pub fn check(&self, mut object: Map<String, Value>) -> Result<TaskRecord, String> {
+        let is_labelstudio_shaped =
+            !self.config_reads_data_field && matches!(object.get("data"), Some(Value::Object(_)));
+        if self.require_labelstudio_shape && !is_labelstudio_shaped {
+            return Err(
+                "not a Label Studio task: expected an object with a \"data\" object".to_owned(),
+            );
+        }
+        let (data, external_id, annotations, predictions) = if is_labelstudio_shaped {
+            let Some(Value::Object(data)) = object.remove("data") else {
+                unreachable!("checked above: \"data\" is an object");
+            };
+            let external_id = match object.get("id") {
+                Some(Value::String(text)) => Some(text.clone()),
+                Some(Value::Number(number)) => Some(number.to_string()),
+                _ => None,
+            };
+            let annotations = match object.remove("annotations") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(items)) => items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(annotation_idx, item)| self.check_annotation(annotation_idx, item))
+                    .collect::<Result<Vec<_>, String>>()?,
+                Some(_) => return Err("\"annotations\" must be an array".to_owned()),
+            };
+            let predictions = match object.remove("predictions") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(items)) => items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(prediction_idx, item)| self.check_prediction(prediction_idx, item))
+                    .collect::<Result<Vec<_>, String>>()?,
+                Some(_) => return Err("\"predictions\" must be an array".to_owned()),
+            };
+            (data, external_id, annotations, predictions)
+        } else {
+            (object, None, Vec::new(), Vec::new())
+        };
+        for field in &self.required_fields {
+            match data.get(field) {
+                None => {
+                    return Err(format!(
+                        "missing field \"{field}\" (the config shows ${field})"
+                    ));
+                }
+                Some(Value::Null) => {
+                    return Err(format!(
+                        "field \"{field}\" is null (the config shows ${field})"
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        let data_json = serde_json::to_string(&data).map_err(|error| error.to_string())?;
+        Ok(TaskRecord {
+            external_id,
+            data_json,
+            annotations,
+            predictions,
+        })
+    }
+
+    fn check_annotation(
+        &self,
+        annotation_idx: usize,
+        item: Value,
+    ) -> Result<ImportedAnnotation, String> {
+        let Value::Object(mut annotation) = item else {
+            return Err(format!("annotation {annotation_idx} is not an object"));
+        };
+        let was_cancelled = matches!(annotation.get("was_cancelled"), Some(Value::Bool(true)));
+        let status = if was_cancelled {
+            AnnotationStatus::Skipped
+        } else {
+            AnnotationStatus::Submitted
+        };
+        let result = self
+            .checked_result(annotation.remove("result"), status)
+            .map_err(|message| format!("annotation {annotation_idx}: {message}"))?;
+        let annotator = match annotation.get("completed_by") {
+            Some(Value::String(name)) if !name.trim().is_empty() => name.trim().to_owned(),
+            Some(Value::Number(number)) => format!("labelstudio-user-{number}"),
+            Some(Value::Object(user)) => match (user.get("email"), user.get("id")) {
+                (Some(Value::String(email)), _) if !email.is_empty() => email.clone(),
+                (_, Some(Value::Number(number))) => format!("labelstudio-user-{number}"),
+                _ => "imported".to_owned(),
+            },
+            _ => "imported".to_owned(),
+        };
+        let lead_time_ms = match annotation.get("lead_time") {
+            Some(Value::Number(seconds)) => seconds
+                .as_f64()
+                .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+                .map(|seconds| (seconds * 1000.0).round() as i64)
+                .unwrap_or(0),
+            _ => 0,
+        };
+        let created_at = match annotation.get("created_at") {
+            Some(Value::String(text)) => crate::parse_time_ms(text),
+            _ => None,
+        };
+        Ok(ImportedAnnotation {
+            annotator,
+            status,
+            result_json: serde_json::to_string(&result).map_err(|error| error.to_string())?,
+            lead_time_ms,
+            created_at,
+        })
+    }
+
+    fn check_prediction(
+        &self,
+        prediction_idx: usize,
+        item: Value,
+    ) -> Result<ImportedPrediction, String> {
+        let Value::Object(mut prediction) = item else {
+            return Err(format!("prediction {prediction_idx} is not an object"));
+        };
+        let result = self
+            .checked_result(prediction.remove("result"), AnnotationStatus::Draft)
+            .map_err(|message| format!("prediction {prediction_idx}: {message}"))?;
+        let model_version = match prediction.get("model_version") {
+            Some(Value::String(text)) if !text.is_empty() => text.clone(),
+            _ => "unknown".to_owned(),
+        };
+        let score = prediction.get("score").and_then(Value::as_f64);
+        Ok(ImportedPrediction {
+            model_version,
+            result_json: serde_json::to_string(&result).map_err(|error| error.to_string())?,
+            score,
+        })
+    }
+
+    fn checked_result(
+        &self,
+        result: Option<Value>,
+        status: AnnotationStatus,
+    ) -> Result<Vec<ResultItem>, String> {
+        let result = match result {
+            None | Some(Value::Null) => Vec::new(),
+            Some(value) => parse_result_value(value).map_err(|error| error.to_string())?,
+        };
+        // Imported annotations are kept even when they miss a required control (they were
+        // accepted by the tool that made them); values must still fit the config.
+        let relaxed_status = if status == AnnotationStatus::Submitted {
+            AnnotationStatus::Draft
+        } else {
+            status
+        };
+        validate_result(self.interface, &result, relaxed_status)
+            .map_err(|error| error.to_string())?;
+        Ok(result)
+    }
+}
+
+/// Writes a checked record: the task, then its annotations and predictions.
+pub fn write_task_record(
+    writer: &mut Writer<'_>,
+    record: &TaskRecord,
+    import_id: i64,
+    line: u64,
+    config_version: u32,
+    overlap: u32,
+) -> Result<(), StoreError> {
+    let task_id = writer.insert_task(&NewTask {
+        external_id: record.external_id.as_deref(),
+        data_json: &record.data_json,
+        import_id,
+        source_line: line,
+    })?;
+    for annotation in &record.annotations {
+        let annotator_id = writer.ensure_annotator(&annotation.annotator, "annotator")?;
+        writer.insert_annotation_version(
+            &NewAnnotationVersion {
+                task_id,
+                annotator_id,
+                status: annotation.status,
+                result_json: &annotation.result_json,
+                config_version,
+                guidelines_version: None,
+                lead_time_ms: annotation.lead_time_ms,
+                origin: "import",
+                created_at: annotation.created_at,
+            },
+            overlap,
+        )?;
+    }
+    for prediction in &record.predictions {
+        writer.insert_prediction(&NewPrediction {
+            task_id,
+            model_version: &prediction.model_version,
+            result_json: &prediction.result_json,
+            score: prediction.score,
+        })?;
+    }
+    Ok(())
+}

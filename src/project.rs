@@ -1,0 +1,359 @@
+//! An open project: the store plus its parsed labelling config, and the operations both front
+//! doors (the `gloss` CLI and the desktop shell) call.
+//!
+//! This is the core's main entry point. It owns the rules that tie the pieces together: a save
+//! is validated against the config, stamped with the config and guideline versions in force,
+//! appended as a new version and audited, all in one durable transaction; the queue hands out
+//! the next task. Formats live in `io/`, SQL in `store/`, result checks in `annotation`.
+
+use std::path::Path;
+
+use crate::GlossError;
+use crate::annotation::{parse_result, validate_result};
+use crate::config::{Interface, parse_config};
+use crate::store::{AnnotationHeadRow, NewAnnotationVersion, ProjectStore, StoreError, TaskRow};
+use crate::views::{
+    AnnotationView, AnnotatorProgress, GuidelinesView, ProjectOverview, ProjectStats,
+    SaveAnnotation, SavedAnnotation, TaskView,
+};
+
+/// The role new annotators get when they first save (roles arrive with team workflow).
+const DEFAULT_ROLE: &str = "annotator";
+
+/// An open project file with its current config parsed.
+pub struct Project {
+    store: ProjectStore,
+    name: String,
+    interface: Interface,
+    config_warnings: Vec<String>,
+    config_version: u32,
+    guidelines: Option<GuidelinesView>,
+    overlap: u32,
+}
+
+impl Project {
+    /// Creates a project file at `path` from a labelling config. Nothing is written when the
+    /// config is invalid.
+    pub fn create(
+        path: &Path,
+        config_xml: &str,
+        config_source: &str,
+        name: Option<&str>,
+        guidelines_markdown: Option<&str>,
+        actor: &str,
+    ) -> Result<Project, GlossError> {
+        parse_config(config_xml).map_err(|source| GlossError::Config {
+            path: config_source.to_owned(),
+            source,
+        })?;
+        let name = match name {
+            Some(name) => name.to_owned(),
+            None => path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "Untitled".to_owned()),
+        };
+        let mut store = ProjectStore::create(path)?;
+        let project_uid = crate::store::new_uid();
+        let mut writer = store.writer()?;
+        writer.set_meta("project_uid", &project_uid)?;
+        writer.set_meta("name", &name)?;
+        writer.set_meta("overlap", "1")?;
+        writer.set_meta("created_at", &crate::store::now_ms().to_string())?;
+        let config_version = writer.insert_config(config_xml, actor)?;
+        if let Some(markdown) = guidelines_markdown {
+            writer.insert_guidelines(markdown, actor)?;
+        }
+        writer.audit(
+            actor,
+            "create_project",
+            "project",
+            Some(&project_uid),
+            &serde_json::json!({ "name": name, "config_version": config_version }),
+        )?;
+        writer.commit()?;
+        drop(store);
+        Project::open(path)
+    }
+
+    /// Opens a project file. Fails clearly for a missing file, a file that is not a Gloss
+    /// project, or one written by a newer Gloss; such files are never modified.
+    pub fn open(path: &Path) -> Result<Project, GlossError> {
+        let store = ProjectStore::open(path)?;
+        let reader = store.reader();
+        let not_a_project = |reason: &str| StoreError::NotAProject {
+            path: path.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let name = reader
+            .meta("name")?
+            .ok_or_else(|| not_a_project("it has no project name"))?;
+        let (config_version, config_xml) = reader
+            .latest_config()?
+            .ok_or_else(|| not_a_project("it has no labelling config"))?;
+        let parsed = parse_config(&config_xml).map_err(|source| GlossError::Config {
+            path: format!("{} (stored config v{config_version})", path.display()),
+            source,
+        })?;
+        let overlap = reader
+            .meta("overlap")?
+            .and_then(|text| text.parse::<u32>().ok())
+            .unwrap_or(1)
+            .max(1);
+        let guidelines = reader
+            .latest_guidelines()?
+            .map(|(version, markdown)| GuidelinesView { version, markdown });
+        drop(reader);
+        Ok(Project {
+            store,
+            name,
+            interface: parsed.interface,
+            config_warnings: parsed
+                .warnings
+                .iter()
+                .map(|warning| warning.to_string())
+                .collect(),
+            config_version,
+            guidelines,
+            overlap,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.store.path()
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn interface(&self) -> &Interface {
+        &self.interface
+    }
+
+    pub fn config_version(&self) -> u32 {
+        self.config_version
+    }
+
+    pub fn guidelines_version(&self) -> Option<u32> {
+        self.guidelines.as_ref().map(|guidelines| guidelines.version)
+    }
+
+    /// How many submitted annotations a task needs before it leaves the queue.
+    pub fn overlap(&self) -> u32 {
+        self.overlap
+    }
+
+    pub fn set_overlap(&mut self, overlap: u32, actor: &str) -> Result<(), GlossError> {
+        if overlap == 0 {
+            return Err(GlossError::BadInput("overlap must be at least 1".to_owned()));
+        }
+        let mut writer = self.store.writer()?;
+        writer.set_overlap(overlap)?;
+        writer.audit(
+            actor,
+            "set_overlap",
+            "project",
+            None,
+            &serde_json::json!({ "overlap": overlap }),
+        )?;
+        writer.commit()?;
+        self.overlap = overlap;
+        Ok(())
+    }
+
+    pub(crate) fn store(&self) -> &ProjectStore {
+        &self.store
+    }
+
+    pub(crate) fn store_mut(&mut self) -> &mut ProjectStore {
+        &mut self.store
+    }
+
+    pub fn stats(&self) -> Result<ProjectStats, GlossError> {
+        let reader = self.store.reader();
+        let tasks = reader.count_tasks()?;
+        let completed_tasks = reader.count_completed_tasks()?;
+        Ok(ProjectStats {
+            tasks,
+            annotations: reader.count_annotations(None)?,
+            annotators: reader.annotator_names()?,
+            completed_tasks,
+            overlap: self.overlap,
+            progress: if tasks == 0 {
+                0.0
+            } else {
+                completed_tasks as f64 / tasks as f64
+            },
+        })
+    }
+
+    pub fn annotator_progress(&self, annotator: &str) -> Result<AnnotatorProgress, GlossError> {
+        let reader = self.store.reader();
+        let annotator_id = reader.annotator_id(annotator)?;
+        let counts = match annotator_id {
+            Some(annotator_id) => reader.count_annotations(Some(annotator_id))?,
+            None => Default::default(),
+        };
+        Ok(AnnotatorProgress {
+            submitted_by_me: counts.submitted,
+            skipped_by_me: counts.skipped,
+            remaining_for_me: reader.count_remaining_for(annotator_id)?,
+            tasks: reader.count_tasks()?,
+        })
+    }
+
+    /// Everything the desktop needs to show an open project to `annotator`.
+    pub fn overview(&self, annotator: &str) -> Result<ProjectOverview, GlossError> {
+        Ok(ProjectOverview {
+            path: self.path().display().to_string(),
+            name: self.name.clone(),
+            annotator: annotator.to_owned(),
+            interface: self.interface.clone(),
+            config_warnings: self.config_warnings.clone(),
+            config_version: self.config_version,
+            guidelines: self.guidelines.clone(),
+            progress: self.annotator_progress(annotator)?,
+        })
+    }
+
+    /// The next task in `annotator`'s queue: the first task, in import order, that still needs
+    /// annotations (fewer submitted than the overlap) and that this annotator has neither
+    /// submitted nor skipped. Tasks in `exclude` are passed over (the UI prefetches the task
+    /// after the one on screen this way).
+    pub fn next_task(
+        &self,
+        annotator: &str,
+        exclude: &[i64],
+    ) -> Result<Option<TaskView>, GlossError> {
+        let reader = self.store.reader();
+        let annotator_id = reader.annotator_id(annotator)?;
+        match reader.next_open_task(annotator_id, exclude)? {
+            Some(task_id) => Ok(Some(self.task_view(task_id, annotator)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The task `annotator` saved just before `before_task_id` (their latest if `None`), with
+    /// their annotation, so they can go back and change it.
+    pub fn previous_task(
+        &self,
+        annotator: &str,
+        before_task_id: Option<i64>,
+    ) -> Result<Option<TaskView>, GlossError> {
+        let reader = self.store.reader();
+        let Some(annotator_id) = reader.annotator_id(annotator)? else {
+            return Ok(None);
+        };
+        match reader.previous_task_of(annotator_id, before_task_id)? {
+            Some(task_id) => Ok(Some(self.task_view(task_id, annotator)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// One task with `annotator`'s current annotation of it.
+    pub fn task_view(&self, task_id: i64, annotator: &str) -> Result<TaskView, GlossError> {
+        let reader = self.store.reader();
+        let TaskRow {
+            id, uid, data_json, ..
+        } = reader
+            .task(task_id)?
+            .ok_or(GlossError::TaskNotFound { task_id })?;
+        let annotation = match reader.annotator_id(annotator)? {
+            Some(annotator_id) => reader
+                .annotation_head(task_id, annotator_id)?
+                .map(annotation_view)
+                .transpose()?,
+            None => None,
+        };
+        let data = match serde_json::from_str(&data_json) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        Ok(TaskView {
+            task_id: id,
+            uid,
+            data,
+            annotation,
+        })
+    }
+
+    /// Validates and durably saves a new version of `annotator`'s annotation. When this returns
+    /// Ok, the version is on disk (WAL, `synchronous=FULL`) and in the audit log.
+    pub fn save_annotation(
+        &mut self,
+        annotator: &str,
+        request: &SaveAnnotation,
+    ) -> Result<SavedAnnotation, GlossError> {
+        let annotator = annotator.trim();
+        if annotator.is_empty() {
+            return Err(GlossError::BadInput(
+                "the annotator name is empty".to_owned(),
+            ));
+        }
+        if request.lead_time_ms < 0 {
+            return Err(GlossError::BadInput(format!(
+                "lead time must not be negative (got {} ms)",
+                request.lead_time_ms
+            )));
+        }
+        validate_result(&self.interface, &request.result, request.status)?;
+        let result_json = serde_json::to_string(&request.result)
+            .map_err(|error| GlossError::BadInput(error.to_string()))?;
+        let (config_version, guidelines_version, overlap) = (
+            self.config_version,
+            self.guidelines_version(),
+            self.overlap,
+        );
+        let mut writer = self.store.writer()?;
+        if writer.reader().task(request.task_id)?.is_none() {
+            return Err(GlossError::TaskNotFound {
+                task_id: request.task_id,
+            });
+        }
+        let annotator_id = writer.ensure_annotator(annotator, DEFAULT_ROLE)?;
+        let (annotation_uid, version) = writer.insert_annotation_version(
+            &NewAnnotationVersion {
+                task_id: request.task_id,
+                annotator_id,
+                status: request.status,
+                result_json: &result_json,
+                config_version,
+                guidelines_version,
+                lead_time_ms: request.lead_time_ms,
+                origin: "human",
+                created_at: None,
+            },
+            overlap,
+        )?;
+        writer.audit(
+            annotator,
+            "save_annotation",
+            "annotation",
+            Some(&annotation_uid),
+            &serde_json::json!({
+                "task_id": request.task_id,
+                "version": version,
+                "status": crate::store::status_text(request.status),
+            }),
+        )?;
+        writer.commit()?;
+        Ok(SavedAnnotation {
+            annotation_uid,
+            version,
+            task_id: request.task_id,
+        })
+    }
+}
+
+fn annotation_view(head: AnnotationHeadRow) -> Result<AnnotationView, GlossError> {
+    Ok(AnnotationView {
+        uid: head.uid,
+        version: head.version,
+        annotator: head.annotator,
+        status: head.status,
+        result: parse_result(&head.result_json)?,
+        lead_time_ms: head.lead_time_ms,
+        created_at: crate::format_time_ms(head.created_at),
+    })
+}

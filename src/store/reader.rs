@@ -1,0 +1,440 @@
+//! The read handle: every query that looks at a project file without changing it.
+
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+
+use super::StoreError;
+use crate::views::{AnnotationCounts, AnnotationStatus};
+
+/// A read-only view of a project file (or of a write transaction in progress).
+pub struct Reader<'conn> {
+    connection: &'conn Connection,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskRow {
+    pub id: i64,
+    pub uid: String,
+    pub external_id: Option<String>,
+    pub data_json: String,
+}
+
+/// An annotator's current annotation of a task (the head version).
+#[derive(Debug, Clone)]
+pub struct AnnotationHeadRow {
+    pub uid: String,
+    pub version: u32,
+    pub annotator: String,
+    pub status: AnnotationStatus,
+    pub result_json: String,
+    pub lead_time_ms: i64,
+    pub created_at: i64,
+}
+
+/// A task with its current annotations and predictions, as exports stream them.
+#[derive(Debug, Clone)]
+pub struct ExportTaskRow {
+    pub id: i64,
+    pub uid: String,
+    pub external_id: Option<String>,
+    pub data_json: String,
+    pub annotations: Vec<ExportAnnotationRow>,
+    pub predictions: Vec<PredictionRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportAnnotationRow {
+    pub id: i64,
+    pub uid: String,
+    pub version: u32,
+    pub annotator: String,
+    pub status: AnnotationStatus,
+    pub result_json: String,
+    pub lead_time_ms: i64,
+    pub config_version: u32,
+    pub guidelines_version: Option<u32>,
+    pub origin: String,
+    pub created_at: i64,
+    /// True when a reviewer accepted or fixed this version.
+    pub reviewed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PredictionRow {
+    pub uid: String,
+    pub model_version: String,
+    pub result_json: String,
+    pub score: Option<f64>,
+    pub created_at: i64,
+}
+
+pub(crate) fn parse_status(text: &str) -> AnnotationStatus {
+    match text {
+        "submitted" => AnnotationStatus::Submitted,
+        "skipped" => AnnotationStatus::Skipped,
+        _ => AnnotationStatus::Draft,
+    }
+}
+
+impl<'conn> Reader<'conn> {
+    pub(super) fn new(connection: &'conn Connection) -> Reader<'conn> {
+        Reader { connection }
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .connection
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    /// The newest config: (version, XML).
+    pub fn latest_config(&self) -> Result<Option<(u32, String)>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT version, xml FROM configs ORDER BY version DESC LIMIT 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// The newest guidelines: (version, markdown).
+    pub fn latest_guidelines(&self) -> Result<Option<(u32, String)>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT version, markdown FROM guidelines ORDER BY version DESC LIMIT 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn annotator_id(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT id FROM annotators WHERE name = ?1")?
+            .query_row([name], |row| row.get(0))
+            .optional()?)
+    }
+
+    pub fn annotator_names(&self) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT name FROM annotators ORDER BY id")?;
+        let names = statement
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(names)
+    }
+
+    /// The first open task (fewer submitted annotations than the overlap) in id order that this
+    /// annotator has not submitted or skipped, passing over `exclude`. An annotator who never
+    /// saved anything (`None`) gets the first open task.
+    pub fn next_open_task(
+        &self,
+        annotator_id: Option<i64>,
+        exclude: &[i64],
+    ) -> Result<Option<i64>, StoreError> {
+        let exclude_clause = if exclude.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND t.id NOT IN ({})",
+                vec!["?"; exclude.len()].join(", ")
+            )
+        };
+        let sql = format!(
+            "SELECT t.id FROM tasks t INDEXED BY tasks_open_by_id
+             WHERE t.open = 1{exclude_clause}
+               AND NOT EXISTS (
+                   SELECT 1 FROM annotation_heads h
+                   WHERE h.task_id = t.id AND h.annotator_id = ?
+                     AND h.status IN ('submitted', 'skipped'))
+             ORDER BY t.id LIMIT 1"
+        );
+        let mut values: Vec<i64> = exclude.to_vec();
+        values.push(annotator_id.unwrap_or(-1));
+        Ok(self
+            .connection
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(values), |row| row.get(0))
+            .optional()?)
+    }
+
+    pub fn task(&self, task_id: i64) -> Result<Option<TaskRow>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT id, uid, external_id, data FROM tasks WHERE id = ?1")?
+            .query_row([task_id], |row| {
+                Ok(TaskRow {
+                    id: row.get(0)?,
+                    uid: row.get(1)?,
+                    external_id: row.get(2)?,
+                    data_json: row.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The annotator's current annotation of the task, if any.
+    pub fn annotation_head(
+        &self,
+        task_id: i64,
+        annotator_id: i64,
+    ) -> Result<Option<AnnotationHeadRow>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "SELECT a.uid, a.version, p.name, a.status, a.result, a.lead_time_ms, a.created_at
+                 FROM annotation_heads h
+                 JOIN annotations a ON a.id = h.annotation_id
+                 JOIN annotators p ON p.id = h.annotator_id
+                 WHERE h.task_id = ?1 AND h.annotator_id = ?2",
+            )?
+            .query_row(params![task_id, annotator_id], |row| {
+                let status: String = row.get(3)?;
+                Ok(AnnotationHeadRow {
+                    uid: row.get(0)?,
+                    version: row.get(1)?,
+                    annotator: row.get(2)?,
+                    status: parse_status(&status),
+                    result_json: row.get(4)?,
+                    lead_time_ms: row.get(5)?,
+                    created_at: row.get(6)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The task this annotator saved most recently before they saved `before_task_id` (or their
+    /// most recent one when `before_task_id` is `None` or was never saved by them).
+    pub fn previous_task_of(
+        &self,
+        annotator_id: i64,
+        before_task_id: Option<i64>,
+    ) -> Result<Option<i64>, StoreError> {
+        let before: Option<(i64, i64)> = match before_task_id {
+            Some(task_id) => self
+                .connection
+                .prepare_cached(
+                    "SELECT updated_at, task_id FROM annotation_heads
+                     WHERE annotator_id = ?1 AND task_id = ?2",
+                )?
+                .query_row(params![annotator_id, task_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?,
+            None => None,
+        };
+        let task_id = match before {
+            Some((updated_at, task_id)) => self
+                .connection
+                .prepare_cached(
+                    "SELECT task_id FROM annotation_heads
+                     WHERE annotator_id = ?1 AND (updated_at, task_id) < (?2, ?3)
+                     ORDER BY updated_at DESC, task_id DESC LIMIT 1",
+                )?
+                .query_row(params![annotator_id, updated_at, task_id], |row| row.get(0))
+                .optional()?,
+            None => self
+                .connection
+                .prepare_cached(
+                    "SELECT task_id FROM annotation_heads
+                     WHERE annotator_id = ?1 AND (?2 IS NULL OR task_id != ?2)
+                     ORDER BY updated_at DESC, task_id DESC LIMIT 1",
+                )?
+                .query_row(params![annotator_id, before_task_id], |row| row.get(0))
+                .optional()?,
+        };
+        Ok(task_id)
+    }
+
+    pub fn count_tasks(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .connection
+            .query_row("SELECT count(*) FROM tasks", [], |row| row.get(0))?)
+    }
+
+    pub fn count_completed_tasks(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .connection
+            .query_row("SELECT count(*) FROM tasks WHERE open = 0", [], |row| {
+                row.get(0)
+            })?)
+    }
+
+    /// Current annotations by status, for everyone (`None`) or one annotator.
+    pub fn count_annotations(
+        &self,
+        annotator_id: Option<i64>,
+    ) -> Result<AnnotationCounts, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT status, count(*) FROM annotation_heads
+             WHERE ?1 IS NULL OR annotator_id = ?1 GROUP BY status",
+        )?;
+        let mut counts = AnnotationCounts::default();
+        let mut rows = statement.query([annotator_id])?;
+        while let Some(row) = rows.next()? {
+            let status: String = row.get(0)?;
+            let count: i64 = row.get(1)?;
+            match parse_status(&status) {
+                AnnotationStatus::Submitted => counts.submitted = count,
+                AnnotationStatus::Skipped => counts.skipped = count,
+                AnnotationStatus::Draft => counts.draft = count,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Open tasks this annotator has not submitted or skipped: the length of their queue.
+    pub fn count_remaining_for(&self, annotator_id: Option<i64>) -> Result<i64, StoreError> {
+        Ok(self.connection.query_row(
+            "SELECT count(*) FROM tasks t INDEXED BY tasks_open_by_id WHERE t.open = 1
+               AND NOT EXISTS (SELECT 1 FROM annotation_heads h
+                   WHERE h.task_id = t.id AND h.annotator_id = ?1
+                     AND h.status IN ('submitted', 'skipped'))",
+            [annotator_id.unwrap_or(-1)],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Streams every task in id order with its current annotations and predictions, calling
+    /// `visit` once per task. Three ordered scans merged in step: memory stays constant however
+    /// many tasks there are.
+    pub fn for_each_task_for_export<E: From<StoreError>>(
+        &self,
+        mut visit: impl FnMut(ExportTaskRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut visit_error: Option<E> = None;
+        self.stream_tasks_for_export(&mut |task| match visit(task) {
+            Ok(()) => true,
+            Err(error) => {
+                visit_error = Some(error);
+                false
+            }
+        })?;
+        match visit_error {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// The merge of the three scans; `visit` returns false to stop early.
+    fn stream_tasks_for_export(
+        &self,
+        visit: &mut dyn FnMut(ExportTaskRow) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut task_statement = self
+            .connection
+            .prepare("SELECT id, uid, external_id, data FROM tasks ORDER BY id")?;
+        let mut annotation_statement = self.connection.prepare(
+            "SELECT h.task_id, a.id, a.uid, a.version, p.name, a.status, a.result, a.lead_time_ms,
+                    a.config_version, a.guidelines_version, a.origin, a.created_at,
+                    EXISTS (SELECT 1 FROM reviews r WHERE r.annotation_id = a.id
+                            AND r.verdict IN ('accept', 'fix'))
+             FROM annotation_heads h
+             JOIN annotations a ON a.id = h.annotation_id
+             JOIN annotators p ON p.id = h.annotator_id
+             ORDER BY h.task_id, h.annotator_id",
+        )?;
+        let mut prediction_statement = self.connection.prepare(
+            "SELECT task_id, uid, model_version, result, score, created_at
+             FROM predictions ORDER BY task_id, id",
+        )?;
+        let mut annotation_rows = annotation_statement.query([])?;
+        let mut prediction_rows = prediction_statement.query([])?;
+        let mut pending_annotation: Option<(i64, ExportAnnotationRow)> = None;
+        let mut pending_prediction: Option<(i64, PredictionRow)> = None;
+        let mut task_rows = task_statement.query([])?;
+        while let Some(task_row) = task_rows.next()? {
+            let task_id: i64 = task_row.get(0)?;
+            let mut annotations = Vec::new();
+            loop {
+                if pending_annotation.is_none() {
+                    pending_annotation = match annotation_rows.next()? {
+                        Some(row) => {
+                            let status: String = row.get(5)?;
+                            Some((
+                                row.get(0)?,
+                                ExportAnnotationRow {
+                                    id: row.get(1)?,
+                                    uid: row.get(2)?,
+                                    version: row.get(3)?,
+                                    annotator: row.get(4)?,
+                                    status: parse_status(&status),
+                                    result_json: row.get(6)?,
+                                    lead_time_ms: row.get(7)?,
+                                    config_version: row.get(8)?,
+                                    guidelines_version: row.get(9)?,
+                                    origin: row.get(10)?,
+                                    created_at: row.get(11)?,
+                                    reviewed: row.get(12)?,
+                                },
+                            ))
+                        }
+                        None => break,
+                    };
+                }
+                match pending_annotation.take() {
+                    Some((annotation_task_id, annotation)) if annotation_task_id == task_id => {
+                        annotations.push(annotation)
+                    }
+                    other => {
+                        pending_annotation = other;
+                        break;
+                    }
+                }
+            }
+            let mut predictions = Vec::new();
+            loop {
+                if pending_prediction.is_none() {
+                    pending_prediction = match prediction_rows.next()? {
+                        Some(row) => Some((
+                            row.get(0)?,
+                            PredictionRow {
+                                uid: row.get(1)?,
+                                model_version: row.get(2)?,
+                                result_json: row.get(3)?,
+                                score: row.get(4)?,
+                                created_at: row.get(5)?,
+                            },
+                        )),
+                        None => break,
+                    };
+                }
+                match pending_prediction.take() {
+                    Some((prediction_task_id, prediction)) if prediction_task_id == task_id => {
+                        predictions.push(prediction)
+                    }
+                    other => {
+                        pending_prediction = other;
+                        break;
+                    }
+                }
+            }
+            let keep_going = visit(ExportTaskRow {
+                id: task_id,
+                uid: task_row.get(1)?,
+                external_id: task_row.get(2)?,
+                data_json: task_row.get(3)?,
+                annotations,
+                predictions,
+            });
+            if !keep_going {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// `PRAGMA integrity_check`, for tests and the crash harness.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .connection
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
+    }
+}

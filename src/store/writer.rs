@@ -1,0 +1,297 @@
+//! The write handle: one `BEGIN IMMEDIATE` transaction and every statement that changes a
+//! project file. Callers decide *what* to write; this file only knows *how*.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{StoreError, new_uid, now_ms};
+use crate::views::AnnotationStatus;
+
+/// A write transaction. Dropping it without [`Writer::commit`] rolls everything back.
+pub struct Writer<'conn> {
+    transaction: Transaction<'conn>,
+}
+
+/// A task to insert. `data` is the task's JSON object, already serialised.
+#[derive(Debug)]
+pub struct NewTask<'a> {
+    pub external_id: Option<&'a str>,
+    pub data_json: &'a str,
+    pub import_id: i64,
+    pub source_line: u64,
+}
+
+/// A new version of an annotator's annotation of a task.
+#[derive(Debug)]
+pub struct NewAnnotationVersion<'a> {
+    pub task_id: i64,
+    pub annotator_id: i64,
+    pub status: AnnotationStatus,
+    pub result_json: &'a str,
+    pub config_version: u32,
+    pub guidelines_version: Option<u32>,
+    pub lead_time_ms: i64,
+    pub origin: &'a str,
+    /// `None` means now. Imports pass the original creation time.
+    pub created_at: Option<i64>,
+}
+
+#[derive(Debug)]
+pub struct NewPrediction<'a> {
+    pub task_id: i64,
+    pub model_version: &'a str,
+    pub result_json: &'a str,
+    pub score: Option<f64>,
+}
+
+pub(crate) fn status_text(status: AnnotationStatus) -> &'static str {
+    match status {
+        AnnotationStatus::Draft => "draft",
+        AnnotationStatus::Submitted => "submitted",
+        AnnotationStatus::Skipped => "skipped",
+    }
+}
+
+impl<'conn> Writer<'conn> {
+    pub(super) fn new(transaction: Transaction<'conn>) -> Writer<'conn> {
+        Writer { transaction }
+    }
+
+    /// Reads inside this transaction (sees its own uncommitted writes).
+    pub fn reader(&self) -> super::Reader<'_> {
+        super::Reader::new(&self.transaction)
+    }
+
+    /// Makes every write of this transaction durable (WAL, `synchronous=FULL`).
+    pub fn commit(self) -> Result<(), StoreError> {
+        self.transaction.commit()?;
+        Ok(())
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.transaction.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Appends a config version and returns its number.
+    pub fn insert_config(&mut self, xml: &str, created_by: &str) -> Result<u32, StoreError> {
+        self.transaction.execute(
+            "INSERT INTO configs (uid, xml, created_at, created_by) VALUES (?1, ?2, ?3, ?4)",
+            params![new_uid(), xml, now_ms(), created_by],
+        )?;
+        Ok(u32::try_from(self.transaction.last_insert_rowid()).unwrap_or(u32::MAX))
+    }
+
+    /// Appends a guidelines version and returns its number.
+    pub fn insert_guidelines(
+        &mut self,
+        markdown: &str,
+        created_by: &str,
+    ) -> Result<u32, StoreError> {
+        self.transaction.execute(
+            "INSERT INTO guidelines (uid, markdown, created_at, created_by) VALUES (?1, ?2, ?3, ?4)",
+            params![new_uid(), markdown, now_ms(), created_by],
+        )?;
+        Ok(u32::try_from(self.transaction.last_insert_rowid()).unwrap_or(u32::MAX))
+    }
+
+    /// The id of the annotator called `name`, adding them with `role` if they are new.
+    pub fn ensure_annotator(&mut self, name: &str, role: &str) -> Result<i64, StoreError> {
+        let existing: Option<i64> = self
+            .transaction
+            .query_row(
+                "SELECT id FROM annotators WHERE name = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(annotator_id) = existing {
+            return Ok(annotator_id);
+        }
+        self.transaction.execute(
+            "INSERT INTO annotators (uid, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![new_uid(), name, role, now_ms()],
+        )?;
+        Ok(self.transaction.last_insert_rowid())
+    }
+
+    /// Records an import; tasks point at it so an import can be traced and audited as one unit.
+    pub fn insert_import(&mut self, source_path: &str, format: &str) -> Result<i64, StoreError> {
+        self.transaction.execute(
+            "INSERT INTO imports (uid, source_path, format, n_imported, n_skipped, created_at)
+             VALUES (?1, ?2, ?3, 0, 0, ?4)",
+            params![new_uid(), source_path, format, now_ms()],
+        )?;
+        Ok(self.transaction.last_insert_rowid())
+    }
+
+    pub fn finish_import(
+        &mut self,
+        import_id: i64,
+        n_imported: u64,
+        n_skipped: u64,
+    ) -> Result<String, StoreError> {
+        self.transaction.execute(
+            "UPDATE imports SET n_imported = ?2, n_skipped = ?3 WHERE id = ?1",
+            params![import_id, n_imported as i64, n_skipped as i64],
+        )?;
+        let uid = self.transaction.query_row(
+            "SELECT uid FROM imports WHERE id = ?1",
+            [import_id],
+            |row| row.get(0),
+        )?;
+        Ok(uid)
+    }
+
+    /// Inserts one task and returns its id. The statement is cached: bulk imports call this a
+    /// million times inside one transaction.
+    pub fn insert_task(&mut self, task: &NewTask<'_>) -> Result<i64, StoreError> {
+        let mut statement = self.transaction.prepare_cached(
+            "INSERT INTO tasks (uid, external_id, data, import_id, source_line, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        statement.execute(params![
+            new_uid(),
+            task.external_id,
+            task.data_json,
+            task.import_id,
+            task.source_line as i64,
+            now_ms()
+        ])?;
+        Ok(self.transaction.last_insert_rowid())
+    }
+
+    /// Appends a version of the annotator's annotation of the task, moves the head to it, and
+    /// keeps the task's submitted count and `open` flag in step. Returns (uid, version).
+    pub fn insert_annotation_version(
+        &mut self,
+        annotation: &NewAnnotationVersion<'_>,
+        overlap: u32,
+    ) -> Result<(String, u32), StoreError> {
+        let previous: Option<(String, u32, String)> = self
+            .transaction
+            .prepare_cached(
+                "SELECT a.uid, a.version, h.status FROM annotation_heads h
+                 JOIN annotations a ON a.id = h.annotation_id
+                 WHERE h.task_id = ?1 AND h.annotator_id = ?2",
+            )?
+            .query_row(params![annotation.task_id, annotation.annotator_id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        let (uid, version, was_submitted) = match previous {
+            Some((uid, version, status)) => (uid, version + 1, status == "submitted"),
+            None => (new_uid(), 1, false),
+        };
+        let created_at = annotation.created_at.unwrap_or_else(now_ms);
+        let status = status_text(annotation.status);
+        self.transaction
+            .prepare_cached(
+                "INSERT INTO annotations (uid, version, task_id, annotator_id, status, result,
+                     config_version, guidelines_version, lead_time_ms, origin, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                uid,
+                version,
+                annotation.task_id,
+                annotation.annotator_id,
+                status,
+                annotation.result_json,
+                annotation.config_version,
+                annotation.guidelines_version,
+                annotation.lead_time_ms,
+                annotation.origin,
+                created_at
+            ])?;
+        let annotation_id = self.transaction.last_insert_rowid();
+        self.transaction
+            .prepare_cached(
+                "INSERT INTO annotation_heads (task_id, annotator_id, annotation_id, status, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (task_id, annotator_id) DO UPDATE SET
+                     annotation_id = excluded.annotation_id,
+                     status = excluded.status,
+                     updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                annotation.task_id,
+                annotation.annotator_id,
+                annotation_id,
+                status,
+                now_ms()
+            ])?;
+        let is_submitted = annotation.status == AnnotationStatus::Submitted;
+        let submitted_delta: i64 = match (was_submitted, is_submitted) {
+            (false, true) => 1,
+            (true, false) => -1,
+            _ => 0,
+        };
+        if submitted_delta != 0 {
+            self.transaction
+                .prepare_cached(
+                    "UPDATE tasks SET n_submitted = n_submitted + ?2,
+                         open = (n_submitted + ?2 < ?3)
+                     WHERE id = ?1",
+                )?
+                .execute(params![annotation.task_id, submitted_delta, overlap])?;
+        }
+        Ok((uid, version))
+    }
+
+    pub fn insert_prediction(&mut self, prediction: &NewPrediction<'_>) -> Result<(), StoreError> {
+        self.transaction
+            .prepare_cached(
+                "INSERT INTO predictions (uid, task_id, model_version, result, score, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                new_uid(),
+                prediction.task_id,
+                prediction.model_version,
+                prediction.result_json,
+                prediction.score,
+                now_ms()
+            ])?;
+        Ok(())
+    }
+
+    /// Sets the project's overlap and recomputes which tasks are still open.
+    pub fn set_overlap(&mut self, overlap: u32) -> Result<(), StoreError> {
+        self.set_meta("overlap", &overlap.to_string())?;
+        self.transaction.execute(
+            "UPDATE tasks SET open = (n_submitted < ?1) WHERE open != (n_submitted < ?1)",
+            [overlap],
+        )?;
+        Ok(())
+    }
+
+    /// Appends one entry to the audit log. `detail` is a JSON object.
+    pub fn audit(
+        &mut self,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        entity_uid: Option<&str>,
+        detail: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.transaction
+            .prepare_cached(
+                "INSERT INTO audit_log (uid, at, actor, action, entity, entity_uid, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                new_uid(),
+                now_ms(),
+                actor,
+                action,
+                entity,
+                entity_uid,
+                detail.to_string()
+            ])?;
+        Ok(())
+    }
+}

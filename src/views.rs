@@ -1,0 +1,147 @@
+//! The shapes the two front doors (CLI `--json` and the desktop IPC) show of a project.
+//!
+//! These are plain data: the core fills them, the CLI prints them, the desktop shell passes them
+//! over IPC, and the UI's TypeScript types are generated from this file (`ts-rs`). Nothing here
+//! reads the database. Row ids are `i64` in SQLite but cross IPC as JavaScript numbers; they stay
+//! far below 2^53, so `#[ts(type = "number")]` is exact.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::config::Interface;
+use crate::result::ResultItem;
+
+/// A task as an annotator sees it, with their own latest annotation if they have one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TaskView {
+    #[ts(type = "number")]
+    pub task_id: i64,
+    /// Stable id (UUID v7) that survives export, merge and re-import.
+    pub uid: String,
+    /// The task's `data` object as imported (untrusted content: the UI renders it as text).
+    #[ts(type = "Record<string, unknown>")]
+    pub data: serde_json::Map<String, serde_json::Value>,
+    /// This annotator's current (latest) annotation of the task, if any.
+    pub annotation: Option<AnnotationView>,
+}
+
+/// The current version of one annotator's annotation of one task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AnnotationView {
+    pub uid: String,
+    pub version: u32,
+    pub annotator: String,
+    pub status: AnnotationStatus,
+    pub result: Vec<ResultItem>,
+    #[ts(type = "number")]
+    pub lead_time_ms: i64,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AnnotationStatus {
+    Draft,
+    Submitted,
+    Skipped,
+}
+
+/// What a front door asks to save.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SaveAnnotation {
+    #[ts(type = "number")]
+    pub task_id: i64,
+    pub status: AnnotationStatus,
+    pub result: Vec<ResultItem>,
+    /// Time the annotator spent on the task, in milliseconds.
+    #[ts(type = "number")]
+    pub lead_time_ms: i64,
+}
+
+/// What a save stored: the annotation's uid and the version number it appended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SavedAnnotation {
+    pub annotation_uid: String,
+    pub version: u32,
+    #[ts(type = "number")]
+    pub task_id: i64,
+}
+
+/// Counts of a project, as `gloss stats --json` prints them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ProjectStats {
+    #[ts(type = "number")]
+    pub tasks: i64,
+    /// Current annotations (latest version per task and annotator) by status.
+    pub annotations: AnnotationCounts,
+    pub annotators: Vec<String>,
+    /// Tasks with at least `overlap` submitted annotations.
+    #[ts(type = "number")]
+    pub completed_tasks: i64,
+    pub overlap: u32,
+    /// `completed_tasks / tasks`, 0 when there are no tasks.
+    pub progress: f64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct AnnotationCounts {
+    #[ts(type = "number")]
+    pub submitted: i64,
+    #[ts(type = "number")]
+    pub draft: i64,
+    #[ts(type = "number")]
+    pub skipped: i64,
+}
+
+/// An annotator's own progress, for the labelling screen.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+pub struct AnnotatorProgress {
+    #[ts(type = "number")]
+    pub submitted_by_me: i64,
+    #[ts(type = "number")]
+    pub skipped_by_me: i64,
+    /// Tasks still in this annotator's queue.
+    #[ts(type = "number")]
+    pub remaining_for_me: i64,
+    #[ts(type = "number")]
+    pub tasks: i64,
+}
+
+/// What the desktop shows when a project is open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ProjectOverview {
+    pub path: String,
+    pub name: String,
+    pub annotator: String,
+    pub interface: Interface,
+    /// Warnings the config produced (unknown attributes), shown to the lead.
+    pub config_warnings: Vec<String>,
+    pub config_version: u32,
+    pub guidelines: Option<GuidelinesView>,
+    pub progress: AnnotatorProgress,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct GuidelinesView {
+    pub version: u32,
+    pub markdown: String,
+}
+
+/// The outcome of an import, as `gloss import --json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ImportReport {
+    #[ts(type = "number")]
+    pub imported: u64,
+    #[ts(type = "number")]
+    pub skipped: u64,
+    pub errors: Vec<ImportRowError>,
+}
+
+/// One bad record: where it is and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ImportRowError {
+    #[ts(type = "number")]
+    pub line: u64,
+    pub message: String,
+}
