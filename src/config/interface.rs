@@ -74,17 +74,29 @@ pub struct ObjectTag {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ObjectKind {
     /// `granularity` is `"symbol"` (default) or `"word"`.
-    Text { granularity: TextGranularity },
+    Text {
+        granularity: TextGranularity,
+    },
     /// Rendered only after sanitising. `inline` follows Label Studio's attribute.
-    HyperText { inline: bool },
-    Image { zoom: bool },
+    HyperText {
+        inline: bool,
+    },
+    Image {
+        zoom: bool,
+    },
     Audio,
     /// `layout="dialogue"` shows speaker names; `name_key`/`text_key` pick the fields of each
     /// paragraph (Label Studio's `nameKey`/`textKey`, default `author`/`text`).
-    Paragraphs { dialogue_layout: bool, name_key: String, text_key: String },
+    Paragraphs {
+        dialogue_layout: bool,
+        name_key: String,
+        text_key: String,
+    },
     Chat,
     /// A list of items (`title`, `body`, `id`) for `Ranker`.
-    List { title: Option<String> },
+    List {
+        title: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -116,15 +128,24 @@ pub enum ControlKind {
         multiple: bool,
         show_inline: bool,
         options: Vec<ChoiceOption>,
+        /// `value="$field"` on `<Choices>` (Label Studio's dynamic choices): the options come
+        /// from this task data field instead of (or in addition to) `<Choice>` children.
+        dynamic_options_field: Option<String>,
     },
     /// Span labels on `Text`/`HyperText`, segment labels on `Audio`.
     Labels {
         multiple: bool,
         labels: Vec<LabelOption>,
     },
-    RectangleLabels { labels: Vec<LabelOption> },
-    PolygonLabels { labels: Vec<LabelOption> },
-    KeyPointLabels { labels: Vec<LabelOption> },
+    RectangleLabels {
+        labels: Vec<LabelOption>,
+    },
+    PolygonLabels {
+        labels: Vec<LabelOption>,
+    },
+    KeyPointLabels {
+        labels: Vec<LabelOption>,
+    },
     TextArea {
         placeholder: Option<String>,
         rows: Option<u32>,
@@ -133,17 +154,31 @@ pub enum ControlKind {
         /// `<TextArea>` shortcut buttons: `<Shortcut value=".." hotkey=".."/>` children.
         shortcuts: Vec<ChoiceOption>,
     },
-    Rating { max_rating: u32 },
-    Number { min: Option<f64>, max: Option<f64>, step: Option<f64> },
-    DateTime { only: Option<String> },
+    Rating {
+        max_rating: u32,
+    },
+    Number {
+        min: Option<f64>,
+        max: Option<f64>,
+        step: Option<f64>,
+    },
+    DateTime {
+        only: Option<String>,
+    },
     /// A tree of choices; each selected path is a list of values from root to leaf.
-    Taxonomy { options: Vec<TaxonomyOption> },
+    Taxonomy {
+        options: Vec<TaxonomyOption>,
+    },
     /// Choose between exactly two objects (`toName="a,b"`).
     Pairwise,
     /// Order the items of a `List`, optionally into buckets.
-    Ranker { buckets: Vec<RankerBucket> },
+    Ranker {
+        buckets: Vec<RankerBucket>,
+    },
     /// Labels for relations between regions (`<Relations><Relation value=".."/></Relations>`).
-    Relations { labels: Vec<String> },
+    Relations {
+        labels: Vec<String>,
+    },
 }
 
 /// One `<Choice>` (or `<Shortcut>`).
