@@ -8,8 +8,9 @@
  *     F1 (guidelines). Config hotkeys cannot take these; a clashing config hotkey is dropped
  *     and listed in `conflicts`.
  *  2. Control keys: the config's `hotkey`s, then default keys 1-9 given in screen order
- *     (controls in document order, options in order) to options without a hotkey, skipping
- *     digits a config hotkey already uses. Options past the ninth default get no key.
+ *     (controls in document order, options in order) to options without a usable hotkey,
+ *     skipping digits a config hotkey already uses. Options past the ninth default get no key
+ *     (they stay clickable).
  *  3. Yielding app keys: `?` (help) and `g` (guidelines). When a config hotkey uses the same key,
  *     the config wins and the app binding is left out of the keymap (F1 still opens the
  *     guidelines), because annotators learn the project's keys and must not lose one of them.
@@ -156,11 +157,17 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
     keys.set(`${control.name}\u0000${target}`, display);
   };
 
-  // Config hotkeys first, so that default digits can avoid them.
+  // Config hotkeys first, so that default digits can avoid them. An option whose config hotkey
+  // cannot be used falls back to a default digit, so it still has a key.
+  const needsDefault = new Set<KeyTarget>();
   for (const { control, targets } of targetsByControl) {
     for (const keyTarget of targets) {
-      if (keyTarget.configHotkey === null) continue;
+      if (keyTarget.configHotkey === null) {
+        needsDefault.add(keyTarget);
+        continue;
+      }
       const combo = parseCombo(keyTarget.configHotkey);
+      if (combo === null || isTaken(combo)) needsDefault.add(keyTarget);
       if (combo === null) {
         conflicts.push(`"${keyTarget.configHotkey}" (${control.name}: ${keyTarget.label}) is not a key`);
       } else if (isTaken(combo)) {
@@ -180,7 +187,7 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
   let nextDefault = 0;
   for (const { control, targets } of targetsByControl) {
     for (const keyTarget of targets) {
-      if (keyTarget.configHotkey !== null) continue;
+      if (!needsDefault.has(keyTarget)) continue;
       const key = freeDefaults[nextDefault];
       if (key === undefined) break;
       nextDefault += 1;
