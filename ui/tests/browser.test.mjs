@@ -75,6 +75,8 @@ test("label three tasks with the keyboard against the fake backend", async () =>
   const taskText = page.getByTestId("task-text");
 
   await page.goto(`${baseUrl}/mock.html`);
+  await page.getByTestId("open-demo").waitFor();
+  await page.screenshot({ path: screenshotPath.replace(/\.png$/, "-welcome.png") });
   await page.getByTestId("open-demo").click();
   await taskText.waitFor();
   assert.match(await taskText.innerText(), /battery lasts two full days\.\nCharging/);
@@ -102,6 +104,7 @@ test("label three tasks with the keyboard against the fake backend", async () =>
   await page.keyboard.press("?");
   await page.getByTestId("help-overlay").waitFor();
   assert.match(await page.getByTestId("help-overlay").innerText(), /sentiment: Neutral/);
+  await page.screenshot({ path: screenshotPath.replace(/\.png$/, "-help.png") });
   await page.keyboard.press("Escape");
   await page.getByTestId("help-overlay").waitFor({ state: "detached" });
   await page.keyboard.press("g");
@@ -116,6 +119,7 @@ test("label three tasks with the keyboard against the fake backend", async () =>
 
   await page.getByTestId("queue-empty").waitFor();
   assert.match(await page.getByTestId("queue-empty").innerText(), /All tasks are done — 3 submitted/);
+  await page.screenshot({ path: screenshotPath.replace(/\.png$/, "-done.png") });
   assert.match(await page.getByTestId("progress").innerText(), /3 of 3 done by you · 0 left/);
 
   const received = await saves();

@@ -143,5 +143,8 @@ describe("style helpers", () => {
     expect(sanitiseStyleSheet('@import "x.css"; a { background: url(http://x/y) } b { background: url(data:image/png;base64,AA) }')).toBe(
       " a { background: none } b { background: url(data:image/png;base64,AA) }",
     );
+    expect(sanitiseStyleSheet(":host { position: fixed } a { background: u\\72l(http://x) }")).toBe(
+      ":not(*) { position: fixed } a { background: u72l(http://x) }",
+    );
   });
 });

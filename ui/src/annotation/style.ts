@@ -34,11 +34,19 @@ export function parseInlineStyle(css: string | null): CSSProperties {
 
 /**
  * `<Style>` CSS for the task panel. Scoping is done by the shadow root the panel lives in (see
- * `ShadowPanel`), so selectors cannot reach the app around it; here only remote loads are removed:
- * `@import` rules and non-`data:` `url(...)` references.
+ * `ShadowPanel`), so selectors cannot reach the app around it; here remote loads are removed
+ * (`@import`, non-`data:` `url(...)`, `image-set(...)`) and `:host` is neutralised.
  */
 export function sanitiseStyleSheet(css: string): string {
-  return css
-    .replace(/@import[^;]*;?/gi, "")
-    .replace(/url\s*\(\s*(['"]?)(?!data:)[^)]*\)/gi, "none");
+  return (
+    css
+      // CSS escapes can spell `url(` or `@import` in disguise (`u\72l(`); configs have no need of them.
+      .replace(/\\/g, "")
+      .replace(/@import[^;]*;?/gi, "")
+      .replace(/url\s*\(\s*(['"]?)(?!data:)[^)]*\)/gi, "none")
+      .replace(/(-webkit-)?image-set\s*\(/gi, "blocked(")
+      // `:host` would style the shadow host itself, which sits in the app's page (it could be
+      // made `position: fixed` over the app's buttons); it matches nothing after this.
+      .replace(/:host(-context)?/gi, ":not(*)")
+  );
 }

@@ -183,7 +183,6 @@ export function ProjectScreen(props: {
           )}
           {view.kind === "task" && (
             <TaskCard
-              key={view.task.task_id + ":" + (view.task.annotation?.version ?? 0)}
               iface={iface}
               registry={registry}
               keymap={keymap}
