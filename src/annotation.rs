@@ -105,12 +105,12 @@ pub fn validate_result(
     for (item_idx, item) in result.iter().enumerate() {
         match item {
             ResultItem::Control(control_result) => {
-                let control = interface.control(&control_result.from_name).ok_or_else(|| {
-                    ResultError::UnknownControl {
+                let control = interface
+                    .control(&control_result.from_name)
+                    .ok_or_else(|| ResultError::UnknownControl {
                         item_idx,
                         from_name: control_result.from_name.clone(),
-                    }
-                })?;
+                    })?;
                 validate_control_result(item_idx, control, control_result)?;
                 answered_controls.push(&control.name);
             }
@@ -400,7 +400,7 @@ fn taxonomy_path_exists(options: &[TaxonomyOption], path: &[String]) -> bool {
         return false;
     };
     match options.iter().find(|option| &option.value == first) {
-        Some(option) if rest.is_empty() => true,
+        Some(_) if rest.is_empty() => true,
         Some(option) => taxonomy_path_exists(&option.children, rest),
         None => false,
     }

@@ -136,7 +136,9 @@ impl Project {
     }
 
     pub fn guidelines_version(&self) -> Option<u32> {
-        self.guidelines.as_ref().map(|guidelines| guidelines.version)
+        self.guidelines
+            .as_ref()
+            .map(|guidelines| guidelines.version)
     }
 
     /// How many submitted annotations a task needs before it leaves the queue.
@@ -146,7 +148,9 @@ impl Project {
 
     pub fn set_overlap(&mut self, overlap: u32, actor: &str) -> Result<(), GlossError> {
         if overlap == 0 {
-            return Err(GlossError::BadInput("overlap must be at least 1".to_owned()));
+            return Err(GlossError::BadInput(
+                "overlap must be at least 1".to_owned(),
+            ));
         }
         let mut writer = self.store.writer()?;
         writer.set_overlap(overlap)?;
@@ -300,11 +304,8 @@ impl Project {
         validate_result(&self.interface, &request.result, request.status)?;
         let result_json = serde_json::to_string(&request.result)
             .map_err(|error| GlossError::BadInput(error.to_string()))?;
-        let (config_version, guidelines_version, overlap) = (
-            self.config_version,
-            self.guidelines_version(),
-            self.overlap,
-        );
+        let (config_version, guidelines_version, overlap) =
+            (self.config_version, self.guidelines_version(), self.overlap);
         let mut writer = self.store.writer()?;
         if writer.reader().task(request.task_id)?.is_none() {
             return Err(GlossError::TaskNotFound {

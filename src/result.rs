@@ -24,14 +24,17 @@ pub enum ResultItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ControlResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub id: Option<String>,
     pub from_name: String,
     pub to_name: String,
     #[serde(flatten)]
     pub value: ResultValue,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub original_width: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub original_height: Option<u32>,
     /// Fields Label Studio writes that Gloss does not interpret (`origin`, `image_rotation`,
     /// `parentID`, ...), kept so export gives back what import took in.

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use reader::{
     AnnotationHeadRow, ExportAnnotationRow, ExportTaskRow, PredictionRow, Reader, TaskRow,
 };
-pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer};
+pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 
 /// The numbered migrations, in order. Append only: never edit a migration that has shipped.
 const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("migrations/0001_initial.sql"))];
@@ -146,9 +146,11 @@ impl ProjectStore {
         self.connection.pragma_update(None, "journal_mode", "WAL")?;
         self.connection.pragma_update(None, "synchronous", "FULL")?;
         self.connection.pragma_update(None, "foreign_keys", true)?;
-        self.connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        self.connection
+            .busy_timeout(std::time::Duration::from_secs(5))?;
         self.connection.pragma_update(None, "cache_size", -64_000)?;
-        self.connection.pragma_update(None, "temp_store", "MEMORY")?;
+        self.connection
+            .pragma_update(None, "temp_store", "MEMORY")?;
         Ok(())
     }
 
@@ -157,7 +159,8 @@ impl ProjectStore {
         let transaction = self
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let current: u32 = transaction.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let current: u32 =
+            transaction.pragma_query_value(None, "user_version", |row| row.get(0))?;
         for (version, sql) in MIGRATIONS {
             if *version > current {
                 transaction.execute_batch(sql)?;

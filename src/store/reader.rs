@@ -142,10 +142,7 @@ impl<'conn> Reader<'conn> {
         let exclude_clause = if exclude.is_empty() {
             String::new()
         } else {
-            format!(
-                " AND t.id NOT IN ({})",
-                vec!["?"; exclude.len()].join(", ")
-            )
+            format!(" AND t.id NOT IN ({})", vec!["?"; exclude.len()].join(", "))
         };
         let sql = format!(
             "SELECT t.id FROM tasks t INDEXED BY tasks_open_by_id

@@ -43,7 +43,7 @@ pub struct NewPrediction<'a> {
     pub score: Option<f64>,
 }
 
-pub(crate) fn status_text(status: AnnotationStatus) -> &'static str {
+pub fn status_text(status: AnnotationStatus) -> &'static str {
     match status {
         AnnotationStatus::Draft => "draft",
         AnnotationStatus::Submitted => "submitted",
@@ -102,11 +102,9 @@ impl<'conn> Writer<'conn> {
     pub fn ensure_annotator(&mut self, name: &str, role: &str) -> Result<i64, StoreError> {
         let existing: Option<i64> = self
             .transaction
-            .query_row(
-                "SELECT id FROM annotators WHERE name = ?1",
-                [name],
-                |row| row.get(0),
-            )
+            .query_row("SELECT id FROM annotators WHERE name = ?1", [name], |row| {
+                row.get(0)
+            })
             .optional()?;
         if let Some(annotator_id) = existing {
             return Ok(annotator_id);
@@ -178,9 +176,10 @@ impl<'conn> Writer<'conn> {
                  JOIN annotations a ON a.id = h.annotation_id
                  WHERE h.task_id = ?1 AND h.annotator_id = ?2",
             )?
-            .query_row(params![annotation.task_id, annotation.annotator_id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })
+            .query_row(
+                params![annotation.task_id, annotation.annotator_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
             .optional()?;
         let (uid, version, was_submitted) = match previous {
             Some((uid, version, status)) => (uid, version + 1, status == "submitted"),

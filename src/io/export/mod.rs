@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::project::Project;
-use crate::store::{ExportAnnotationRow, PredictionRow, StoreError};
 use crate::result::ResultItem;
+use crate::store::{ExportAnnotationRow, PredictionRow, StoreError};
 
 pub use split::SplitSpec;
 
@@ -154,33 +154,38 @@ pub fn export_project(
         splits: options
             .split
             .as_ref()
-            .map(|spec| spec.parts.iter().map(|(name, _)| (name.clone(), 0)).collect())
+            .map(|spec| {
+                spec.parts
+                    .iter()
+                    .map(|(name, _)| (name.clone(), 0))
+                    .collect()
+            })
             .unwrap_or_default(),
     };
     let writes_unanswered = exporter.writes_unanswered_tasks();
-    project
-        .store()
-        .reader()
-        .for_each_task_for_export(|row| {
-            let Some(mut task) = select::select(interface, row, options.only) else {
-                summary.left_out += 1;
-                return Ok(());
-            };
-            if task.chosen_result.is_none() && !writes_unanswered {
-                summary.left_out += 1;
-                return Ok(());
+    project.store().reader().for_each_task_for_export(|row| {
+        let Some(mut task) = select::select(interface, row, options.only) else {
+            summary.left_out += 1;
+            return Ok(());
+        };
+        if task.chosen_result.is_none() && !writes_unanswered {
+            summary.left_out += 1;
+            return Ok(());
+        }
+        if let Some(plan) = &split_plan {
+            let split_name = plan.assign(interface, &task);
+            if let Some(entry) = summary
+                .splits
+                .iter_mut()
+                .find(|(name, _)| name == split_name)
+            {
+                entry.1 += 1;
             }
-            if let Some(plan) = &split_plan {
-                let split_name = plan.assign(interface, &task);
-                if let Some(entry) = summary.splits.iter_mut().find(|(name, _)| name == split_name)
-                {
-                    entry.1 += 1;
-                }
-                task.split = Some(split_name.to_owned());
-            }
-            summary.tasks += 1;
-            exporter.write_task(&task)
-        })?;
+            task.split = Some(split_name.to_owned());
+        }
+        summary.tasks += 1;
+        exporter.write_task(&task)
+    })?;
     exporter.finish(&summary)?;
     Ok(summary)
 }
@@ -201,7 +206,8 @@ impl AtomicFile {
             .unwrap_or_else(|| "export".to_owned());
         let temporary_path =
             final_path.with_file_name(format!(".{file_name}.partial-{}", std::process::id()));
-        let file = std::fs::File::create(&temporary_path).map_err(ExportError::io(&temporary_path))?;
+        let file =
+            std::fs::File::create(&temporary_path).map_err(ExportError::io(&temporary_path))?;
         Ok(AtomicFile {
             final_path: final_path.to_owned(),
             temporary_path,
@@ -210,17 +216,22 @@ impl AtomicFile {
     }
 
     pub(crate) fn writer(&mut self) -> &mut std::io::BufWriter<std::fs::File> {
-        self.writer.as_mut().expect("an AtomicFile is written only before commit")
+        self.writer
+            .as_mut()
+            .expect("an AtomicFile is written only before commit")
     }
 
     pub(crate) fn commit(mut self) -> Result<(), ExportError> {
         use std::io::Write;
         let mut writer = self.writer.take().expect("commit is called once");
-        writer.flush().map_err(ExportError::io(&self.temporary_path))?;
+        writer
+            .flush()
+            .map_err(ExportError::io(&self.temporary_path))?;
         let file = writer
             .into_inner()
             .map_err(|error| ExportError::io(&self.temporary_path)(error.into_error()))?;
-        file.sync_all().map_err(ExportError::io(&self.temporary_path))?;
+        file.sync_all()
+            .map_err(ExportError::io(&self.temporary_path))?;
         std::fs::rename(&self.temporary_path, &self.final_path)
             .map_err(ExportError::io(&self.final_path))?;
         Ok(())

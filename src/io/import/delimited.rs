@@ -48,7 +48,10 @@ impl<R: Read> DelimitedReader<R> {
             if name.is_empty() {
                 return Err(malformed(
                     1,
-                    format!("header cell {} is empty: every column needs a name", column_idx + 1),
+                    format!(
+                        "header cell {} is empty: every column needs a name",
+                        column_idx + 1
+                    ),
                 ));
             }
             if headers.contains(&name) {

@@ -109,8 +109,14 @@ pub enum ImportError {
 /// One record as a format reader produced it.
 #[derive(Debug)]
 pub enum RawRecord {
-    Good { line: u64, object: Map<String, Value> },
-    Bad { line: u64, message: String },
+    Good {
+        line: u64,
+        object: Map<String, Value>,
+    },
+    Bad {
+        line: u64,
+        message: String,
+    },
 }
 
 /// A file format's reader. Contract: yield records in file order, each with the 1-based line it
@@ -144,18 +150,35 @@ pub fn import_file(
             path: path.to_owned(),
         });
     }
-    let mut reader: Box<dyn RecordReader> = match format {
-        ImportFormat::Jsonl => Box::new(jsonl::JsonlReader::new(file, path)),
-        ImportFormat::Json | ImportFormat::Labelstudio => {
-            Box::new(json_array::JsonArrayReader::new(file, path)?)
-        }
-        ImportFormat::Csv => Box::new(delimited::DelimitedReader::new(file, path, b',')?),
-        ImportFormat::Tsv => Box::new(delimited::DelimitedReader::new(file, path, b'\t')?),
+    import_reader(project, Box::new(file), path, format, options.strict, actor)
+}
+
+/// Imports from any reader; `path` names the source in messages and the import record.
+pub fn import_reader(
+    project: &mut Project,
+    input: Box<dyn std::io::Read>,
+    path: &Path,
+    format: ImportFormat,
+    strict: bool,
+    actor: &str,
+) -> Result<ImportReport, ImportError> {
+    let options = ImportOptions {
+        format: Some(format),
+        strict,
     };
-    let record_checker = record::RecordChecker::new(
-        project.interface(),
-        format == ImportFormat::Labelstudio,
-    );
+    let mut reader: Box<dyn RecordReader> = match format {
+        ImportFormat::Jsonl => Box::new(jsonl::JsonlReader::new(input, path)),
+        ImportFormat::Json | ImportFormat::Labelstudio => {
+            Box::new(json_array::JsonArrayReader::new(input, path)?)
+        }
+        ImportFormat::Csv => Box::new(delimited::DelimitedReader::new(input, path, b',')?),
+        ImportFormat::Tsv => Box::new(delimited::DelimitedReader::new(input, path, b'\t')?),
+    };
+    // The checker reads the interface while the writer holds the store: a clone keeps the two
+    // borrows apart (an interface is a few kilobytes).
+    let interface = project.interface().clone();
+    let record_checker =
+        record::RecordChecker::new(&interface, format == ImportFormat::Labelstudio);
     let (config_version, overlap) = (project.config_version(), project.overlap());
     let source_path = path.display().to_string();
 

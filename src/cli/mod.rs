@@ -1,0 +1,481 @@
+//! The `gloss` command line (DESIGN §9): the same core functions the desktop calls.
+//!
+//! Conventions every command follows: `--json` prints exactly one JSON document on stdout;
+//! human text goes to stderr; exit code 0 on success, 1 on bad input (with file, line and
+//! reason), 2 on bad usage. With `--json`, a failure prints `{"error": {"code", "message"}}`.
+//! Command names and JSON fields, once released, stay stable: scripts depend on them.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::annotation::parse_result;
+use crate::io::export::{ExportFormat, ExportOptions, OnlyFilter, SplitSpec, export_project};
+use crate::io::import::{ImportError, ImportFormat, ImportOptions, import_file};
+use crate::views::{AnnotationStatus, SaveAnnotation};
+use crate::{GlossError, Project};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gloss",
+    version,
+    about = "Gloss annotation studio: the command line"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a project file from a labelling config.
+    Init {
+        project: PathBuf,
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        guidelines: Option<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Check labelling configs.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Import tasks from JSONL, a JSON array, CSV, TSV or a Label Studio export.
+    Import {
+        project: PathBuf,
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        format: Option<ImportFormatArg>,
+        /// Import nothing if any record is bad.
+        #[arg(long)]
+        strict: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Counts: tasks, annotations by status, annotators, progress.
+    Stats {
+        project: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// The next task in an annotator's queue.
+    Next {
+        project: PathBuf,
+        #[arg(long)]
+        annotator: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Save an annotation (a new version of the annotator's annotation of the task).
+    Annotate {
+        project: PathBuf,
+        #[arg(long)]
+        annotator: String,
+        #[arg(long)]
+        task: i64,
+        /// Label Studio result JSON, or @FILE to read it from a file.
+        #[arg(long)]
+        result: String,
+        #[arg(long, value_enum, default_value = "submitted")]
+        status: StatusArg,
+        #[arg(long, default_value_t = 0)]
+        lead_time_ms: i64,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Export the project.
+    Export {
+        project: PathBuf,
+        #[arg(long, value_enum)]
+        format: ExportFormatArg,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum)]
+        only: Option<OnlyArg>,
+        /// e.g. train=0.8,validation=0.1,test=0.1 (stratified by the first single-choice control)
+        #[arg(long)]
+        split: Option<SplitSpec>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Create the bundled demo project at PATH.
+    Demo {
+        project: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Check a config: prints "ok", or "CONFIG.xml:LINE:COL: message" and exits 1.
+    Check {
+        config: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+struct OutputArgs {
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ImportFormatArg {
+    Jsonl,
+    Json,
+    Csv,
+    Tsv,
+    Labelstudio,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormatArg {
+    Hf,
+    Jsonl,
+    Csv,
+    Labelstudio,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OnlyArg {
+    Submitted,
+    Reviewed,
+    Consensus,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Submitted,
+    Draft,
+    Skipped,
+}
+
+/// What a command produced: a JSON document and a line for people.
+struct Outcome {
+    json: serde_json::Value,
+    human: String,
+}
+
+/// A failed command: its error as JSON and text, and whether it was bad input (1).
+struct Failure {
+    json: serde_json::Value,
+    message: String,
+}
+
+impl From<GlossError> for Failure {
+    fn from(error: GlossError) -> Failure {
+        let ipc = error.to_ipc();
+        let mut json = serde_json::json!({ "error": ipc });
+        if let GlossError::Import(ImportError::StrictRefused { report, .. }) = &error {
+            json["report"] = serde_json::to_value(report).unwrap_or_default();
+        }
+        Failure {
+            json,
+            message: error.to_string(),
+        }
+    }
+}
+
+/// Runs the CLI with these arguments and returns the exit code.
+pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(arguments) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return match error.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    let json_output = match &cli.command {
+        Command::Init { output, .. }
+        | Command::Import { output, .. }
+        | Command::Stats { output, .. }
+        | Command::Next { output, .. }
+        | Command::Annotate { output, .. }
+        | Command::Export { output, .. }
+        | Command::Demo { output, .. }
+        | Command::Config {
+            command: ConfigCommand::Check { output, .. },
+        } => output.json,
+    };
+    match execute(cli.command) {
+        Ok(outcome) => {
+            if json_output {
+                println!("{}", outcome.json);
+            }
+            if !outcome.human.is_empty() {
+                eprintln!("{}", outcome.human);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            if json_output {
+                println!("{}", failure.json);
+            }
+            eprintln!("gloss: error: {}", failure.message);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, GlossError> {
+    std::fs::read_to_string(path)
+        .map_err(|error| GlossError::BadInput(format!("{}: cannot read: {error}", path.display())))
+}
+
+fn execute(command: Command) -> Result<Outcome, Failure> {
+    let actor = local_user_name();
+    match command {
+        Command::Init {
+            project,
+            config,
+            name,
+            guidelines,
+            ..
+        } => {
+            let config_xml = read_text(&config)?;
+            let guidelines_markdown = match &guidelines {
+                Some(path) => Some(read_text(path)?),
+                None => None,
+            };
+            let created = Project::create(
+                &project,
+                &config_xml,
+                &config.display().to_string(),
+                name.as_deref(),
+                guidelines_markdown.as_deref(),
+                &actor,
+            )?;
+            Ok(Outcome {
+                json: serde_json::json!({
+                    "project": project.display().to_string(),
+                    "name": created.name(),
+                    "config_version": created.config_version(),
+                }),
+                human: format!("created {}", project.display()),
+            })
+        }
+        Command::Config {
+            command: ConfigCommand::Check { config, .. },
+        } => {
+            let config_xml = read_text(&config)?;
+            match crate::config::parse_config(&config_xml) {
+                Ok(parsed) => {
+                    let warnings: Vec<String> = parsed
+                        .warnings
+                        .iter()
+                        .map(|warning| format!("{}:{warning}", config.display()))
+                        .collect();
+                    let mut human = warnings.join("\n");
+                    if !human.is_empty() {
+                        human.push('\n');
+                    }
+                    human.push_str("ok");
+                    Ok(Outcome {
+                        json: serde_json::json!({ "ok": true, "warnings": warnings }),
+                        human,
+                    })
+                }
+                Err(source) => Err(GlossError::Config {
+                    path: config.display().to_string(),
+                    source,
+                }
+                .into()),
+            }
+        }
+        Command::Import {
+            project,
+            file,
+            format,
+            strict,
+            ..
+        } => {
+            let mut opened = Project::open(&project)?;
+            let report = import_file(
+                &mut opened,
+                &file,
+                ImportOptions {
+                    format: format.map(|format| match format {
+                        ImportFormatArg::Jsonl => ImportFormat::Jsonl,
+                        ImportFormatArg::Json => ImportFormat::Json,
+                        ImportFormatArg::Csv => ImportFormat::Csv,
+                        ImportFormatArg::Tsv => ImportFormat::Tsv,
+                        ImportFormatArg::Labelstudio => ImportFormat::Labelstudio,
+                    }),
+                    strict,
+                },
+                &actor,
+            )
+            .map_err(GlossError::from)?;
+            let mut human = format!(
+                "imported {} task(s), skipped {} bad record(s)",
+                report.imported, report.skipped
+            );
+            for error in report.errors.iter().take(20) {
+                human.push_str(&format!(
+                    "\n{}:{}: {}",
+                    file.display(),
+                    error.line,
+                    error.message
+                ));
+            }
+            if report.errors.len() > 20 {
+                human.push_str(&format!(
+                    "\n... {} more (see --json)",
+                    report.errors.len() - 20
+                ));
+            }
+            Ok(Outcome {
+                json: serde_json::to_value(&report).unwrap_or_default(),
+                human,
+            })
+        }
+        Command::Stats { project, .. } => {
+            let stats = Project::open(&project)?.stats()?;
+            let human = format!(
+                "{} tasks, {} completed ({:.1}%); annotations: {} submitted, {} draft, {} skipped; {} annotator(s)",
+                stats.tasks,
+                stats.completed_tasks,
+                stats.progress * 100.0,
+                stats.annotations.submitted,
+                stats.annotations.draft,
+                stats.annotations.skipped,
+                stats.annotators.len()
+            );
+            Ok(Outcome {
+                json: serde_json::to_value(&stats).unwrap_or_default(),
+                human,
+            })
+        }
+        Command::Next {
+            project, annotator, ..
+        } => {
+            let task = Project::open(&project)?.next_task(&annotator, &[])?;
+            let (json, human) = match &task {
+                Some(task) => (
+                    serde_json::json!({ "task_id": task.task_id, "uid": task.uid, "data": task.data }),
+                    format!(
+                        "task {}: {}",
+                        task.task_id,
+                        serde_json::Value::Object(task.data.clone())
+                    ),
+                ),
+                None => (
+                    serde_json::json!({ "task_id": null, "data": null }),
+                    format!("no task left for {annotator}"),
+                ),
+            };
+            Ok(Outcome { json, human })
+        }
+        Command::Annotate {
+            project,
+            annotator,
+            task,
+            result,
+            status,
+            lead_time_ms,
+            ..
+        } => {
+            let result_json = match result.strip_prefix('@') {
+                Some(path) => read_text(Path::new(path))?,
+                None => result,
+            };
+            let result = parse_result(&result_json).map_err(GlossError::from)?;
+            let mut opened = Project::open(&project)?;
+            let saved = opened.save_annotation(
+                &annotator,
+                &SaveAnnotation {
+                    task_id: task,
+                    status: match status {
+                        StatusArg::Submitted => AnnotationStatus::Submitted,
+                        StatusArg::Draft => AnnotationStatus::Draft,
+                        StatusArg::Skipped => AnnotationStatus::Skipped,
+                    },
+                    result,
+                    lead_time_ms,
+                },
+            )?;
+            Ok(Outcome {
+                human: format!(
+                    "saved version {} of annotation {} on task {}",
+                    saved.version, saved.annotation_uid, saved.task_id
+                ),
+                json: serde_json::to_value(&saved).unwrap_or_default(),
+            })
+        }
+        Command::Export {
+            project,
+            format,
+            out,
+            only,
+            split,
+            seed,
+            ..
+        } => {
+            let opened = Project::open(&project)?;
+            let summary = export_project(
+                &opened,
+                &ExportOptions {
+                    format: match format {
+                        ExportFormatArg::Hf => ExportFormat::Hf,
+                        ExportFormatArg::Jsonl => ExportFormat::Jsonl,
+                        ExportFormatArg::Csv => ExportFormat::Csv,
+                        ExportFormatArg::Labelstudio => ExportFormat::Labelstudio,
+                    },
+                    out,
+                    only: only.map(|only| match only {
+                        OnlyArg::Submitted => OnlyFilter::Submitted,
+                        OnlyArg::Reviewed => OnlyFilter::Reviewed,
+                        OnlyArg::Consensus => OnlyFilter::Consensus,
+                    }),
+                    split,
+                    seed,
+                },
+            )
+            .map_err(GlossError::from)?;
+            Ok(Outcome {
+                human: format!(
+                    "exported {} task(s) to {} ({} left out)",
+                    summary.tasks, summary.out, summary.left_out
+                ),
+                json: serde_json::to_value(&summary).unwrap_or_default(),
+            })
+        }
+        Command::Demo { project, .. } => {
+            let created = crate::demo::create_demo_project(&project, &actor)?;
+            Ok(Outcome {
+                json: serde_json::json!({
+                    "project": project.display().to_string(),
+                    "tasks": created.stats()?.tasks,
+                }),
+                human: format!("created the demo project {}", project.display()),
+            })
+        }
+    }
+}
+
+/// The name of the person at this computer, for the audit log of CLI actions.
+pub fn local_user_name() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "gloss-cli".to_owned())
+}

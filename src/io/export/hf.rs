@@ -1,0 +1,383 @@
+//! `hf`: a directory that `datasets.load_dataset(DIR)` loads with the right features.
+//!
+//! One JSONL file per split (`train.jsonl` when there is no split) with one row per answered
+//! task: the data fields the config shows, then one column per control named after it (a string
+//! for a single choice, a list for multiple choices, ...; see `select::control_value`). The
+//! dataset card `README.md` declares every column in its YAML front matter — `ClassLabel` names
+//! in the config's order — and the splits, so the label names survive loading. Data fields that
+//! are not plain text (conversations, lists) and region answers are written as JSON text and
+//! said so in the card, until their modalities define their own shapes.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::select::control_value;
+use super::{ExportError, ExportOptions, ExportSummary, ExportTask, Exporter, io_error};
+use crate::config::{ControlKind, ControlTag, Interface, ObjectKind};
+use crate::project::Project;
+
+pub struct HfExporter {
+    final_dir: PathBuf,
+    temporary_dir: PathBuf,
+    columns: Vec<Column>,
+    /// Open split files, in the order splits were first seen.
+    split_files: Vec<(String, std::io::BufWriter<std::fs::File>)>,
+    project_name: String,
+    config_version: u32,
+    options_text: String,
+    committed: bool,
+}
+
+/// One column of the dataset and its `datasets` feature.
+struct Column {
+    name: String,
+    source: ColumnSource,
+    feature: Feature,
+}
+
+enum ColumnSource {
+    DataField { field: String, as_json_text: bool },
+    Control(ControlTag),
+}
+
+enum Feature {
+    String,
+    Int32,
+    Float64,
+    ClassLabel(Vec<String>),
+    SequenceOfClassLabel(Vec<String>),
+    SequenceOfSequenceOfString,
+}
+
+impl HfExporter {
+    pub fn new(project: &Project, options: &ExportOptions) -> Result<HfExporter, ExportError> {
+        let final_dir = options.out.clone();
+        if final_dir.exists() {
+            let mut entries = std::fs::read_dir(&final_dir).map_err(ExportError::io(&final_dir))?;
+            if entries.next().is_some() {
+                return Err(ExportError::OutputNotEmpty { path: final_dir });
+            }
+        }
+        let columns = columns_for(project.interface())?;
+        let dir_name = final_dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export".to_owned());
+        let temporary_dir =
+            final_dir.with_file_name(format!(".{dir_name}.partial-{}", std::process::id()));
+        if temporary_dir.exists() {
+            std::fs::remove_dir_all(&temporary_dir).map_err(ExportError::io(&temporary_dir))?;
+        }
+        std::fs::create_dir_all(&temporary_dir).map_err(ExportError::io(&temporary_dir))?;
+        let mut options_text = String::new();
+        if let Some(only) = options.only {
+            let _ = write!(
+                options_text,
+                " --only {}",
+                serde_json::to_value(only)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or("")
+            );
+        }
+        if let Some(split) = &options.split {
+            let parts: Vec<String> = split
+                .parts
+                .iter()
+                .map(|(name, fraction)| format!("{name}={fraction}"))
+                .collect();
+            let _ = write!(
+                options_text,
+                " --split {} --seed {}",
+                parts.join(","),
+                options.seed
+            );
+        }
+        Ok(HfExporter {
+            final_dir,
+            temporary_dir,
+            columns,
+            split_files: Vec::new(),
+            project_name: project.name().to_owned(),
+            config_version: project.config_version(),
+            options_text,
+            committed: false,
+        })
+    }
+
+    fn split_file(
+        &mut self,
+        split: &str,
+    ) -> Result<&mut std::io::BufWriter<std::fs::File>, ExportError> {
+        let position = match self.split_files.iter().position(|(name, _)| name == split) {
+            Some(position) => position,
+            None => {
+                let path = self.temporary_dir.join(format!("{split}.jsonl"));
+                let file = std::fs::File::create(&path).map_err(ExportError::io(&path))?;
+                self.split_files.push((
+                    split.to_owned(),
+                    std::io::BufWriter::with_capacity(1 << 20, file),
+                ));
+                self.split_files.len() - 1
+            }
+        };
+        Ok(&mut self.split_files[position].1)
+    }
+}
+
+/// The columns: data fields the config shows (in config order), then controls.
+fn columns_for(interface: &Interface) -> Result<Vec<Column>, ExportError> {
+    let mut columns: Vec<Column> = Vec::new();
+    for object in &interface.objects {
+        let Some(field) = &object.data_field else {
+            continue;
+        };
+        if columns.iter().any(|column| &column.name == field) {
+            continue;
+        }
+        let as_json_text = !matches!(
+            object.kind,
+            ObjectKind::Text { .. }
+                | ObjectKind::HyperText { .. }
+                | ObjectKind::Image { .. }
+                | ObjectKind::Audio
+        );
+        columns.push(Column {
+            name: field.clone(),
+            source: ColumnSource::DataField {
+                field: field.clone(),
+                as_json_text,
+            },
+            feature: Feature::String,
+        });
+    }
+    for control in &interface.controls {
+        let feature = match &control.kind {
+            ControlKind::Relations { .. } => continue,
+            ControlKind::Choices {
+                multiple, options, ..
+            } => {
+                let names: Vec<String> = options
+                    .iter()
+                    .map(|option| option.result_value().to_owned())
+                    .collect();
+                if *multiple {
+                    Feature::SequenceOfClassLabel(names)
+                } else {
+                    Feature::ClassLabel(names)
+                }
+            }
+            ControlKind::Pairwise => {
+                Feature::ClassLabel(vec!["left".to_owned(), "right".to_owned()])
+            }
+            ControlKind::Rating { .. } => Feature::Int32,
+            ControlKind::Number { .. } => Feature::Float64,
+            ControlKind::Taxonomy { .. } => Feature::SequenceOfSequenceOfString,
+            _ => Feature::String,
+        };
+        if columns.iter().any(|column| column.name == control.name) {
+            return Err(ExportError::BadOption(format!(
+                "the control \"{}\" has the same name as a data field; the hf export needs distinct column names",
+                control.name
+            )));
+        }
+        columns.push(Column {
+            name: control.name.clone(),
+            source: ColumnSource::Control(control.clone()),
+            feature,
+        });
+    }
+    Ok(columns)
+}
+
+/// A YAML scalar: JSON's double-quoted strings are valid YAML, with every character escaped
+/// that could end or change the scalar.
+fn yaml_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+impl Exporter for HfExporter {
+    fn write_task(&mut self, task: &ExportTask) -> Result<(), ExportError> {
+        let Some(result) = &task.chosen_result else {
+            return Ok(());
+        };
+        let mut row = Map::with_capacity(self.columns.len());
+        for column in &self.columns {
+            let value = match &column.source {
+                ColumnSource::DataField {
+                    field,
+                    as_json_text,
+                } => match task.data.get(field) {
+                    None | Some(Value::Null) => Value::Null,
+                    Some(Value::String(text)) => Value::String(text.clone()),
+                    Some(other) if *as_json_text => Value::String(other.to_string()),
+                    Some(other) => Value::String(match other {
+                        Value::Number(number) => number.to_string(),
+                        Value::Bool(flag) => flag.to_string(),
+                        other => other.to_string(),
+                    }),
+                },
+                ColumnSource::Control(control) => {
+                    let value = control_value(control, result);
+                    match (&column.feature, value) {
+                        (Feature::String, Value::Null) => Value::Null,
+                        (Feature::String, Value::String(text)) => Value::String(text),
+                        (Feature::String, other) => Value::String(other.to_string()),
+                        (_, value) => value,
+                    }
+                }
+            };
+            row.insert(column.name.clone(), value);
+        }
+        let split = task.split.clone().unwrap_or_else(|| "train".to_owned());
+        let file = self.split_file(&split)?;
+        let path = Path::new("hf export");
+        serde_json::to_writer(&mut *file, &row).map_err(|error| io_error(path, error.into()))?;
+        file.write_all(b"\n")
+            .map_err(|error| io_error(path, error))?;
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>, summary: &ExportSummary) -> Result<(), ExportError> {
+        let split_counts: Vec<(String, u64)> = if summary.splits.is_empty() {
+            vec![("train".to_owned(), summary.tasks)]
+        } else {
+            summary.splits.clone()
+        };
+        // Every declared split gets a file, even an empty one, so the card never points at a
+        // missing file.
+        for (split, _) in &split_counts {
+            self.split_file(split)?;
+        }
+        for (split, file) in self.split_files.drain(..) {
+            let path = self.temporary_dir.join(format!("{split}.jsonl"));
+            let file = file
+                .into_inner()
+                .map_err(|error| io_error(&path, error.into_error()))?;
+            file.sync_all().map_err(ExportError::io(&path))?;
+        }
+        let card = self.dataset_card(&split_counts);
+        let card_path = self.temporary_dir.join("README.md");
+        std::fs::write(&card_path, card).map_err(ExportError::io(&card_path))?;
+        if self.final_dir.exists() {
+            std::fs::remove_dir(&self.final_dir).map_err(ExportError::io(&self.final_dir))?;
+        }
+        std::fs::rename(&self.temporary_dir, &self.final_dir)
+            .map_err(ExportError::io(&self.final_dir))?;
+        self.committed = true;
+        Ok(())
+    }
+
+    fn writes_unanswered_tasks(&self) -> bool {
+        false
+    }
+}
+
+impl HfExporter {
+    fn dataset_card(&self, split_counts: &[(String, u64)]) -> String {
+        let mut yaml = String::from("---\nconfigs:\n- config_name: default\n  data_files:\n");
+        for (split, _) in split_counts {
+            let _ = writeln!(
+                yaml,
+                "  - split: {}\n    path: {}",
+                yaml_string(split),
+                yaml_string(&format!("{split}.jsonl"))
+            );
+        }
+        yaml.push_str("dataset_info:\n  features:\n");
+        for column in &self.columns {
+            let _ = writeln!(yaml, "  - name: {}", yaml_string(&column.name));
+            match &column.feature {
+                Feature::String => yaml.push_str("    dtype: string\n"),
+                Feature::Int32 => yaml.push_str("    dtype: int32\n"),
+                Feature::Float64 => yaml.push_str("    dtype: float64\n"),
+                Feature::ClassLabel(names) => {
+                    yaml.push_str("    dtype:\n      class_label:\n        names:\n");
+                    for (label_idx, name) in names.iter().enumerate() {
+                        let _ = writeln!(yaml, "          '{label_idx}': {}", yaml_string(name));
+                    }
+                }
+                Feature::SequenceOfClassLabel(names) => {
+                    yaml.push_str("    sequence:\n      class_label:\n        names:\n");
+                    for (label_idx, name) in names.iter().enumerate() {
+                        let _ = writeln!(yaml, "          '{label_idx}': {}", yaml_string(name));
+                    }
+                }
+                Feature::SequenceOfSequenceOfString => {
+                    yaml.push_str("    sequence:\n      sequence: string\n");
+                }
+            }
+        }
+        yaml.push_str("  splits:\n");
+        for (split, n_examples) in split_counts {
+            let _ = writeln!(
+                yaml,
+                "  - name: {}\n    num_examples: {n_examples}",
+                yaml_string(split)
+            );
+        }
+        let has_text_classification = self.columns.iter().any(|column| {
+            matches!(
+                column.feature,
+                Feature::ClassLabel(_) | Feature::SequenceOfClassLabel(_)
+            )
+        });
+        if has_text_classification {
+            yaml.push_str("task_categories:\n- text-classification\n");
+        }
+        yaml.push_str("license: unknown\n---\n\n");
+
+        let mut body = String::new();
+        let _ = writeln!(body, "# {}\n", self.project_name.replace(['\n', '\r'], " "));
+        let _ = writeln!(
+            body,
+            "Exported by Gloss {} from labelling config version {} (`gloss export --format hf{}`).\n",
+            env!("CARGO_PKG_VERSION"),
+            self.config_version,
+            self.options_text
+        );
+        body.push_str("## Columns\n\n");
+        for column in &self.columns {
+            let description = match (&column.source, &column.feature) {
+                (
+                    ColumnSource::DataField {
+                        as_json_text: true, ..
+                    },
+                    _,
+                ) => "task data, encoded as JSON text".to_owned(),
+                (ColumnSource::DataField { .. }, _) => "task data (text)".to_owned(),
+                (_, Feature::ClassLabel(names)) => format!("one label of: {}", names.join(", ")),
+                (_, Feature::SequenceOfClassLabel(names)) => {
+                    format!("a list of labels from: {}", names.join(", "))
+                }
+                (_, Feature::Int32) => "a rating (integer)".to_owned(),
+                (_, Feature::Float64) => "a number".to_owned(),
+                (_, Feature::SequenceOfSequenceOfString) => {
+                    "taxonomy paths, each a list from root to leaf".to_owned()
+                }
+                (_, Feature::String) => "the answer, as text (regions as JSON text)".to_owned(),
+            };
+            let _ = writeln!(body, "- `{}`: {description}", column.name.replace('`', "'"));
+        }
+        body.push_str("\n## Splits\n\n");
+        for (split, n_examples) in split_counts {
+            let _ = writeln!(body, "- `{split}`: {n_examples} examples");
+        }
+        body.push_str(
+            "\nEach row is one task. The answer is the most recent submitted annotation of the \
+             task, or the majority answer with `--only consensus`.\n",
+        );
+        yaml + &body
+    }
+}
+
+impl Drop for HfExporter {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.temporary_dir);
+        }
+    }
+}
