@@ -17,8 +17,6 @@ describe("buildResult", () => {
         to_name: "text",
         type: "choices",
         value: { choices: ["Negative"] },
-        original_width: null,
-        original_height: null,
       },
     ]);
   });
@@ -70,7 +68,7 @@ describe("missingRequired", () => {
 describe("initialValues", () => {
   it("restores a saved result (going back to an annotated task)", () => {
     const saved: ResultItem[] = [
-      { id: "r1", from_name: "sentiment", to_name: "text", type: "choices", value: { choices: ["Neutral"] }, original_width: null, original_height: null },
+      { id: "r1", from_name: "sentiment", to_name: "text", type: "choices", value: { choices: ["Neutral"] } },
       { from_id: "a", to_id: "b", type: "relation", direction: "right", labels: [] },
     ];
     expect(initialValues(classification([sentiment]), registry, saved)).toEqual({ sentiment: ["Neutral"] });

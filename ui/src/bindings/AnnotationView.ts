@@ -2,4 +2,11 @@
 import type { AnnotationStatus } from "./AnnotationStatus";
 import type { ResultItem } from "./ResultItem";
 
-export type AnnotationView = { uid: string, version: number, annotator: string, status: AnnotationStatus, result: Array<ResultItem>, lead_time_ms: number, created_at: string, };
+/**
+ * The current version of one annotator's annotation of one task.
+ */
+export type AnnotationView = { uid: string, version: number, annotator: string, status: AnnotationStatus, result: Array<ResultItem>, lead_time_ms: number, 
+/**
+ * RFC 3339, UTC.
+ */
+created_at: string, };

@@ -4,4 +4,16 @@ import type { LabelOption } from "./LabelOption";
 import type { RankerBucket } from "./RankerBucket";
 import type { TaxonomyOption } from "./TaxonomyOption";
 
-export type ControlKind = { "kind": "choices", multiple: boolean, show_inline: boolean, options: Array<ChoiceOption>, } | { "kind": "labels", multiple: boolean, labels: Array<LabelOption>, } | { "kind": "rectangle_labels", labels: Array<LabelOption>, } | { "kind": "polygon_labels", labels: Array<LabelOption>, } | { "kind": "key_point_labels", labels: Array<LabelOption>, } | { "kind": "text_area", placeholder: string | null, rows: number | null, max_submissions: number | null, editable: boolean, shortcuts: Array<ChoiceOption>, } | { "kind": "rating", max_rating: number, } | { "kind": "number", min: number | null, max: number | null, step: number | null, } | { "kind": "date_time", only: string | null, } | { "kind": "taxonomy", options: Array<TaxonomyOption>, } | { "kind": "pairwise" } | { "kind": "ranker", buckets: Array<RankerBucket>, } | { "kind": "relations", labels: Array<string>, };
+/**
+ * The control tags and what each one needs to render and to validate a result.
+ */
+export type ControlKind = { "kind": "choices", multiple: boolean, show_inline: boolean, options: Array<ChoiceOption>, 
+/**
+ * `value="$field"` on `<Choices>` (Label Studio's dynamic choices): the options come
+ * from this task data field instead of (or in addition to) `<Choice>` children.
+ */
+dynamic_options_field: string | null, } | { "kind": "labels", multiple: boolean, labels: Array<LabelOption>, } | { "kind": "rectangle_labels", labels: Array<LabelOption>, } | { "kind": "polygon_labels", labels: Array<LabelOption>, } | { "kind": "key_point_labels", labels: Array<LabelOption>, } | { "kind": "text_area", placeholder: string | null, rows: number | null, max_submissions: number | null, editable: boolean, 
+/**
+ * `<TextArea>` shortcut buttons: `<Shortcut value=".." hotkey=".."/>` children.
+ */
+shortcuts: Array<ChoiceOption>, } | { "kind": "rating", max_rating: number, } | { "kind": "number", min: number | null, max: number | null, step: number | null, } | { "kind": "date_time", only: string | null, } | { "kind": "taxonomy", options: Array<TaxonomyOption>, } | { "kind": "pairwise" } | { "kind": "ranker", buckets: Array<RankerBucket>, } | { "kind": "relations", labels: Array<string>, };

@@ -2,4 +2,16 @@
 import type { ControlKind } from "./ControlKind";
 import type { SourcePosition } from "./SourcePosition";
 
-export type ControlTag = { name: string, to_name: Array<string>, required: boolean, per_region: boolean, kind: ControlKind, position: SourcePosition, };
+/**
+ * A tag that produces results. `to_name` lists the object (or, for `Relations`, nothing) it
+ * labels.
+ */
+export type ControlTag = { name: string, to_name: Array<string>, 
+/**
+ * `required="true"`: a submitted annotation must contain a result for this control.
+ */
+required: boolean, 
+/**
+ * `perRegion="true"`: the result belongs to a selected region, not to the whole task.
+ */
+per_region: boolean, kind: ControlKind, position: SourcePosition, };

@@ -3,4 +3,19 @@ import type { ControlTag } from "./ControlTag";
 import type { LayoutNode } from "./LayoutNode";
 import type { ObjectTag } from "./ObjectTag";
 
-export type Interface = { root: LayoutNode, objects: Array<ObjectTag>, controls: Array<ControlTag>, };
+/**
+ * A whole labelling config, parsed and validated.
+ */
+export type Interface = { 
+/**
+ * The layout tree, rooted at the outermost `View`. The UI renders this tree in order.
+ */
+root: LayoutNode, 
+/**
+ * Every object tag (what displays task data), in document order.
+ */
+objects: Array<ObjectTag>, 
+/**
+ * Every control tag (what produces results), in document order.
+ */
+controls: Array<ControlTag>, };

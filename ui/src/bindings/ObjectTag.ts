@@ -2,4 +2,16 @@
 import type { ObjectKind } from "./ObjectKind";
 import type { SourcePosition } from "./SourcePosition";
 
-export type ObjectTag = { name: string, kind: ObjectKind, value: string, data_field: string | null, position: SourcePosition, };
+/**
+ * A tag that displays task data: `Text`, `HyperText`, `Image`, `Audio`, `Paragraphs`, `Chat`,
+ * `List`.
+ */
+export type ObjectTag = { name: string, kind: ObjectKind, 
+/**
+ * The `value` attribute as written, e.g. `"$text"` or a literal string.
+ */
+value: string, 
+/**
+ * The task data field that `value` references (`"text"` for `"$text"`), if it references one.
+ */
+data_field: string | null, position: SourcePosition, };

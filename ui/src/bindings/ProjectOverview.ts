@@ -3,4 +3,11 @@ import type { AnnotatorProgress } from "./AnnotatorProgress";
 import type { GuidelinesView } from "./GuidelinesView";
 import type { Interface } from "./Interface";
 
-export type ProjectOverview = { path: string, name: string, annotator: string, interface: Interface, config_warnings: Array<string>, config_version: number, guidelines: GuidelinesView | null, progress: AnnotatorProgress, };
+/**
+ * What the desktop shows when a project is open.
+ */
+export type ProjectOverview = { path: string, name: string, annotator: string, interface: Interface, 
+/**
+ * Warnings the config produced (unknown attributes), shown to the lead.
+ */
+config_warnings: Array<string>, config_version: number, guidelines: GuidelinesView | null, progress: AnnotatorProgress, };

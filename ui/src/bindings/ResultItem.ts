@@ -2,4 +2,7 @@
 import type { ControlResult } from "./ControlResult";
 import type { RelationResult } from "./RelationResult";
 
+/**
+ * One element of a Label Studio `result` array.
+ */
 export type ResultItem = RelationResult | ControlResult;

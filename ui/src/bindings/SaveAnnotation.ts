@@ -2,4 +2,11 @@
 import type { AnnotationStatus } from "./AnnotationStatus";
 import type { ResultItem } from "./ResultItem";
 
-export type SaveAnnotation = { task_id: number, status: AnnotationStatus, result: Array<ResultItem>, lead_time_ms: number, };
+/**
+ * What a front door asks to save.
+ */
+export type SaveAnnotation = { task_id: number, status: AnnotationStatus, result: Array<ResultItem>, 
+/**
+ * Time the annotator spent on the task, in milliseconds.
+ */
+lead_time_ms: number, };

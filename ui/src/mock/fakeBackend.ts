@@ -40,6 +40,7 @@ export const demoInterface: Interface = {
         kind: "choices",
         multiple: false,
         show_inline: true,
+        dynamic_options_field: null,
         options: [
           { value: "Positive", alias: null, hotkey: null, background: "#2e7d32", html: null },
           { value: "Negative", alias: null, hotkey: null, background: "#c62828", html: null },

@@ -25,7 +25,7 @@ export function choicesControl(
     to_name: extra.to_name ?? ["text"],
     required: extra.required ?? false,
     per_region: false,
-    kind: { kind: "choices", multiple: extra.multiple ?? false, show_inline: extra.show_inline ?? false, options },
+    kind: { kind: "choices", multiple: extra.multiple ?? false, show_inline: extra.show_inline ?? false, options, dynamic_options_field: null },
     position,
   };
 }

@@ -104,9 +104,6 @@ export const choicesRenderer: ControlRenderer<ChoicesState> = {
       to_name: control.to_name[0] ?? "",
       type: "choices",
       value: { choices: [...value] },
-      // ts-rs types these as `number | null`; null deserialises to None and is not stored.
-      original_width: null,
-      original_height: null,
     },
   ],
   keyTargets: (control) =>
