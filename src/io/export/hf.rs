@@ -226,6 +226,12 @@ impl Exporter for HfExporter {
                         (Feature::String, Value::Null) => Value::Null,
                         (Feature::String, Value::String(text)) => Value::String(text),
                         (Feature::String, other) => Value::String(other.to_string()),
+                        // A list column with no answer is an empty list, not null: `datasets`
+                        // users filter and count lists without checking for None first.
+                        (
+                            Feature::SequenceOfClassLabel(_) | Feature::SequenceOfSequenceOfString,
+                            Value::Null,
+                        ) => Value::Array(Vec::new()),
                         (_, value) => value,
                     }
                 }
@@ -252,14 +258,17 @@ impl Exporter for HfExporter {
         for (split, _) in &split_counts {
             self.split_file(split)?;
         }
+        let mut split_bytes: Vec<(String, u64)> = Vec::with_capacity(self.split_files.len());
         for (split, file) in self.split_files.drain(..) {
             let path = self.temporary_dir.join(format!("{split}.jsonl"));
             let file = file
                 .into_inner()
                 .map_err(|error| io_error(&path, error.into_error()))?;
             file.sync_all().map_err(ExportError::io(&path))?;
+            let n_bytes = file.metadata().map_err(ExportError::io(&path))?.len();
+            split_bytes.push((split, n_bytes));
         }
-        let card = self.dataset_card(&split_counts);
+        let card = self.dataset_card(&split_counts, &split_bytes);
         let card_path = self.temporary_dir.join("README.md");
         std::fs::write(&card_path, card).map_err(ExportError::io(&card_path))?;
         if self.final_dir.exists() {
@@ -277,7 +286,11 @@ impl Exporter for HfExporter {
 }
 
 impl HfExporter {
-    fn dataset_card(&self, split_counts: &[(String, u64)]) -> String {
+    fn dataset_card(
+        &self,
+        split_counts: &[(String, u64)],
+        split_bytes: &[(String, u64)],
+    ) -> String {
         let mut yaml = String::from("---\nconfigs:\n- config_name: default\n  data_files:\n");
         for (split, _) in split_counts {
             let _ = writeln!(
@@ -312,10 +325,16 @@ impl HfExporter {
             }
         }
         yaml.push_str("  splits:\n");
+        // `datasets` ignores the whole `splits` list unless every entry has `num_bytes` (it only
+        // verifies `num_examples`); the size of the split's JSONL file is the honest number here.
         for (split, n_examples) in split_counts {
+            let n_bytes = split_bytes
+                .iter()
+                .find(|(name, _)| name == split)
+                .map_or(0, |(_, n_bytes)| *n_bytes);
             let _ = writeln!(
                 yaml,
-                "  - name: {}\n    num_examples: {n_examples}",
+                "  - name: {}\n    num_bytes: {n_bytes}\n    num_examples: {n_examples}",
                 yaml_string(split)
             );
         }
