@@ -235,10 +235,11 @@ fn validate_control_result(
     control_result: &ControlResult,
 ) -> Result<(), ResultError> {
     let from_name = &control.name;
-    if !control.to_name.contains(&control_result.to_name)
-        && !(matches!(control.kind, ControlKind::Pairwise)
-            && control_result.to_name == control.to_name.join(","))
-    {
+    // A Pairwise result names both of its objects at once ("left,right").
+    let targets_its_object = control.to_name.contains(&control_result.to_name)
+        || (matches!(control.kind, ControlKind::Pairwise)
+            && control_result.to_name == control.to_name.join(","));
+    if !targets_its_object {
         return Err(ResultError::WrongObject {
             item_idx,
             from_name: from_name.clone(),

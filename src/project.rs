@@ -103,7 +103,6 @@ impl Project {
         let guidelines = reader
             .latest_guidelines()?
             .map(|(version, markdown)| GuidelinesView { version, markdown });
-        drop(reader);
         Ok(Project {
             store,
             name,
