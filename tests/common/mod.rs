@@ -157,6 +157,9 @@ pub fn write_file(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     path
 }
 
+/// A raw SQLite connection to a file, bypassing the store on purpose: tests read what Gloss
+/// wrote (audit log, pragmas) and forge files Gloss must refuse.
+#[allow(clippy::disallowed_methods)] // tests inspect and forge files; Gloss code never does
 pub fn sqlite(path: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap_or_else(|error| panic!("opening {path:?}: {error}"))
 }
