@@ -173,6 +173,9 @@ struct Outcome {
 struct Failure {
     json: serde_json::Value,
     message: String,
+    /// A config error is printed as a bare `CONFIG.xml:LINE:COL: message` line, the shape
+    /// editors and CI annotators parse, instead of behind the `gloss: error:` prefix.
+    is_config_diagnostic: bool,
 }
 
 impl From<GlossError> for Failure {
@@ -185,6 +188,7 @@ impl From<GlossError> for Failure {
         Failure {
             json,
             message: error.to_string(),
+            is_config_diagnostic: matches!(error, GlossError::Config { .. }),
         }
     }
 }
@@ -229,7 +233,11 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
             if json_output {
                 println!("{}", failure.json);
             }
-            eprintln!("gloss: error: {}", failure.message);
+            if failure.is_config_diagnostic {
+                eprintln!("{}", failure.message);
+            } else {
+                eprintln!("gloss: error: {}", failure.message);
+            }
             ExitCode::from(1)
         }
     }
