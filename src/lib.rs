@@ -9,6 +9,7 @@ pub mod annotation;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod desktop_support;
 pub mod error;
 pub mod io;
 pub mod project;

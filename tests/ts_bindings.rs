@@ -53,11 +53,21 @@ fn committed_typescript_bindings_match_the_rust_types() {
     }
 
     let committed = read_ts_files(&committed_dir);
-    let missing: Vec<&String> = generated.keys().filter(|name| !committed.contains_key(*name)).collect();
-    let extra: Vec<&String> = committed.keys().filter(|name| !generated.contains_key(*name)).collect();
+    let missing: Vec<&String> = generated
+        .keys()
+        .filter(|name| !committed.contains_key(*name))
+        .collect();
+    let extra: Vec<&String> = committed
+        .keys()
+        .filter(|name| !generated.contains_key(*name))
+        .collect();
     let changed: Vec<&String> = generated
         .iter()
-        .filter(|(name, text)| committed.get(*name).is_some_and(|committed_text| committed_text != *text))
+        .filter(|(name, text)| {
+            committed
+                .get(*name)
+                .is_some_and(|committed_text| committed_text != *text)
+        })
         .map(|(name, _)| name)
         .collect();
     assert!(

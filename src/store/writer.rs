@@ -18,6 +18,8 @@ pub struct NewTask<'a> {
     pub data_json: &'a str,
     pub import_id: i64,
     pub source_line: u64,
+    /// Every task of one import shares the import's time.
+    pub created_at: i64,
 }
 
 /// A new version of an annotator's annotation of a task.
@@ -102,9 +104,8 @@ impl<'conn> Writer<'conn> {
     pub fn ensure_annotator(&mut self, name: &str, role: &str) -> Result<i64, StoreError> {
         let existing: Option<i64> = self
             .transaction
-            .query_row("SELECT id FROM annotators WHERE name = ?1", [name], |row| {
-                row.get(0)
-            })
+            .prepare_cached("SELECT id FROM annotators WHERE name = ?1")?
+            .query_row([name], |row| row.get(0))
             .optional()?;
         if let Some(annotator_id) = existing {
             return Ok(annotator_id);
@@ -157,7 +158,7 @@ impl<'conn> Writer<'conn> {
             task.data_json,
             task.import_id,
             task.source_line as i64,
-            now_ms()
+            task.created_at
         ])?;
         Ok(self.transaction.last_insert_rowid())
     }

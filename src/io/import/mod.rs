@@ -106,6 +106,21 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
+/// Records checked per hand-over between the parsing thread and the writing thread.
+const CHECK_BATCH_SIZE: usize = 512;
+
+/// A record after the checks, on its way to the writer.
+enum CheckedRecord {
+    Good {
+        line: u64,
+        task_record: record::TaskRecord,
+    },
+    Bad {
+        line: u64,
+        message: String,
+    },
+}
+
 /// One record as a format reader produced it.
 #[derive(Debug)]
 pub enum RawRecord {
@@ -156,17 +171,13 @@ pub fn import_file(
 /// Imports from any reader; `path` names the source in messages and the import record.
 pub fn import_reader(
     project: &mut Project,
-    input: Box<dyn std::io::Read>,
+    input: Box<dyn std::io::Read + Send>,
     path: &Path,
     format: ImportFormat,
     strict: bool,
     actor: &str,
 ) -> Result<ImportReport, ImportError> {
-    let options = ImportOptions {
-        format: Some(format),
-        strict,
-    };
-    let mut reader: Box<dyn RecordReader> = match format {
+    let mut reader: Box<dyn RecordReader + Send> = match format {
         ImportFormat::Jsonl => Box::new(jsonl::JsonlReader::new(input, path)),
         ImportFormat::Json | ImportFormat::Labelstudio => {
             Box::new(json_array::JsonArrayReader::new(input, path)?)
@@ -179,11 +190,44 @@ pub fn import_reader(
     let interface = project.interface().clone();
     let record_checker =
         record::RecordChecker::new(&interface, format == ImportFormat::Labelstudio);
+    project
+        .store_mut()
+        .set_page_cache_kib(crate::store::BULK_PAGE_CACHE_KIB)?;
+    let outcome = write_import(
+        project,
+        &mut reader,
+        &record_checker,
+        path,
+        format,
+        strict,
+        actor,
+    );
+    project
+        .store_mut()
+        .set_page_cache_kib(crate::store::DEFAULT_PAGE_CACHE_KIB)?;
+    outcome
+}
+
+/// The writing half of [`import_reader`]: one transaction, committed only if the import
+/// succeeds.
+fn write_import(
+    project: &mut Project,
+    reader: &mut Box<dyn RecordReader + Send>,
+    record_checker: &record::RecordChecker<'_>,
+    path: &Path,
+    format: ImportFormat,
+    strict: bool,
+    actor: &str,
+) -> Result<ImportReport, ImportError> {
+    let options = ImportOptions {
+        format: Some(format),
+        strict,
+    };
     let (config_version, overlap) = (project.config_version(), project.overlap());
     let source_path = path.display().to_string();
-
     let mut writer = project.store_mut().writer()?;
     let import_id = writer.insert_import(&source_path, format.name())?;
+    let created_at = crate::store::now_ms();
     let mut report = ImportReport {
         imported: 0,
         skipped: 0,
@@ -200,32 +244,73 @@ pub fn import_reader(
             report.errors.push(ImportRowError { line, message });
         }
     };
-    while let Some(raw_record) = reader.next_record()? {
-        n_records += 1;
-        match raw_record {
-            RawRecord::Bad { line, message } => record_bad(&mut report, line, message),
-            RawRecord::Good { line, object } => match record_checker.check(object) {
-                Err(message) => record_bad(&mut report, line, message),
-                Ok(task_record) => {
-                    // After `strict` finds a bad record nothing will be committed, but reading on
-                    // still lists every problem in one run.
-                    if options.strict && report.skipped > 0 {
-                        report.imported += 1;
-                        continue;
+    // Two threads, because a machine has at least two cores: this one writes to SQLite while a
+    // second reads, parses and checks the next records. Batches keep the hand-over cheap; the
+    // bounded channel keeps memory bounded.
+    std::thread::scope(|scope| -> Result<(), ImportError> {
+        let (batch_sender, batch_receiver) =
+            std::sync::mpsc::sync_channel::<Result<Vec<CheckedRecord>, ImportError>>(8);
+        scope.spawn(move || {
+            loop {
+                let mut batch = Vec::with_capacity(CHECK_BATCH_SIZE);
+                let mut end = false;
+                while batch.len() < CHECK_BATCH_SIZE {
+                    match reader.next_record() {
+                        Ok(Some(RawRecord::Bad { line, message })) => {
+                            batch.push(CheckedRecord::Bad { line, message })
+                        }
+                        Ok(Some(RawRecord::Good { line, object })) => {
+                            batch.push(match record_checker.check(object) {
+                                Ok(task_record) => CheckedRecord::Good { line, task_record },
+                                Err(message) => CheckedRecord::Bad { line, message },
+                            })
+                        }
+                        Ok(None) => {
+                            end = true;
+                            break;
+                        }
+                        Err(error) => {
+                            let _ = batch_sender.send(Err(error));
+                            return;
+                        }
                     }
-                    record::write_task_record(
-                        &mut writer,
-                        &task_record,
-                        import_id,
-                        line,
-                        config_version,
-                        overlap,
-                    )?;
-                    report.imported += 1;
                 }
-            },
+                if !batch.is_empty() && batch_sender.send(Ok(batch)).is_err() {
+                    return; // the writer stopped on an error of its own
+                }
+                if end {
+                    return;
+                }
+            }
+        });
+        for batch in batch_receiver {
+            for checked_record in batch? {
+                n_records += 1;
+                match checked_record {
+                    CheckedRecord::Bad { line, message } => record_bad(&mut report, line, message),
+                    CheckedRecord::Good { line, task_record } => {
+                        // After `strict` finds a bad record nothing will be committed, but
+                        // reading on still lists every problem in one run.
+                        if options.strict && report.skipped > 0 {
+                            report.imported += 1;
+                            continue;
+                        }
+                        record::write_task_record(
+                            &mut writer,
+                            &task_record,
+                            import_id,
+                            line,
+                            created_at,
+                            config_version,
+                            overlap,
+                        )?;
+                        report.imported += 1;
+                    }
+                }
+            }
         }
-    }
+        Ok(())
+    })?;
     if n_records == 0 {
         return Err(ImportError::Empty {
             path: path.to_owned(),

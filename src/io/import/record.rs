@@ -222,6 +222,7 @@ pub fn write_task_record(
     record: &TaskRecord,
     import_id: i64,
     line: u64,
+    created_at: i64,
     config_version: u32,
     overlap: u32,
 ) -> Result<(), StoreError> {
@@ -230,6 +231,7 @@ pub fn write_task_record(
         data_json: &record.data_json,
         import_id,
         source_line: line,
+        created_at,
     })?;
     for annotation in &record.annotations {
         let annotator_id = writer.ensure_annotator(&annotation.annotator, "annotator")?;
