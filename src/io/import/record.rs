@@ -86,6 +86,28 @@ impl<'a> RecordChecker<'a> {
                     .collect::<Result<Vec<_>, String>>()?,
                 Some(_) => return Err("\"annotations\" must be an array".to_owned()),
             };
+            // Label Studio keeps unfinished work apart, in `drafts`; Gloss keeps one current
+            // annotation per person, so a draft comes in only for someone with no annotation
+            // of this task (what Gloss's own Label Studio export writes there).
+            let mut annotations = annotations;
+            match object.remove("drafts") {
+                None | Some(Value::Null) => {}
+                Some(Value::Array(items)) => {
+                    for (draft_idx, item) in items.into_iter().enumerate() {
+                        let mut draft = self
+                            .check_annotation(draft_idx, item)
+                            .map_err(|message| format!("draft: {message}"))?;
+                        draft.status = AnnotationStatus::Draft;
+                        if !annotations
+                            .iter()
+                            .any(|annotation| annotation.annotator == draft.annotator)
+                        {
+                            annotations.push(draft);
+                        }
+                    }
+                }
+                Some(_) => return Err("\"drafts\" must be an array".to_owned()),
+            }
             let predictions = match object.remove("predictions") {
                 None | Some(Value::Null) => Vec::new(),
                 Some(Value::Array(items)) => items
