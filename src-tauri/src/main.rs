@@ -1,1 +1,44 @@
-fn main() {}
+//! Gloss desktop: a thin Tauri shell. Windows, IPC and dialogs live here; everything else is a
+//! call into the `gloss` core (see `commands/`).
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod state;
+
+use std::path::PathBuf;
+
+use tauri::Manager;
+
+use crate::state::AppState;
+
+/// `GLOSS_DATA_DIR`, when set and not empty, replaces the app data folder (E2E tests start
+/// from a fresh demo project this way).
+fn data_dir(app: &tauri::App) -> tauri::Result<PathBuf> {
+    match std::env::var_os("GLOSS_DATA_DIR").filter(|dir| !dir.is_empty()) {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => app.path().app_data_dir(),
+    }
+}
+
+fn main() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            let state = AppState::new(gloss::cli::local_user_name(), data_dir(app)?);
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::project::open_demo_project,
+            commands::project::open_project,
+            commands::project::create_project,
+            commands::project::current_project,
+            commands::project::project_overview,
+            commands::project::import_tasks,
+            commands::labelling::next_task,
+            commands::labelling::previous_task,
+            commands::labelling::save_annotation,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"))
+        .expect("Gloss could not start its window");
+}

@@ -1,0 +1,4 @@
+//! Tauri commands, one file per domain; each is one core call (see `ui/src/ipc.ts`).
+
+pub mod labelling;
+pub mod project;
