@@ -71,14 +71,15 @@ async fn connect(port: u16) -> Result<Client, Box<dyn std::error::Error>> {
     }
 }
 
-async fn task_text(client: &Client) -> Result<String, fantoccini::error::CmdError> {
-    client
-        .wait()
-        .at_most(TIMEOUT)
-        .for_element(Locator::Css("[data-testid=task-text]"))
-        .await?
-        .text()
-        .await
+/// The task text on screen, if any. It lives in the task panel's open shadow root (config
+/// styles are scoped there), which CSS locators do not pierce, so it is read with a script.
+async fn task_text(client: &Client) -> Result<Option<String>, fantoccini::error::CmdError> {
+    let script = "const host = document.querySelector('.task-panel'); \
+        const text = host && host.shadowRoot \
+          && host.shadowRoot.querySelector('[data-testid=task-text]'); \
+        return text ? text.textContent : null;";
+    let value = client.execute(script, vec![]).await?;
+    Ok(value.as_str().map(str::to_owned))
 }
 
 async fn press(client: &Client, key: char) -> Result<(), fantoccini::error::CmdError> {
@@ -88,18 +89,20 @@ async fn press(client: &Client, key: char) -> Result<(), fantoccini::error::CmdE
     client.perform_actions(keys).await
 }
 
-/// Waits until the task on screen is no longer `previous`.
-async fn next_text(client: &Client, previous: &str) -> Result<String, Box<dyn std::error::Error>> {
+/// Waits until the task on screen is shown and differs from `previous`.
+async fn next_text(
+    client: &Client,
+    previous: Option<&str>,
+) -> Result<String, Box<dyn std::error::Error>> {
     let started = Instant::now();
     loop {
-        // The card may be replaced while we read it: a stale element is just another poll.
-        if let Ok(text) = task_text(client).await
-            && text != previous
+        if let Some(text) = task_text(client).await?
+            && Some(text.as_str()) != previous
         {
             return Ok(text);
         }
         if started.elapsed() > TIMEOUT {
-            return Err(format!("the task did not change from {previous:?}").into());
+            return Err(format!("no new task text after {previous:?}").into());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -120,14 +123,14 @@ async fn label_three_tasks(client: &Client) -> TestResult {
         .await?
         .click()
         .await?;
-    let mut text = task_text(client).await?;
+    let mut text = next_text(client, None).await?;
     if let Ok(png) = client.screenshot().await {
         screenshot(&png);
     }
     for round in 1..=3 {
         press(client, '1').await?;
         press(client, '\u{E007}').await?; // WebDriver's Enter
-        text = next_text(client, &text).await?;
+        text = next_text(client, Some(&text)).await?;
         eprintln!("e2e: labelled task {round}");
     }
     Ok(())
@@ -153,6 +156,14 @@ async fn label_three_demo_tasks_in_the_real_window() -> TestResult {
     let (driver, port) = start_driver(data_dir.path())?;
     let client = connect(port).await?;
     let outcome = label_three_tasks(&client).await;
+    if outcome.is_err() {
+        if let Ok(png) = client.screenshot().await {
+            screenshot(&png);
+        }
+        if let Ok(source) = client.source().await {
+            eprintln!("e2e: page at failure:\n{source}");
+        }
+    }
     client.close().await?;
     drop(driver);
     outcome?;
@@ -165,16 +176,14 @@ async fn label_three_demo_tasks_in_the_real_window() -> TestResult {
     match gloss_cli() {
         Some(cli) => {
             let output = Command::new(&cli)
-                .arg("stats")
+                .args(["stats", "--json"])
                 .arg(&project_path)
                 .output()?;
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            eprintln!("e2e: {} stats:\n{stdout}", cli.display());
-            assert!(
-                output.status.success(),
-                "{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(output.status.success(), "{stderr}");
+            let stats: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+            eprintln!("e2e: {} stats --json: {stats}", cli.display());
+            assert_eq!(stats["annotations"]["submitted"], 3);
         }
         None => eprintln!("e2e: gloss CLI not built; checked through the library only"),
     }
