@@ -73,3 +73,34 @@ impl AppState {
         call(project, &self.annotator).map_err(|error| error.to_ipc())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_without_a_project_reject_with_no_project() {
+        let state = AppState::new("ann".to_owned(), std::env::temp_dir());
+        let error = state
+            .with_project(|project, _| project.stats())
+            .unwrap_err();
+        assert_eq!(error.code, ErrorCode::NoProject);
+        assert_eq!(state.current().unwrap(), None);
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(json["code"], "no_project");
+    }
+
+    #[test]
+    fn a_failed_open_keeps_the_previous_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new("ann".to_owned(), dir.path().to_owned());
+        let data_dir = dir.path().to_owned();
+        let opened = state
+            .open(|actor| gloss::desktop_support::open_or_create_demo(&data_dir, actor))
+            .unwrap();
+        let missing = dir.path().join("missing.gloss");
+        let error = state.open(|_| Project::open(&missing)).unwrap_err();
+        assert_eq!(error.code, ErrorCode::NotFound);
+        assert_eq!(state.current().unwrap().map(|o| o.path), Some(opened.path));
+    }
+}
