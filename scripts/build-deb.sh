@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package of the desktop app from the root tauri.conf.json:
 #   1. the UI (ui/dist), 2. the release shell binary with cargo, 3. `tauri bundle --bundles deb`.
-# Why not `tauri build`: see docs/INSTALLERS.md. Prints the path of the .deb.
+# Why not `tauri build`: see docs/ARCHITECTURE.md, "Installers". Prints the path of the .deb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -25,6 +25,18 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let state = AppState::new(gloss::cli::local_user_name(), data_dir(app)?);
+            // `gloss-desktop --demo` starts on the demo project (scripts/start-demo.sh).
+            if std::env::args().any(|argument| argument == "--demo") {
+                let data_dir = state.data_dir.clone();
+                if let Err(error) = state
+                    .open(|actor| gloss::desktop_support::open_or_create_demo(&data_dir, actor))
+                {
+                    eprintln!(
+                        "gloss-desktop: cannot open the demo project: {}",
+                        error.message
+                    );
+                }
+            }
             app.manage(state);
             Ok(())
         })

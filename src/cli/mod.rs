@@ -479,11 +479,22 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
     }
 }
 
-/// The name of the person at this computer, for the audit log of CLI actions.
+/// The name of the person at this computer, for the audit log and as the desktop's acting
+/// annotator: `USER`, `USERNAME` (Windows) or `LOGNAME`, else the name of the home folder, else
+/// "annotator".
 pub fn local_user_name() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .ok()
-        .filter(|name| !name.trim().is_empty())
-        .unwrap_or_else(|| "gloss-cli".to_owned())
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .filter_map(|variable| std::env::var(variable).ok())
+        .chain(
+            std::env::var_os("HOME")
+                .map(std::path::PathBuf::from)
+                .and_then(|home| {
+                    home.file_name()
+                        .map(|name| name.to_string_lossy().into_owned())
+                }),
+        )
+        .map(|name| name.trim().to_owned())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| "annotator".to_owned())
 }
