@@ -406,3 +406,83 @@ fn taxonomy_path_exists(options: &[TaxonomyOption], path: &[String]) -> bool {
         None => false,
     }
 }
+
+/// Checks the parts of a result that depend on the task itself: text spans must lie inside the
+/// text they label, counted in Unicode code points (what Python's `str` indexes), with whole
+/// numbers, and their `text` (when given) must be exactly those characters; ranker results may
+/// only name items the task's list holds. Call after [`validate_result`].
+pub fn validate_result_for_task(
+    interface: &Interface,
+    data: &serde_json::Map<String, serde_json::Value>,
+    result: &[ResultItem],
+) -> Result<(), ResultError> {
+    use crate::config::ObjectKind;
+    for (item_idx, item) in result.iter().enumerate() {
+        let ResultItem::Control(control_result) = item else {
+            continue;
+        };
+        let invalid = |message: String| ResultError::InvalidValue {
+            item_idx,
+            from_name: control_result.from_name.clone(),
+            message,
+        };
+        let Some(object) = interface.object(&control_result.to_name) else {
+            continue;
+        };
+        let field_value = object.data_field.as_ref().and_then(|field| data.get(field));
+        match (&control_result.value, &object.kind) {
+            (ResultValue::Labels(span), ObjectKind::Text { .. }) => {
+                let Some(serde_json::Value::String(text)) = field_value else {
+                    return Err(invalid(format!(
+                        "object \"{}\" has no text in this task to hold a span",
+                        object.name
+                    )));
+                };
+                let (Some(start), Some(end)) = (span.start, span.end) else {
+                    return Err(invalid("a text span needs start and end".to_owned()));
+                };
+                let n_chars = text.chars().count();
+                let is_whole = |number: f64| number.fract() == 0.0 && number >= 0.0;
+                if !is_whole(start) || !is_whole(end) || start >= end || end > n_chars as f64 {
+                    return Err(invalid(format!(
+                        "span {start}..{end} is not inside the text (0..{n_chars} code points)"
+                    )));
+                }
+                if let Some(span_text) = &span.text {
+                    let selected: String = text
+                        .chars()
+                        .skip(start as usize)
+                        .take((end - start) as usize)
+                        .collect();
+                    if &selected != span_text {
+                        return Err(invalid(format!(
+                            "span {start}..{end} holds {selected:?} in the text, but the result says {span_text:?} (offsets are Unicode code points)"
+                        )));
+                    }
+                }
+            }
+            (ResultValue::Ranker(ranker), ObjectKind::List { .. }) => {
+                let item_ids: HashSet<String> = match field_value {
+                    Some(serde_json::Value::Array(items)) => items
+                        .iter()
+                        .filter_map(|list_item| match list_item.get("id") {
+                            Some(serde_json::Value::String(id)) => Some(id.clone()),
+                            Some(serde_json::Value::Number(id)) => Some(id.to_string()),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => HashSet::new(),
+                };
+                for ranked_id in ranker.ranker.values().flatten() {
+                    if !item_ids.contains(ranked_id) {
+                        return Err(invalid(format!(
+                            "the ranking names item \"{ranked_id}\", which this task's list does not hold"
+                        )));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -9,12 +9,12 @@
 use std::path::Path;
 
 use crate::GlossError;
-use crate::annotation::{parse_result, validate_result};
+use crate::annotation::{parse_result, validate_result, validate_result_for_task};
 use crate::config::{Interface, parse_config};
 use crate::store::{AnnotationHeadRow, NewAnnotationVersion, ProjectStore, StoreError, TaskRow};
 use crate::views::{
-    AnnotationView, AnnotatorProgress, GuidelinesView, ProjectOverview, ProjectStats,
-    SaveAnnotation, SavedAnnotation, TaskView,
+    AnnotationView, AnnotatorProgress, AutosaveDraft, AutosavedDraft, GuidelinesView,
+    ProjectOverview, ProjectStats, SaveAnnotation, SavedAnnotation, TaskView,
 };
 
 /// The role new annotators get when they first save (roles arrive with team workflow).
@@ -262,23 +262,72 @@ impl Project {
         } = reader
             .task(task_id)?
             .ok_or(GlossError::TaskNotFound { task_id })?;
-        let annotation = match reader.annotator_id(annotator)? {
-            Some(annotator_id) => reader
-                .annotation_head(task_id, annotator_id)?
-                .map(annotation_view)
-                .transpose()?,
-            None => None,
+        let (annotation, autosaved) = match reader.annotator_id(annotator)? {
+            Some(annotator_id) => {
+                let head = reader.annotation_head(task_id, annotator_id)?;
+                let head_created_at = head.as_ref().map(|head| head.created_at);
+                let autosaved = match reader.autosaved_draft(task_id, annotator_id)? {
+                    Some((result_json, saved_at))
+                        if head_created_at.is_none_or(|created_at| saved_at >= created_at) =>
+                    {
+                        Some(AutosavedDraft {
+                            result: parse_result(&result_json)?,
+                            saved_at: crate::format_time_ms(saved_at),
+                        })
+                    }
+                    _ => None,
+                };
+                (head.map(annotation_view).transpose()?, autosaved)
+            }
+            None => (None, None),
         };
-        let data = match serde_json::from_str(&data_json) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => serde_json::Map::new(),
-        };
+        let data = task_data(&data_json);
         Ok(TaskView {
             task_id: id,
             uid,
             data,
             annotation,
+            autosaved,
         })
+    }
+
+    /// Keeps the editor's work in progress on a task (replacing the previous autosave) so that
+    /// a crash or restart loses nothing typed. Values must fit the config, as for a draft; the
+    /// autosave is not a version and is dropped when the annotator saves one.
+    pub fn autosave_draft(
+        &mut self,
+        annotator: &str,
+        request: &AutosaveDraft,
+    ) -> Result<(), GlossError> {
+        let annotator = annotator.trim();
+        if annotator.is_empty() {
+            return Err(GlossError::BadInput(
+                "the annotator name is empty".to_owned(),
+            ));
+        }
+        validate_result(
+            &self.interface,
+            &request.result,
+            crate::views::AnnotationStatus::Draft,
+        )?;
+        let result_json = serde_json::to_string(&request.result)
+            .map_err(|error| GlossError::BadInput(error.to_string()))?;
+        let mut writer = self.store.writer()?;
+        let task = writer
+            .reader()
+            .task(request.task_id)?
+            .ok_or(GlossError::TaskNotFound {
+                task_id: request.task_id,
+            })?;
+        validate_result_for_task(
+            &self.interface,
+            &task_data(&task.data_json),
+            &request.result,
+        )?;
+        let annotator_id = writer.ensure_annotator(annotator, DEFAULT_ROLE)?;
+        writer.upsert_autosaved_draft(request.task_id, annotator_id, &result_json)?;
+        writer.commit()?;
+        Ok(())
     }
 
     /// Validates and durably saves a new version of `annotator`'s annotation. When this returns
@@ -306,12 +355,19 @@ impl Project {
         let (config_version, guidelines_version, overlap) =
             (self.config_version, self.guidelines_version(), self.overlap);
         let mut writer = self.store.writer()?;
-        if writer.reader().task(request.task_id)?.is_none() {
-            return Err(GlossError::TaskNotFound {
+        let task = writer
+            .reader()
+            .task(request.task_id)?
+            .ok_or(GlossError::TaskNotFound {
                 task_id: request.task_id,
-            });
-        }
+            })?;
+        validate_result_for_task(
+            &self.interface,
+            &task_data(&task.data_json),
+            &request.result,
+        )?;
         let annotator_id = writer.ensure_annotator(annotator, DEFAULT_ROLE)?;
+        writer.delete_autosaved_draft(request.task_id, annotator_id)?;
         let (annotation_uid, version) = writer.insert_annotation_version(
             &NewAnnotationVersion {
                 task_id: request.task_id,
@@ -343,6 +399,14 @@ impl Project {
             version,
             task_id: request.task_id,
         })
+    }
+}
+
+/// A task's stored `data` JSON as an object (the store only holds objects).
+fn task_data(data_json: &str) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::from_str(data_json) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
     }
 }
 

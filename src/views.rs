@@ -23,6 +23,25 @@ pub struct TaskView {
     pub data: serde_json::Map<String, serde_json::Value>,
     /// This annotator's current (latest) annotation of the task, if any.
     pub annotation: Option<AnnotationView>,
+    /// Work in progress the editor autosaved after that annotation (or with none): the screen
+    /// restores it, so nothing typed is lost to a crash or restart.
+    pub autosaved: Option<AutosavedDraft>,
+}
+
+/// The editor's autosaved work in progress on a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AutosavedDraft {
+    pub result: Vec<ResultItem>,
+    /// RFC 3339, UTC.
+    pub saved_at: String,
+}
+
+/// What the editor autosaves: the result as it stands, not yet a saved version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AutosaveDraft {
+    #[ts(type = "number")]
+    pub task_id: i64,
+    pub result: Vec<ResultItem>,
 }
 
 /// The current version of one annotator's annotation of one task.

@@ -13,6 +13,7 @@ fn generate_into(dir: &Path) {
     gloss::views::ProjectOverview::export_all(&config).unwrap();
     gloss::views::TaskView::export_all(&config).unwrap();
     gloss::views::SaveAnnotation::export_all(&config).unwrap();
+    gloss::views::AutosaveDraft::export_all(&config).unwrap();
     gloss::views::SavedAnnotation::export_all(&config).unwrap();
     gloss::views::ImportReport::export_all(&config).unwrap();
     gloss::views::ProjectStats::export_all(&config).unwrap();

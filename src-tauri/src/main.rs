@@ -50,6 +50,7 @@ fn main() {
             commands::labelling::next_task,
             commands::labelling::previous_task,
             commands::labelling::save_annotation,
+            commands::labelling::autosave_draft,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("Gloss could not start its window");

@@ -21,7 +21,10 @@ pub use reader::{
 pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 
 /// The numbered migrations, in order. Append only: never edit a migration that has shipped.
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("migrations/0001_initial.sql")),
+    (2, include_str!("migrations/0002_autosaved_drafts.sql")),
+];
 
 /// The schema version this binary writes. A file with a higher `user_version` is refused.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;

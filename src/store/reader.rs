@@ -207,6 +207,24 @@ impl<'conn> Reader<'conn> {
             .optional()?)
     }
 
+    /// The annotator's autosaved work in progress on the task: (result JSON, saved at).
+    pub fn autosaved_draft(
+        &self,
+        task_id: i64,
+        annotator_id: i64,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "SELECT result, saved_at FROM autosaved_drafts
+                 WHERE task_id = ?1 AND annotator_id = ?2",
+            )?
+            .query_row(params![task_id, annotator_id], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?)
+    }
+
     /// The task this annotator saved most recently before they saved `before_task_id` (or their
     /// most recent one when `before_task_id` is `None` or was never saved by them).
     pub fn previous_task_of(

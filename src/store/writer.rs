@@ -259,6 +259,39 @@ impl<'conn> Writer<'conn> {
         Ok(())
     }
 
+    /// Replaces the annotator's autosaved work in progress on the task.
+    pub fn upsert_autosaved_draft(
+        &mut self,
+        task_id: i64,
+        annotator_id: i64,
+        result_json: &str,
+    ) -> Result<i64, StoreError> {
+        let saved_at = now_ms();
+        self.transaction
+            .prepare_cached(
+                "INSERT INTO autosaved_drafts (task_id, annotator_id, result, saved_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (task_id, annotator_id) DO UPDATE SET
+                     result = excluded.result, saved_at = excluded.saved_at",
+            )?
+            .execute(params![task_id, annotator_id, result_json, saved_at])?;
+        Ok(saved_at)
+    }
+
+    /// Drops the autosave once the annotator saved a version of the task.
+    pub fn delete_autosaved_draft(
+        &mut self,
+        task_id: i64,
+        annotator_id: i64,
+    ) -> Result<(), StoreError> {
+        self.transaction
+            .prepare_cached(
+                "DELETE FROM autosaved_drafts WHERE task_id = ?1 AND annotator_id = ?2",
+            )?
+            .execute(params![task_id, annotator_id])?;
+        Ok(())
+    }
+
     /// Sets the project's overlap and recomputes which tasks are still open.
     pub fn set_overlap(&mut self, overlap: u32) -> Result<(), StoreError> {
         self.set_meta("overlap", &overlap.to_string())?;

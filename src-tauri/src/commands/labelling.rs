@@ -1,7 +1,7 @@
-//! The annotation loop: next task, previous task, save.
+//! The annotation loop: next task, previous task, save, autosave.
 
 use gloss::IpcError;
-use gloss::views::{SaveAnnotation, SavedAnnotation, TaskView};
+use gloss::views::{AutosaveDraft, SaveAnnotation, SavedAnnotation, TaskView};
 use tauri::State;
 
 use crate::state::AppState;
@@ -28,4 +28,9 @@ pub fn save_annotation(
     request: SaveAnnotation,
 ) -> Result<SavedAnnotation, IpcError> {
     state.with_project(|project, annotator| project.save_annotation(annotator, &request))
+}
+
+#[tauri::command(async)]
+pub fn autosave_draft(state: State<'_, AppState>, request: AutosaveDraft) -> Result<(), IpcError> {
+    state.with_project(|project, annotator| project.autosave_draft(annotator, &request))
 }

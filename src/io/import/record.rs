@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::annotation::{parse_result_value, validate_result};
+use crate::annotation::{parse_result_value, validate_result, validate_result_for_task};
 use crate::config::Interface;
 use crate::result::ResultItem;
 use crate::store::{NewAnnotationVersion, NewPrediction, NewTask, StoreError, Writer};
@@ -82,7 +82,9 @@ impl<'a> RecordChecker<'a> {
                 Some(Value::Array(items)) => items
                     .into_iter()
                     .enumerate()
-                    .map(|(annotation_idx, item)| self.check_annotation(annotation_idx, item))
+                    .map(|(annotation_idx, item)| {
+                        self.check_annotation(annotation_idx, item, &data)
+                    })
                     .collect::<Result<Vec<_>, String>>()?,
                 Some(_) => return Err("\"annotations\" must be an array".to_owned()),
             };
@@ -95,7 +97,7 @@ impl<'a> RecordChecker<'a> {
                 Some(Value::Array(items)) => {
                     for (draft_idx, item) in items.into_iter().enumerate() {
                         let mut draft = self
-                            .check_annotation(draft_idx, item)
+                            .check_annotation(draft_idx, item, &data)
                             .map_err(|message| format!("draft: {message}"))?;
                         draft.status = AnnotationStatus::Draft;
                         if !annotations
@@ -113,7 +115,9 @@ impl<'a> RecordChecker<'a> {
                 Some(Value::Array(items)) => items
                     .into_iter()
                     .enumerate()
-                    .map(|(prediction_idx, item)| self.check_prediction(prediction_idx, item))
+                    .map(|(prediction_idx, item)| {
+                        self.check_prediction(prediction_idx, item, &data)
+                    })
                     .collect::<Result<Vec<_>, String>>()?,
                 Some(_) => return Err("\"predictions\" must be an array".to_owned()),
             };
@@ -149,6 +153,7 @@ impl<'a> RecordChecker<'a> {
         &self,
         annotation_idx: usize,
         item: Value,
+        data: &Map<String, Value>,
     ) -> Result<ImportedAnnotation, String> {
         let Value::Object(mut annotation) = item else {
             return Err(format!("annotation {annotation_idx} is not an object"));
@@ -160,7 +165,7 @@ impl<'a> RecordChecker<'a> {
             AnnotationStatus::Submitted
         };
         let result = self
-            .checked_result(annotation.remove("result"), status)
+            .checked_result(annotation.remove("result"), status, data)
             .map_err(|message| format!("annotation {annotation_idx}: {message}"))?;
         let annotator = match annotation.get("completed_by") {
             Some(Value::String(name)) if !name.trim().is_empty() => name.trim().to_owned(),
@@ -197,12 +202,13 @@ impl<'a> RecordChecker<'a> {
         &self,
         prediction_idx: usize,
         item: Value,
+        data: &Map<String, Value>,
     ) -> Result<ImportedPrediction, String> {
         let Value::Object(mut prediction) = item else {
             return Err(format!("prediction {prediction_idx} is not an object"));
         };
         let result = self
-            .checked_result(prediction.remove("result"), AnnotationStatus::Draft)
+            .checked_result(prediction.remove("result"), AnnotationStatus::Draft, data)
             .map_err(|message| format!("prediction {prediction_idx}: {message}"))?;
         let model_version = match prediction.get("model_version") {
             Some(Value::String(text)) if !text.is_empty() => text.clone(),
@@ -220,6 +226,7 @@ impl<'a> RecordChecker<'a> {
         &self,
         result: Option<Value>,
         status: AnnotationStatus,
+        data: &Map<String, Value>,
     ) -> Result<Vec<ResultItem>, String> {
         let result = match result {
             None | Some(Value::Null) => Vec::new(),
@@ -233,6 +240,8 @@ impl<'a> RecordChecker<'a> {
             status
         };
         validate_result(self.interface, &result, relaxed_status)
+            .map_err(|error| error.to_string())?;
+        validate_result_for_task(self.interface, data, &result)
             .map_err(|error| error.to_string())?;
         Ok(result)
     }
