@@ -15,6 +15,7 @@ pub mod io;
 pub mod project;
 pub mod result;
 pub mod store;
+pub mod text;
 pub mod views;
 
 pub use error::{ErrorCode, GlossError, IpcError};
