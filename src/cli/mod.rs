@@ -12,7 +12,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::annotation::parse_result;
-use crate::io::export::{ExportFormat, ExportOptions, OnlyFilter, SplitSpec, export_project};
+use crate::io::export::{
+    ExportFormat, ExportOptions, HfShape, OnlyFilter, RankerPairs, ShapeOptions, SplitSpec,
+    Tokenizer, export_project_with,
+};
 use crate::io::import::{ImportError, ImportFormat, ImportOptions, import_file};
 use crate::views::{AnnotationStatus, SaveAnnotation};
 use crate::{GlossError, Project};
@@ -104,6 +107,18 @@ enum Command {
         split: Option<SplitSpec>,
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// hf: the dataset shape; auto picks it from the config (Labels → tokens, Pairwise or
+        /// Ranker → preference, TextArea with Paragraphs/Chat → sft, Rating or thumbs Choices
+        /// with a prompt Text → unpaired, else classification).
+        #[arg(long, value_enum, default_value_t = HfShapeArg::Auto)]
+        hf_shape: HfShapeArg,
+        /// hf tokens shape and conll: how text is split into tokens. wordpunct: runs of letters
+        /// and digits, or single punctuation symbols; whitespace: runs of non-space.
+        #[arg(long, value_enum, default_value_t = TokenizerArg::Wordpunct)]
+        tokenizer: TokenizerArg,
+        /// hf preference shape from a Ranker: one pair per task (best-vs-worst) or every pair.
+        #[arg(long, value_enum, default_value_t = PairsArg::BestVsWorst)]
+        pairs: PairsArg,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -147,6 +162,29 @@ enum ExportFormatArg {
     Jsonl,
     Csv,
     Labelstudio,
+    Conll,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum HfShapeArg {
+    Auto,
+    Classification,
+    Tokens,
+    Preference,
+    Unpaired,
+    Sft,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TokenizerArg {
+    Whitespace,
+    Wordpunct,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PairsArg {
+    BestVsWorst,
+    All,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -435,10 +473,31 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
             only,
             split,
             seed,
+            hf_shape,
+            tokenizer,
+            pairs,
             ..
         } => {
             let opened = Project::open(&project)?;
-            let summary = export_project(
+            let shape_options = ShapeOptions {
+                hf_shape: match hf_shape {
+                    HfShapeArg::Auto => HfShape::Auto,
+                    HfShapeArg::Classification => HfShape::Classification,
+                    HfShapeArg::Tokens => HfShape::Tokens,
+                    HfShapeArg::Preference => HfShape::Preference,
+                    HfShapeArg::Unpaired => HfShape::Unpaired,
+                    HfShapeArg::Sft => HfShape::Sft,
+                },
+                tokenizer: match tokenizer {
+                    TokenizerArg::Whitespace => Tokenizer::Whitespace,
+                    TokenizerArg::Wordpunct => Tokenizer::Wordpunct,
+                },
+                pairs: match pairs {
+                    PairsArg::BestVsWorst => RankerPairs::BestVsWorst,
+                    PairsArg::All => RankerPairs::All,
+                },
+            };
+            let summary = export_project_with(
                 &opened,
                 &ExportOptions {
                     format: match format {
@@ -446,6 +505,7 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                         ExportFormatArg::Jsonl => ExportFormat::Jsonl,
                         ExportFormatArg::Csv => ExportFormat::Csv,
                         ExportFormatArg::Labelstudio => ExportFormat::Labelstudio,
+                        ExportFormatArg::Conll => ExportFormat::Conll,
                     },
                     out,
                     only: only.map(|only| match only {
@@ -456,6 +516,7 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                     split,
                     seed,
                 },
+                &shape_options,
             )
             .map_err(GlossError::from)?;
             Ok(Outcome {

@@ -1,12 +1,25 @@
 //! `hf`: a directory that `datasets.load_dataset(DIR)` loads with the right features.
 //!
-//! One JSONL file per split (`train.jsonl` when there is no split) with one row per answered
-//! task: the data fields the config shows, then one column per control named after it (a string
-//! for a single choice, a list for multiple choices, ...; see `select::control_value`). The
-//! dataset card `README.md` declares every column in its YAML front matter — `ClassLabel` names
-//! in the config's order — and the splits, so the label names survive loading. Data fields that
-//! are not plain text (conversations, lists) and region answers are written as JSON text and
-//! said so in the card, until their modalities define their own shapes.
+//! One JSONL file per split (`train.jsonl` when there is no split) and a dataset card
+//! `README.md` that declares every column in its YAML front matter — `ClassLabel` names in the
+//! config's order — and the splits with their row counts, so the features survive loading.
+//!
+//! One shape per export, chosen by `--hf-shape` (default `auto`, which reads the config; the
+//! rule and the NLP shapes are in `shape.rs` and repeated in the card):
+//! - `tokens`: `{text, tokens, ner_tags, spans[, relations]}` for a `Labels` control on a
+//!   `Text` object (token and span models from one file);
+//! - `preference`: `{prompt, chosen, rejected}` from `Pairwise` or `Ranker`;
+//! - `sft`: `{messages: [{role, content}]}` from a `Paragraphs`/`Chat` conversation and a
+//!   `TextArea` answer;
+//! - `unpaired`: `{prompt, completion, label}` from a `Rating` or a thumbs `Choices`;
+//! - `classification` (every other config): one row per answered task with the data fields the
+//!   config shows, then one column per control named after it (a string for a single choice, a
+//!   list for multiple choices, ...; see `select::control_value`). Data fields that are not
+//!   plain text (conversations, lists) and region answers are written as JSON text and said so
+//!   in the card.
+//!
+//! A task gives zero or more rows (a ranking gives several pairs with `--pairs all`), so the
+//! card counts rows per split, not tasks.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -15,6 +28,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::select::control_value;
+use super::shape::{ShapeOptions, ShapePlan};
 use super::{ExportError, ExportOptions, ExportSummary, ExportTask, Exporter, io_error};
 use crate::config::{ControlKind, ControlTag, Interface, ObjectKind};
 use crate::project::Project;
@@ -22,13 +36,19 @@ use crate::project::Project;
 pub struct HfExporter {
     final_dir: PathBuf,
     temporary_dir: PathBuf,
-    columns: Vec<Column>,
-    /// Open split files, in the order splits were first seen.
-    split_files: Vec<(String, std::io::BufWriter<std::fs::File>)>,
+    layout: Layout,
+    /// Open split files, in the order splits were first seen, with the rows written to each.
+    split_files: Vec<(String, std::io::BufWriter<std::fs::File>, u64)>,
     project_name: String,
     config_version: u32,
     options_text: String,
     committed: bool,
+}
+
+/// What the rows are: per-control columns, or one of the NLP shapes.
+enum Layout {
+    Classification(Vec<Column>),
+    Shape(ShapePlan),
 }
 
 /// One column of the dataset and its `datasets` feature.
@@ -43,17 +63,27 @@ enum ColumnSource {
     Control(ControlTag),
 }
 
-enum Feature {
+/// A `datasets` feature, as the card declares it.
+#[derive(Debug, Clone)]
+pub(crate) enum Feature {
     String,
+    Bool,
     Int32,
     Float64,
     ClassLabel(Vec<String>),
+    SequenceOfString,
     SequenceOfClassLabel(Vec<String>),
     SequenceOfSequenceOfString,
+    /// A list of objects with these fields (`datasets.List({...})`).
+    ListOfStruct(Vec<(String, Feature)>),
 }
 
 impl HfExporter {
-    pub fn new(project: &Project, options: &ExportOptions) -> Result<HfExporter, ExportError> {
+    pub fn new(
+        project: &Project,
+        options: &ExportOptions,
+        shape_options: &ShapeOptions,
+    ) -> Result<HfExporter, ExportError> {
         let final_dir = options.out.clone();
         if final_dir.exists() {
             let mut entries = std::fs::read_dir(&final_dir).map_err(ExportError::io(&final_dir))?;
@@ -61,7 +91,10 @@ impl HfExporter {
                 return Err(ExportError::OutputNotEmpty { path: final_dir });
             }
         }
-        let columns = columns_for(project.interface())?;
+        let layout = match ShapePlan::resolve(project.interface(), shape_options)? {
+            Some(plan) => Layout::Shape(plan),
+            None => Layout::Classification(columns_for(project.interface())?),
+        };
         let dir_name = final_dir
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
@@ -73,6 +106,18 @@ impl HfExporter {
         }
         std::fs::create_dir_all(&temporary_dir).map_err(ExportError::io(&temporary_dir))?;
         let mut options_text = String::new();
+        if let Layout::Shape(plan) = &layout {
+            let _ = write!(options_text, " --hf-shape {}", plan.shape().name());
+            match plan {
+                ShapePlan::Tokens(tokens) => {
+                    let _ = write!(options_text, " --tokenizer {}", tokens.tokenizer.name());
+                }
+                ShapePlan::Preference(_) => {
+                    let _ = write!(options_text, " --pairs {}", shape_options.pairs.name());
+                }
+                _ => {}
+            }
+        }
         if let Some(only) = options.only {
             let _ = write!(
                 options_text,
@@ -99,7 +144,7 @@ impl HfExporter {
         Ok(HfExporter {
             final_dir,
             temporary_dir,
-            columns,
+            layout,
             split_files: Vec::new(),
             project_name: project.name().to_owned(),
             config_version: project.config_version(),
@@ -111,8 +156,12 @@ impl HfExporter {
     fn split_file(
         &mut self,
         split: &str,
-    ) -> Result<&mut std::io::BufWriter<std::fs::File>, ExportError> {
-        let position = match self.split_files.iter().position(|(name, _)| name == split) {
+    ) -> Result<(&mut std::io::BufWriter<std::fs::File>, &mut u64), ExportError> {
+        let position = match self
+            .split_files
+            .iter()
+            .position(|(name, _, _)| name == split)
+        {
             Some(position) => position,
             None => {
                 let path = self.temporary_dir.join(format!("{split}.jsonl"));
@@ -120,11 +169,63 @@ impl HfExporter {
                 self.split_files.push((
                     split.to_owned(),
                     std::io::BufWriter::with_capacity(1 << 20, file),
+                    0,
                 ));
                 self.split_files.len() - 1
             }
         };
-        Ok(&mut self.split_files[position].1)
+        let (_, file, n_rows) = &mut self.split_files[position];
+        Ok((file, n_rows))
+    }
+
+    fn write_row(&mut self, split: &str, row: &Map<String, Value>) -> Result<(), ExportError> {
+        let (file, n_rows) = self.split_file(split)?;
+        let path = Path::new("hf export");
+        serde_json::to_writer(&mut *file, row).map_err(|error| io_error(path, error.into()))?;
+        file.write_all(b"\n")
+            .map_err(|error| io_error(path, error))?;
+        *n_rows += 1;
+        Ok(())
+    }
+
+    /// Every column with its feature and the card's sentence about it.
+    fn card_columns(&self) -> Vec<(String, Feature, String)> {
+        match &self.layout {
+            Layout::Shape(plan) => plan.columns(),
+            Layout::Classification(columns) => columns
+                .iter()
+                .map(|column| {
+                    (
+                        column.name.clone(),
+                        column.feature.clone(),
+                        classification_description(column),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+fn classification_description(column: &Column) -> String {
+    match (&column.source, &column.feature) {
+        (
+            ColumnSource::DataField {
+                as_json_text: true, ..
+            },
+            _,
+        ) => "task data, encoded as JSON text".to_owned(),
+        (ColumnSource::DataField { .. }, _) => "task data (text)".to_owned(),
+        (_, Feature::ClassLabel(names)) => format!("one label of: {}", names.join(", ")),
+        (_, Feature::SequenceOfClassLabel(names)) => {
+            format!("a list of labels from: {}", names.join(", "))
+        }
+        (_, Feature::Int32) => "a rating (integer)".to_owned(),
+        (_, Feature::Float64) => "a number".to_owned(),
+        (_, Feature::SequenceOfSequenceOfString) => {
+            "taxonomy paths, each a list from root to leaf".to_owned()
+        }
+        (_, Feature::String) => "the answer, as text (regions as JSON text)".to_owned(),
+        (_, Feature::Bool | Feature::SequenceOfString | Feature::ListOfStruct(_)) => String::new(),
     }
 }
 
@@ -193,6 +294,56 @@ fn columns_for(interface: &Interface) -> Result<Vec<Column>, ExportError> {
     Ok(columns)
 }
 
+/// Writes one feature entry (`- name: ...` and its type) at `indent` spaces.
+fn write_feature_yaml(yaml: &mut String, indent: usize, name: &str, feature: &Feature) {
+    let pad = " ".repeat(indent);
+    let _ = writeln!(yaml, "{pad}- name: {}", yaml_string(name));
+    write_feature_type(yaml, indent + 2, feature);
+}
+
+fn write_feature_type(yaml: &mut String, indent: usize, feature: &Feature) {
+    let pad = " ".repeat(indent);
+    let class_label_names = |yaml: &mut String, names: &[String]| {
+        for (label_idx, name) in names.iter().enumerate() {
+            let _ = writeln!(yaml, "{pad}      '{label_idx}': {}", yaml_string(name));
+        }
+    };
+    match feature {
+        Feature::String => {
+            let _ = writeln!(yaml, "{pad}dtype: string");
+        }
+        Feature::Bool => {
+            let _ = writeln!(yaml, "{pad}dtype: bool");
+        }
+        Feature::Int32 => {
+            let _ = writeln!(yaml, "{pad}dtype: int32");
+        }
+        Feature::Float64 => {
+            let _ = writeln!(yaml, "{pad}dtype: float64");
+        }
+        Feature::ClassLabel(names) => {
+            let _ = writeln!(yaml, "{pad}dtype:\n{pad}  class_label:\n{pad}    names:");
+            class_label_names(yaml, names);
+        }
+        Feature::SequenceOfString => {
+            let _ = writeln!(yaml, "{pad}sequence: string");
+        }
+        Feature::SequenceOfClassLabel(names) => {
+            let _ = writeln!(yaml, "{pad}sequence:\n{pad}  class_label:\n{pad}    names:");
+            class_label_names(yaml, names);
+        }
+        Feature::SequenceOfSequenceOfString => {
+            let _ = writeln!(yaml, "{pad}sequence:\n{pad}  sequence: string");
+        }
+        Feature::ListOfStruct(fields) => {
+            let _ = writeln!(yaml, "{pad}list:");
+            for (name, field_feature) in fields {
+                write_feature_yaml(yaml, indent, name, field_feature);
+            }
+        }
+    }
+}
+
 /// A YAML scalar: JSON's double-quoted strings are valid YAML, with every character escaped
 /// that could end or change the scalar.
 fn yaml_string(text: &str) -> String {
@@ -204,8 +355,18 @@ impl Exporter for HfExporter {
         let Some(result) = &task.chosen_result else {
             return Ok(());
         };
-        let mut row = Map::with_capacity(self.columns.len());
-        for column in &self.columns {
+        let split = task.split.as_deref().unwrap_or("train");
+        let columns = match &self.layout {
+            Layout::Shape(plan) => {
+                for row in plan.rows(task, result) {
+                    self.write_row(split, &row)?;
+                }
+                return Ok(());
+            }
+            Layout::Classification(columns) => columns,
+        };
+        let mut row = Map::with_capacity(columns.len());
+        for column in columns {
             let value = match &column.source {
                 ColumnSource::DataField {
                     field,
@@ -238,28 +399,38 @@ impl Exporter for HfExporter {
             };
             row.insert(column.name.clone(), value);
         }
-        let split = task.split.clone().unwrap_or_else(|| "train".to_owned());
-        let file = self.split_file(&split)?;
-        let path = Path::new("hf export");
-        serde_json::to_writer(&mut *file, &row).map_err(|error| io_error(path, error.into()))?;
-        file.write_all(b"\n")
-            .map_err(|error| io_error(path, error))?;
-        Ok(())
+        self.write_row(split, &row)
     }
 
     fn finish(mut self: Box<Self>, summary: &ExportSummary) -> Result<(), ExportError> {
-        let split_counts: Vec<(String, u64)> = if summary.splits.is_empty() {
-            vec![("train".to_owned(), summary.tasks)]
+        let split_names: Vec<String> = if summary.splits.is_empty() {
+            vec!["train".to_owned()]
         } else {
-            summary.splits.clone()
+            summary
+                .splits
+                .iter()
+                .map(|(split, _)| split.clone())
+                .collect()
         };
         // Every declared split gets a file, even an empty one, so the card never points at a
         // missing file.
-        for (split, _) in &split_counts {
+        for split in &split_names {
             self.split_file(split)?;
         }
+        // Rows, not tasks: a task may give several rows (ranking pairs) or none.
+        let split_counts: Vec<(String, u64)> = split_names
+            .iter()
+            .map(|split| {
+                let n_rows = self
+                    .split_files
+                    .iter()
+                    .find(|(name, _, _)| name == split)
+                    .map_or(0, |(_, _, n_rows)| *n_rows);
+                (split.clone(), n_rows)
+            })
+            .collect();
         let mut split_bytes: Vec<(String, u64)> = Vec::with_capacity(self.split_files.len());
-        for (split, file) in self.split_files.drain(..) {
+        for (split, file, _) in self.split_files.drain(..) {
             let path = self.temporary_dir.join(format!("{split}.jsonl"));
             let file = file
                 .into_inner()
@@ -301,28 +472,9 @@ impl HfExporter {
             );
         }
         yaml.push_str("dataset_info:\n  features:\n");
-        for column in &self.columns {
-            let _ = writeln!(yaml, "  - name: {}", yaml_string(&column.name));
-            match &column.feature {
-                Feature::String => yaml.push_str("    dtype: string\n"),
-                Feature::Int32 => yaml.push_str("    dtype: int32\n"),
-                Feature::Float64 => yaml.push_str("    dtype: float64\n"),
-                Feature::ClassLabel(names) => {
-                    yaml.push_str("    dtype:\n      class_label:\n        names:\n");
-                    for (label_idx, name) in names.iter().enumerate() {
-                        let _ = writeln!(yaml, "          '{label_idx}': {}", yaml_string(name));
-                    }
-                }
-                Feature::SequenceOfClassLabel(names) => {
-                    yaml.push_str("    sequence:\n      class_label:\n        names:\n");
-                    for (label_idx, name) in names.iter().enumerate() {
-                        let _ = writeln!(yaml, "          '{label_idx}': {}", yaml_string(name));
-                    }
-                }
-                Feature::SequenceOfSequenceOfString => {
-                    yaml.push_str("    sequence:\n      sequence: string\n");
-                }
-            }
+        let card_columns = self.card_columns();
+        for (name, feature, _) in &card_columns {
+            write_feature_yaml(&mut yaml, 2, name, feature);
         }
         yaml.push_str("  splits:\n");
         // `datasets` ignores the whole `splits` list unless every entry has `num_bytes` (it only
@@ -338,14 +490,21 @@ impl HfExporter {
                 yaml_string(split)
             );
         }
-        let has_text_classification = self.columns.iter().any(|column| {
-            matches!(
-                column.feature,
-                Feature::ClassLabel(_) | Feature::SequenceOfClassLabel(_)
-            )
-        });
-        if has_text_classification {
-            yaml.push_str("task_categories:\n- text-classification\n");
+        match &self.layout {
+            Layout::Shape(plan) => {
+                let _ = writeln!(yaml, "task_categories:\n- {}", plan.task_category());
+            }
+            Layout::Classification(columns) => {
+                let has_text_classification = columns.iter().any(|column| {
+                    matches!(
+                        column.feature,
+                        Feature::ClassLabel(_) | Feature::SequenceOfClassLabel(_)
+                    )
+                });
+                if has_text_classification {
+                    yaml.push_str("task_categories:\n- text-classification\n");
+                }
+            }
         }
         yaml.push_str("license: unknown\n---\n\n");
 
@@ -358,36 +517,33 @@ impl HfExporter {
             self.config_version,
             self.options_text
         );
+        if let Layout::Shape(plan) = &self.layout {
+            let _ = writeln!(
+                body,
+                "Shape: `{}` (`--hf-shape auto` picks, first that applies: a Labels control on \
+                 a Text object gives `tokens`; Pairwise or Ranker gives `preference`; a TextArea \
+                 with a Paragraphs or Chat object gives `sft`; a Rating, or a two-option thumbs \
+                 Choices, on a Text object with another Text object for the prompt gives \
+                 `unpaired`; anything else gives `classification`).\n",
+                plan.shape().name()
+            );
+        }
         body.push_str("## Columns\n\n");
-        for column in &self.columns {
-            let description = match (&column.source, &column.feature) {
-                (
-                    ColumnSource::DataField {
-                        as_json_text: true, ..
-                    },
-                    _,
-                ) => "task data, encoded as JSON text".to_owned(),
-                (ColumnSource::DataField { .. }, _) => "task data (text)".to_owned(),
-                (_, Feature::ClassLabel(names)) => format!("one label of: {}", names.join(", ")),
-                (_, Feature::SequenceOfClassLabel(names)) => {
-                    format!("a list of labels from: {}", names.join(", "))
-                }
-                (_, Feature::Int32) => "a rating (integer)".to_owned(),
-                (_, Feature::Float64) => "a number".to_owned(),
-                (_, Feature::SequenceOfSequenceOfString) => {
-                    "taxonomy paths, each a list from root to leaf".to_owned()
-                }
-                (_, Feature::String) => "the answer, as text (regions as JSON text)".to_owned(),
-            };
-            let _ = writeln!(body, "- `{}`: {description}", column.name.replace('`', "'"));
+        for (name, _, description) in &card_columns {
+            let _ = writeln!(body, "- `{}`: {description}", name.replace('`', "'"));
         }
         body.push_str("\n## Splits\n\n");
         for (split, n_examples) in split_counts {
             let _ = writeln!(body, "- `{split}`: {n_examples} examples");
         }
-        body.push_str(
-            "\nEach row is one task. The answer is the most recent submitted annotation of the \
-             task, or the majority answer with `--only consensus`.\n",
+        let row_description = match &self.layout {
+            Layout::Shape(plan) => plan.row_description(),
+            Layout::Classification(_) => "Each row is one task.",
+        };
+        let _ = writeln!(
+            body,
+            "\n{row_description} The answer is the most recent submitted annotation of the \
+             task, or the majority answer with `--only consensus`."
         );
         yaml + &body
     }

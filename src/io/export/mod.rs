@@ -6,12 +6,18 @@
 //! train/validation/test split; each format implements [`Exporter`] in its own file. Every
 //! output is written under a temporary name and renamed into place at the end, so a crash or an
 //! error never leaves a half-written export that looks complete.
+//!
+//! [`shape`] turns answers into the NLP dataset shapes (tokens, preference, unpaired, SFT) that
+//! `hf` and `conll` write; the options that steer it ([`ShapeOptions`]) are passed to
+//! [`export_project_with`], and [`export_project`] uses their defaults.
 
+mod conll;
 mod csv;
 mod hf;
 mod jsonl;
 mod labelstudio;
 pub mod select;
+pub mod shape;
 pub mod split;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +28,8 @@ use crate::project::Project;
 use crate::result::ResultItem;
 use crate::store::{ExportAnnotationRow, PredictionRow, StoreError};
 
+pub use crate::text::Tokenizer;
+pub use shape::{HfShape, RankerPairs, ShapeOptions};
 pub use split::SplitSpec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -35,6 +43,8 @@ pub enum ExportFormat {
     Csv,
     /// Label Studio's JSON export shape.
     Labelstudio,
+    /// CoNLL-2003 token-per-line NER (`TOKEN -X- _ TAG`, IOB2), from a `Labels` control.
+    Conll,
 }
 
 impl ExportFormat {
@@ -44,6 +54,7 @@ impl ExportFormat {
             ExportFormat::Jsonl => "jsonl",
             ExportFormat::Csv => "csv",
             ExportFormat::Labelstudio => "labelstudio",
+            ExportFormat::Conll => "conll",
         }
     }
 }
@@ -130,10 +141,20 @@ pub trait Exporter {
     fn writes_unanswered_tasks(&self) -> bool;
 }
 
-/// Exports the project: see the module documentation.
+/// Exports the project with the default shape options: see the module documentation.
 pub fn export_project(
     project: &Project,
     options: &ExportOptions,
+) -> Result<ExportSummary, ExportError> {
+    export_project_with(project, options, &ShapeOptions::default())
+}
+
+/// Exports the project; `shape_options` steer the `hf` and `conll` formats (`--hf-shape`,
+/// `--tokenizer`, `--pairs`) and are ignored by the others.
+pub fn export_project_with(
+    project: &Project,
+    options: &ExportOptions,
+    shape_options: &ShapeOptions,
 ) -> Result<ExportSummary, ExportError> {
     let interface = project.interface();
     let split_plan = match &options.split {
@@ -141,7 +162,12 @@ pub fn export_project(
         None => None,
     };
     let mut exporter: Box<dyn Exporter> = match options.format {
-        ExportFormat::Hf => Box::new(hf::HfExporter::new(project, options)?),
+        ExportFormat::Hf => Box::new(hf::HfExporter::new(project, options, shape_options)?),
+        ExportFormat::Conll => Box::new(conll::ConllExporter::new(
+            interface,
+            options,
+            shape_options.tokenizer,
+        )?),
         ExportFormat::Jsonl => Box::new(jsonl::JsonlExporter::new(&options.out)?),
         ExportFormat::Csv => Box::new(csv::CsvExporter::new(interface, &options.out)?),
         ExportFormat::Labelstudio => Box::new(labelstudio::LabelStudioExporter::new(&options.out)?),
