@@ -173,12 +173,7 @@ impl ProjectStore {
         self.connection.pragma_update(None, "foreign_keys", true)?;
         self.connection
             .busy_timeout(std::time::Duration::from_secs(5))?;
-        // Up to 256 MiB of page cache: a million-task import then stays in memory until its one
-        // commit instead of spilling half-built index pages (memory is only taken when used).
-        self.connection
-            .pragma_update(None, "cache_size", -262_144)?;
-        self.connection
-            .pragma_update(None, "temp_store", "MEMORY")?;
+        self.set_page_cache_kib(DEFAULT_PAGE_CACHE_KIB)?;
         Ok(())
     }
 
