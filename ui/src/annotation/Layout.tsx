@@ -50,9 +50,35 @@ export function Layout(props: LayoutProps) {
   return <>{renderNode(props.iface.root, props, "root")}</>;
 }
 
+/** Objects that a control shows inside itself (registry `ownedObjects`), so they render once. */
+function ownedObjectNames(props: LayoutProps): ReadonlySet<string> {
+  const owned = new Set<string>();
+  for (const control of props.iface.controls) {
+    const renderer = props.registry.control(control.kind.kind);
+    for (const name of renderer?.ownedObjects?.(control) ?? []) owned.add(name);
+  }
+  return owned;
+}
+
+/** A view that would only have held owned objects is left out, with its (now empty) styling. */
+function holdsOnlyOwned(node: LayoutNode, owned: ReadonlySet<string>): boolean {
+  if (node.node === "object") return owned.has(node.name);
+  if (node.node === "view") return node.children.length > 0 && node.children.every((child) => holdsOnlyOwned(child, owned));
+  return false;
+}
+
+function renderObject(props: LayoutProps, objectName: string, key?: string): ReactNode {
+  const object = props.iface.objects.find((candidate) => candidate.name === objectName);
+  if (object === undefined) return <NotAvailable key={key} tag={objectName} />;
+  const renderer = props.registry.object(object.kind.kind);
+  if (renderer === undefined) return <NotAvailable key={key} tag={objectTagName(object.kind.kind)} />;
+  return <renderer.Component key={key} object={object} data={props.data} />;
+}
+
 function renderNode(node: LayoutNode, props: LayoutProps, key: string): ReactNode {
   switch (node.node) {
     case "view":
+      if (holdsOnlyOwned(node, ownedObjectNames(props))) return null;
       return (
         <div key={key} className="view" style={parseInlineStyle(node.style)}>
           {node.children.map((child, childIdx) => renderNode(child, props, `${key}.${childIdx}`))}
@@ -85,13 +111,9 @@ function renderNode(node: LayoutNode, props: LayoutProps, key: string): ReactNod
           ))}
         </div>
       );
-    case "object": {
-      const object = props.iface.objects.find((candidate) => candidate.name === node.name);
-      if (object === undefined) return <NotAvailable key={key} tag={node.name} />;
-      const renderer = props.registry.object(object.kind.kind);
-      if (renderer === undefined) return <NotAvailable key={key} tag={objectTagName(object.kind.kind)} />;
-      return <renderer.Component key={key} object={object} data={props.data} />;
-    }
+    case "object":
+      if (ownedObjectNames(props).has(node.name)) return null;
+      return renderObject(props, node.name, key);
     case "control": {
       const control = props.iface.controls.find((candidate) => candidate.name === node.name);
       if (control === undefined) return <NotAvailable key={key} tag={node.name} />;
@@ -119,6 +141,9 @@ function ControlSlot(props: LayoutProps & { control: ControlTag }) {
           onChange={(value) => props.onChange(control.name, value)}
           keyFor={(target) => props.keyFor(control.name, target)}
           missing={missing}
+          data={props.data}
+          objects={props.iface.objects}
+          renderObject={(objectName) => renderObject(props, objectName)}
         />
       )}
       {missing && (

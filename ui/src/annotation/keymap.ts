@@ -48,6 +48,8 @@ export interface Keymap {
   conflicts: string[];
   /** Key shown next to a control's key target: `keyFor(controlName, target)`. */
   keyFor: (control: string, target: string) => string | null;
+  /** Keys a control handles while it has focus (registry `focusKeys`), for the help overlay. */
+  focusKeys: Array<{ control: string; display: string; description: string }>;
 }
 
 const KEY_ALIASES: Record<string, string> = {
@@ -94,6 +96,10 @@ export function displayCombo(combo: KeyCombo): string {
     enter: "Enter",
     backspace: "Backspace",
     escape: "Esc",
+    arrowleft: "←",
+    arrowright: "→",
+    arrowup: "↑",
+    arrowdown: "↓",
   };
   const key = names[combo.key] ?? (/^f\d+$/.test(combo.key) ? combo.key.toUpperCase() : combo.key);
   return [combo.ctrl ? "Ctrl" : "", combo.alt ? "Alt" : "", combo.shift ? "Shift" : "", key]
@@ -196,6 +202,14 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
     }
   }
 
+  const focusKeys: Keymap["focusKeys"] = [];
+  for (const control of iface.controls) {
+    const renderer = registry.control(control.kind.kind);
+    for (const focusKey of renderer?.focusKeys?.(control) ?? []) {
+      focusKeys.push({ control: control.name, ...focusKey });
+    }
+  }
+
   const yielding = YIELDING_APP_BINDINGS.filter(
     (binding) => !controlBindings.some((controlBinding) => sameCombo(controlBinding.combo, binding.combo)),
   );
@@ -204,6 +218,7 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
     bindings: [...RESERVED_APP_BINDINGS, ...controlBindings, ...yielding],
     conflicts,
     keyFor: (control, target) => keys.get(`${control}\u0000${target}`) ?? null,
+    focusKeys,
   };
 }
 

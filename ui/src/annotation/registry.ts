@@ -5,7 +5,7 @@
  * read them, so they never know a modality by name. A kind without a registered renderer is
  * shown as an honest "not available yet" notice, never faked.
  */
-import type { ComponentType } from "react";
+import type { ComponentType, ReactNode } from "react";
 import type { ControlKind } from "../bindings/ControlKind";
 import type { ControlTag } from "../bindings/ControlTag";
 import type { ObjectKind } from "../bindings/ObjectKind";
@@ -43,6 +43,19 @@ export interface ControlRendererProps<Value> {
   keyFor: (target: string) => string | null;
   /** True after a submit was refused because this required control is empty. */
   missing: boolean;
+  /** The task's data, for controls that show task content themselves (Ranker's list items). */
+  data?: Record<string, unknown>;
+  /** The config's object tags, so a control can find the ones its `to_name` lists. */
+  objects?: readonly ObjectTag[];
+  /** Renders an object through its registered renderer (Pairwise shows its two objects). */
+  renderObject?: (objectName: string) => ReactNode;
+}
+
+/** A key that acts on the focused part of a control, listed in the `?` overlay. */
+export interface FocusKey {
+  /** How the overlay shows the key ("1-5", "Alt+↑"). */
+  display: string;
+  description: string;
 }
 
 /**
@@ -59,6 +72,16 @@ export interface ControlRenderer<Value> {
   toResult: (control: ControlTag, value: Value, newId: () => string) => ResultItem[];
   keyTargets: (control: ControlTag) => KeyTarget[];
   onKey: (control: ControlTag, value: Value, target: string) => Value;
+  /**
+   * Keys the control handles itself while one of its elements has focus (they stop there and
+   * never reach the global keymap), so several controls can share them without clashing.
+   */
+  focusKeys?: (control: ControlTag) => FocusKey[];
+  /**
+   * Objects this control shows inside itself (Pairwise's two sides, Ranker's list); the layout
+   * does not render them again where the config placed them.
+   */
+  ownedObjects?: (control: ControlTag) => string[];
 }
 
 /**

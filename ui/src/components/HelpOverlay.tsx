@@ -28,6 +28,23 @@ export function HelpOverlay(props: { keymap: Keymap; onClose: () => void }) {
           </section>
         );
       })}
+      {props.keymap.focusKeys.length > 0 && (
+        <section className="help-group" data-testid="focus-keys">
+          <h3>When a control has focus (Tab to it)</h3>
+          <table>
+            <tbody>
+              {props.keymap.focusKeys.map((focusKey) => (
+                <tr key={focusKey.control + focusKey.display + focusKey.description}>
+                  <td>
+                    <kbd>{focusKey.display}</kbd>
+                  </td>
+                  <td>{`${focusKey.control}: ${focusKey.description}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       <p className="muted small">
         Shortcuts are off while typing in a text field. The project's own hotkeys take precedence
         over <kbd>?</kbd> and <kbd>g</kbd>; <kbd>F1</kbd> always toggles the guidelines.

@@ -3,10 +3,12 @@
  * all modalities; they never import each other.
  */
 import { Registry } from "../annotation/registry";
+import { registerLlmModality } from "./llm";
 import { registerTextModality } from "./text";
 
 export function createRegistry(): Registry {
   const registry = new Registry();
   registerTextModality(registry);
+  registerLlmModality(registry);
   return registry;
 }
