@@ -5,6 +5,7 @@
  */
 import { invoke } from "@tauri-apps/api/core";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
+import type { AutosaveDraft } from "./bindings/AutosaveDraft";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { IpcError } from "./bindings/IpcError";
@@ -72,6 +73,8 @@ export const ipc = {
     call<TaskView | null>("previous_task", { beforeTaskId }),
   saveAnnotation: (request: SaveAnnotation) =>
     call<SavedAnnotation>("save_annotation", { request }),
+  /** Keeps unsaved work on a task apart from its versions; `TaskView.autosaved` gives it back. */
+  autosaveDraft: (request: AutosaveDraft) => call<null>("autosave_draft", { request }),
 };
 
 export type Ipc = typeof ipc;

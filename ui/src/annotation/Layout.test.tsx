@@ -94,13 +94,13 @@ describe("Layout", () => {
         {
           ...sentiment,
           name: "caption",
-          kind: { kind: "text_area", placeholder: null, rows: null, max_submissions: null, editable: true, shortcuts: [] },
+          kind: { kind: "date_time", only: null },
         },
       ],
     };
     renderLayout(iface, { image: "a.png" });
     expect(screen.getByText("<Image> is not available in the desktop app yet")).toBeTruthy();
-    expect(screen.getByText("<TextArea> is not available in the desktop app yet")).toBeTruthy();
+    expect(screen.getByText("<DateTime> is not available in the desktop app yet")).toBeTruthy();
   });
 
   it("renders a <Style> node as inert text, without remote loads", () => {

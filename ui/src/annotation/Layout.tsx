@@ -3,13 +3,15 @@
  * the object and control tags through the registry. Task data is untrusted and only ever
  * reaches the DOM as text.
  */
-import type { ReactNode } from "react";
+import { useCallback, useMemo, useRef, useState, type ReactNode } from "react";
 import type { ControlTag } from "../bindings/ControlTag";
 import type { Interface } from "../bindings/Interface";
 import type { LayoutNode } from "../bindings/LayoutNode";
+import { allRegions, setControlValue, startEditor, type EditorState } from "./editor";
 import { controlTagName, objectTagName, type Registry } from "./registry";
-import type { ControlValues } from "./result";
+import { perRegionValue, type ControlValues } from "./result";
 import { parseInlineStyle, sanitiseStyleSheet } from "./style";
+import { TaskEditorContext, useTaskEditor, type EditorUpdate, type TaskEditor } from "./TaskContext";
 
 /** `"Review: $title"` with `data.title`. Unknown fields stay as written. */
 export function substituteFields(template: string, data: Record<string, unknown>): string {
@@ -44,10 +46,42 @@ export interface LayoutProps {
   keyFor: (controlName: string, target: string) => string | null;
   /** Names of required controls a refused submit found empty. */
   missing: ReadonlySet<string>;
+  /**
+   * The task's editor (values, selection, undo) when a session owns it. Without one, the layout
+   * keeps the selection state itself and reports value changes through `onChange`.
+   */
+  editor?: TaskEditor;
 }
 
 export function Layout(props: LayoutProps) {
-  return <>{renderNode(props.iface.root, props, "root")}</>;
+  const localEditor = useLocalEditor(props);
+  return (
+    <TaskEditorContext.Provider value={props.editor ?? localEditor}>
+      {renderNode(props.iface.root, props, "root")}
+    </TaskEditorContext.Provider>
+  );
+}
+
+/** Stand-alone mode (component tests, previews): values stay the caller's, selection is local. */
+function useLocalEditor(props: LayoutProps): TaskEditor {
+  const [local, setLocal] = useState<EditorState>(() => startEditor(props.values));
+  const state = useMemo(() => ({ ...local, values: props.values }), [local, props.values]);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const { onChange } = props;
+  const dispatch = useCallback(
+    (update: EditorUpdate) => {
+      const before = stateRef.current;
+      const after = update(before);
+      stateRef.current = after;
+      setLocal(after);
+      for (const [name, value] of Object.entries(after.values)) {
+        if (before.values[name] !== value) onChange(name, value);
+      }
+    },
+    [onChange],
+  );
+  return { iface: props.iface, registry: props.registry, state, dispatch, keyFor: props.keyFor };
 }
 
 /** Objects that a control shows inside itself (registry `ownedObjects`), so they render once. */
@@ -134,6 +168,8 @@ function ControlSlot(props: LayoutProps & { control: ControlTag }) {
     >
       {renderer === undefined ? (
         <NotAvailable tag={controlTagName(control.kind.kind)} />
+      ) : control.per_region ? (
+        <PerRegionSlot control={control} keyFor={(target) => props.keyFor(control.name, target)} missing={missing} />
       ) : (
         <renderer.Component
           control={control}
@@ -153,4 +189,53 @@ function ControlSlot(props: LayoutProps & { control: ControlTag }) {
       )}
     </section>
   );
+}
+
+/**
+ * A `perRegion` control shows the value of the selected region (and edits only that), or says
+ * that a region must be selected first.
+ */
+function PerRegionSlot(props: { control: ControlTag; keyFor: (target: string) => string | null; missing: boolean }) {
+  const { control } = props;
+  const editor = useTaskEditor();
+  const renderer = editor.registry.control(control.kind.kind);
+  const selected = editor.state.interaction.selected;
+  const region = allRegions(editor.iface, editor.registry, editor.state.values).find(
+    (candidate) => candidate.id === selected,
+  );
+  if (renderer === undefined) return null;
+  if (region === undefined) {
+    return (
+      <p className="per-region-hint" data-testid={`per-region-${control.name}`}>
+        {`Select a region to set "${control.name}".`}
+      </p>
+    );
+  }
+  const { byRegion } = perRegionValue(editor.state.values[control.name]);
+  const value = byRegion[region.id] ?? renderer.initialValue(control);
+  return (
+    <div className="per-region" data-testid={`per-region-${control.name}`}>
+      <div className="per-region-title">
+        {`${control.name} for `}
+        <span className="region-chip">{`${region.labels.join(", ")} “${truncate(region.text, 40)}”`}</span>
+      </div>
+      <renderer.Component
+        control={control}
+        value={value}
+        onChange={(next) =>
+          editor.dispatch((state) => {
+            const current = perRegionValue(state.values[control.name]).byRegion;
+            return setControlValue(state, control.name, { byRegion: { ...current, [region.id]: next } });
+          })
+        }
+        keyFor={props.keyFor}
+        missing={props.missing}
+      />
+    </div>
+  );
+}
+
+export function truncate(text: string, length: number): string {
+  const codePoints = Array.from(text);
+  return codePoints.length <= length ? text : `${codePoints.slice(0, length - 1).join("")}…`;
 }

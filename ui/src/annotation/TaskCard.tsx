@@ -7,9 +7,11 @@ import type { TaskView } from "../bindings/TaskView";
 import { ShadowPanel } from "../components/ShadowPanel";
 import type { Keymap } from "./keymap";
 import { Layout } from "./Layout";
+import { TaskEditorContext } from "./TaskContext";
 import panelCss from "./panel.css?inline";
 import type { Registry } from "./registry";
 import type { ControlValues } from "./result";
+import type { TaskEditor } from "./TaskContext";
 
 export function keyOf(keymap: Keymap, action: string): string | null {
   const binding = keymap.bindings.find(
@@ -27,16 +29,27 @@ export function TaskCard(props: {
   missing: ReadonlySet<string>;
   busy: boolean;
   onChange: (controlName: string, value: unknown) => void;
+  /** The session's editor (selection, undo); without it the layout keeps its own selection. */
+  editor?: TaskEditor | null;
   onSubmit: () => void;
   onSkip: () => void;
   onBack: () => void;
 }) {
   const { keymap } = props;
   const annotation = props.task.annotation;
+  const sidePanels = props.iface.controls.flatMap((control) => {
+    const SidePanel = props.registry.control(control.kind.kind)?.SidePanel;
+    return SidePanel === undefined || control.per_region ? [] : [{ control, SidePanel }];
+  });
   return (
     <article className="task-card" aria-busy={props.busy}>
       <div className="task-meta">
         <span>Task #{props.task.task_id}</span>
+        {props.task.autosaved != null && (
+          <span className="badge" data-testid="autosaved-badge">
+            Restored your unsaved work from {new Date(props.task.autosaved.saved_at).toLocaleString()}
+          </span>
+        )}
         {annotation !== null && (
           <span className="badge">
             {annotation.status === "skipped" ? "You skipped this" : `Your saved version ${annotation.version}`} —
@@ -45,15 +58,36 @@ export function TaskCard(props: {
         )}
       </div>
       <ShadowPanel baseCss={panelCss} className="task-panel">
-        <Layout
-          iface={props.iface}
-          registry={props.registry}
-          data={props.task.data}
-          values={props.values}
-          onChange={props.onChange}
-          keyFor={keymap.keyFor}
-          missing={props.missing}
-        />
+        <div className={sidePanels.length > 0 ? "panel-grid with-side" : "panel-grid"}>
+          <div className="panel-main">
+            <Layout
+              iface={props.iface}
+              registry={props.registry}
+              data={props.task.data}
+              values={props.values}
+              onChange={props.onChange}
+              keyFor={keymap.keyFor}
+              missing={props.missing}
+              editor={props.editor ?? undefined}
+            />
+          </div>
+          {sidePanels.length > 0 && props.editor != null && (
+            <TaskEditorContext.Provider value={props.editor}>
+              <aside className="side-panel" data-testid="side-panel" aria-label="Regions">
+                {sidePanels.map(({ control, SidePanel }) => (
+                  <SidePanel
+                    key={control.name}
+                    control={control}
+                    value={props.values[control.name]}
+                    onChange={(value) => props.onChange(control.name, value)}
+                    keyFor={(target) => keymap.keyFor(control.name, target)}
+                    missing={props.missing.has(control.name)}
+                  />
+                ))}
+              </aside>
+            </TaskEditorContext.Provider>
+          )}
+        </div>
       </ShadowPanel>
       <div className="task-actions">
         <button type="button" data-testid="back" onClick={props.onBack} disabled={props.busy}>

@@ -20,11 +20,18 @@ describe("buildKeymap", () => {
     expect(findBinding(keymap, press("5"))?.action).toEqual({ type: "control", control: "topics", target: "Battery" });
   });
 
-  it("stops at 9 and leaves later options without a key", () => {
-    const many = choicesControl("many", Array.from({ length: 11 }, (_, index) => option(`o${index}`)));
+  it("goes on after 9 with 0, then letters the app does not use, then leaves options without a key", () => {
+    const many = choicesControl("many", Array.from({ length: 40 }, (_, index) => option(`o${index}`)));
     const keymap = buildKeymap(classification([many]), registry);
     expect(keymap.keyFor("many", "o8")).toBe("9");
-    expect(keymap.keyFor("many", "o9")).toBeNull();
+    expect(keymap.keyFor("many", "o9")).toBe("0");
+    expect(keymap.keyFor("many", "o10")).toBe("q");
+    expect(keymap.keyFor("many", "o12")).toBe("e");
+    const letters = Array.from({ length: 40 }, (_, index) => keymap.keyFor("many", `o${index}`));
+    expect(letters).not.toContain("g");
+    expect(letters).not.toContain("r");
+    expect(letters).not.toContain("d");
+    expect(keymap.keyFor("many", "o39")).toBeNull();
   });
 
   it("uses config hotkeys, keys results by alias, and skips digits they take", () => {

@@ -4,22 +4,36 @@
  * disagree with what the keys do.
  *
  * Precedence, first match wins:
- *  1. Reserved app keys: Enter (submit), Ctrl+Space (skip), Backspace (back), Escape (close),
- *     F1 (guidelines). Config hotkeys cannot take these; a clashing config hotkey is dropped
- *     and listed in `conflicts`.
- *  2. Control keys: the config's `hotkey`s, then default keys 1-9 given in screen order
- *     (controls in document order, options in order) to options without a usable hotkey,
- *     skipping digits a config hotkey already uses. Options past the ninth default get no key
- *     (they stay clickable).
- *  3. Yielding app keys: `?` (help) and `g` (guidelines). When a config hotkey uses the same key,
- *     the config wins and the app binding is left out of the keymap (F1 still opens the
- *     guidelines), because annotators learn the project's keys and must not lose one of them.
+ *  1. Reserved app keys: Enter and Ctrl+Enter (submit; Ctrl+Enter also works while typing),
+ *     Ctrl+Space (skip), Backspace (back, or delete the selected region when one is selected),
+ *     Delete (delete the selected region), Ctrl+Z (undo), Ctrl+Shift+Z and Ctrl+Y (redo),
+ *     Escape (close, or clear the selection), F1 (guidelines). Config hotkeys cannot take these;
+ *     a clashing config hotkey is dropped and listed in `conflicts`.
+ *  2. Control keys: the config's `hotkey`s, then default keys given in screen order (controls in
+ *     document order, options in order) to options without a usable hotkey, skipping keys a
+ *     config hotkey already uses: 1-9, 0, then letters (never g, r or d, which the app offers).
+ *     Options past the last default get no key (they stay clickable).
+ *  3. Yielding app keys: `?` (help), `g` (guidelines), and with relations `r` (relate the selected
+ *     region) and `d` (turn the selected relation's direction). When a config hotkey uses the
+ *     same key, the config wins and the app binding is left out of the keymap (F1 still opens
+ *     the guidelines), because annotators learn the project's keys and must not lose one.
  */
 import type { ControlTag } from "../bindings/ControlTag";
 import type { Interface } from "../bindings/Interface";
 import type { KeyTarget, Registry } from "./registry";
 
-export type AppAction = "submit" | "skip" | "back" | "help" | "guidelines" | "close";
+export type AppAction =
+  | "submit"
+  | "skip"
+  | "back"
+  | "help"
+  | "guidelines"
+  | "close"
+  | "undo"
+  | "redo"
+  | "delete"
+  | "relate"
+  | "direction";
 
 export type KeyAction =
   | { type: "app"; action: AppAction }
@@ -96,6 +110,7 @@ export function displayCombo(combo: KeyCombo): string {
     enter: "Enter",
     backspace: "Backspace",
     escape: "Esc",
+    delete: "Delete",
     arrowleft: "←",
     arrowright: "→",
     arrowup: "↑",
@@ -124,10 +139,19 @@ function appBinding(
 
 const RESERVED_APP_BINDINGS: readonly KeyBinding[] = [
   appBinding("enter", "submit", "Submit and go to the next task", "Task"),
+  appBinding("ctrl+enter", "submit", "Submit, also while typing in a text field", "Task"),
   appBinding("ctrl+space", "skip", "Skip this task", "Task"),
-  appBinding("backspace", "back", "Go back to the previous task", "Task"),
-  appBinding("escape", "close", "Close the open overlay", "Window"),
+  appBinding("backspace", "back", "Go back to the previous task (deletes the selected region, if any)", "Task"),
+  // Redo before undo: a binding without Shift also matches a press with Shift (see `matches`).
+  appBinding("ctrl+shift+z", "redo", "Redo", "Task"),
+  appBinding("ctrl+y", "redo", "Redo", "Task"),
+  appBinding("ctrl+z", "undo", "Undo the last edit of this task", "Task"),
+  appBinding("escape", "close", "Close the open overlay, else clear the selection", "Window"),
   appBinding("f1", "guidelines", "Show or hide the guidelines", "Window"),
+];
+
+const REGION_BINDINGS: readonly KeyBinding[] = [
+  appBinding("delete", "delete", "Delete the selected region or relation", "Labelling"),
 ];
 
 const YIELDING_APP_BINDINGS: readonly KeyBinding[] = [
@@ -135,14 +159,23 @@ const YIELDING_APP_BINDINGS: readonly KeyBinding[] = [
   appBinding("g", "guidelines", "Show or hide the guidelines", "Window"),
 ];
 
-const DEFAULT_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
+const RELATION_BINDINGS: readonly KeyBinding[] = [
+  appBinding("r", "relate", "Relate the selected region: then click the target region", "Labelling"),
+  appBinding("d", "direction", "Turn the selected relation's direction (→ ← ↔)", "Labelling"),
+];
+
+const DEFAULT_KEYS = [..."1234567890", ..."qwetyuiopasfhjklzxcvbnm"] as const;
 
 export function buildKeymap(iface: Interface, registry: Registry): Keymap {
   const conflicts: string[] = [];
   const controlBindings: KeyBinding[] = [];
   const keys = new Map<string, string>();
+  const hasRegions = iface.controls.some((control) => registry.control(control.kind.kind)?.regions !== undefined);
+  const hasRelations = iface.controls.some((control) => control.kind.kind === "relations");
+  const reserved = [...RESERVED_APP_BINDINGS, ...(hasRegions ? REGION_BINDINGS : [])];
+  const yieldingCandidates = [...YIELDING_APP_BINDINGS, ...(hasRelations ? RELATION_BINDINGS : [])];
   const isTaken = (combo: KeyCombo) =>
-    RESERVED_APP_BINDINGS.some((binding) => sameCombo(binding.combo, combo)) ||
+    reserved.some((binding) => sameCombo(binding.combo, combo)) ||
     controlBindings.some((binding) => sameCombo(binding.combo, combo));
 
   const targetsByControl: Array<{ control: ControlTag; targets: KeyTarget[] }> = [];
@@ -188,7 +221,11 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
 
   const freeDefaults = DEFAULT_KEYS.filter((key) => {
     const combo = parseCombo(key);
-    return combo !== null && !isTaken(combo);
+    return (
+      combo !== null &&
+      !isTaken(combo) &&
+      !yieldingCandidates.some((binding) => sameCombo(binding.combo, combo))
+    );
   });
   let nextDefault = 0;
   for (const { control, targets } of targetsByControl) {
@@ -210,12 +247,12 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
     }
   }
 
-  const yielding = YIELDING_APP_BINDINGS.filter(
+  const yielding = yieldingCandidates.filter(
     (binding) => !controlBindings.some((controlBinding) => sameCombo(controlBinding.combo, binding.combo)),
   );
 
   return {
-    bindings: [...RESERVED_APP_BINDINGS, ...controlBindings, ...yielding],
+    bindings: [...reserved, ...controlBindings, ...yielding],
     conflicts,
     keyFor: (control, target) => keys.get(`${control}\u0000${target}`) ?? null,
     focusKeys,

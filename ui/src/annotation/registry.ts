@@ -11,6 +11,7 @@ import type { ControlTag } from "../bindings/ControlTag";
 import type { ObjectKind } from "../bindings/ObjectKind";
 import type { ObjectTag } from "../bindings/ObjectTag";
 import type { ResultItem } from "../bindings/ResultItem";
+import type { Interaction, RegionSummary } from "./interaction";
 
 export type ObjectKindName = ObjectKind["kind"];
 export type ControlKindName = ControlKind["kind"];
@@ -82,6 +83,24 @@ export interface ControlRenderer<Value> {
    * does not render them again where the config placed them.
    */
   ownedObjects?: (control: ControlTag) => string[];
+  /**
+   * Region-making controls (`Labels` on text...): a key press that also reads or changes the
+   * selection (label the selected text, relabel the selected region). Used instead of `onKey`
+   * when present.
+   */
+  onKeyInTask?: (control: ControlTag, value: Value, target: string, interaction: Interaction) => KeyOutcome<Value>;
+  /** The regions this control's value holds, for the side panel, relations and per-region controls. */
+  regions?: (control: ControlTag, value: Value) => RegionSummary[];
+  /** The value without one region (or without what refers to it, for relations). */
+  removeRegion?: (control: ControlTag, value: Value, regionId: string) => Value;
+  /** Rendered in the task's side panel (the list of spans, of relations). */
+  SidePanel?: ComponentType<ControlRendererProps<Value>>;
+}
+
+/** What a key press in a region-making control did: the new value and the new selection state. */
+export interface KeyOutcome<Value> {
+  value: Value;
+  interaction: Interaction;
 }
 
 /**

@@ -7,10 +7,39 @@
 import type { ControlTag } from "../bindings/ControlTag";
 import type { Interface } from "../bindings/Interface";
 import type { ResultItem } from "../bindings/ResultItem";
-import type { Registry } from "./registry";
+import type { AnyControlRenderer, Registry } from "./registry";
 
 /** Each control's in-memory value, by control name. */
 export type ControlValues = Readonly<Record<string, unknown>>;
+
+/**
+ * The value of a `perRegion` control: the renderer's own value per region id. Label Studio saves
+ * per-region results as separate items that share the region's `id`; so does `buildResult`.
+ */
+export interface PerRegionValue {
+  byRegion: Readonly<Record<string, unknown>>;
+}
+
+export function perRegionValue(value: unknown): PerRegionValue {
+  const candidate = value as PerRegionValue | undefined;
+  return candidate !== undefined && typeof candidate.byRegion === "object" ? candidate : { byRegion: {} };
+}
+
+function perRegionFromResult(control: ControlTag, renderer: AnyControlRenderer, saved: ResultItem[]): PerRegionValue {
+  const itemsByRegion = new Map<string, ResultItem[]>();
+  for (const item of saved) {
+    if (!("from_name" in item) || item.from_name !== control.name || item.id === undefined) continue;
+    itemsByRegion.set(item.id, [...(itemsByRegion.get(item.id) ?? []), item]);
+  }
+  const byRegion: Record<string, unknown> = {};
+  for (const [regionId, items] of itemsByRegion) byRegion[regionId] = renderer.fromResult(control, items);
+  return { byRegion };
+}
+
+function isControlEmpty(control: ControlTag, renderer: AnyControlRenderer, value: unknown): boolean {
+  if (!control.per_region) return renderer.isEmpty(value);
+  return Object.values(perRegionValue(value).byRegion).every((regionValue) => renderer.isEmpty(regionValue));
+}
 
 export function initialValues(
   iface: Interface,
@@ -21,8 +50,12 @@ export function initialValues(
   for (const control of iface.controls) {
     const renderer = registry.control(control.kind.kind);
     if (renderer === undefined) continue;
-    values[control.name] =
-      savedResult === null ? renderer.initialValue(control) : renderer.fromResult(control, savedResult);
+    if (control.per_region) {
+      values[control.name] = savedResult === null ? { byRegion: {} } : perRegionFromResult(control, renderer, savedResult);
+    } else {
+      values[control.name] =
+        savedResult === null ? renderer.initialValue(control) : renderer.fromResult(control, savedResult);
+    }
   }
   return values;
 }
@@ -35,7 +68,7 @@ export function missingRequired(iface: Interface, registry: Registry, values: Co
   return iface.controls.filter((control) => {
     if (!control.required) return false;
     const renderer = registry.control(control.kind.kind);
-    return renderer === undefined || renderer.isEmpty(values[control.name]);
+    return renderer === undefined || isControlEmpty(control, renderer, values[control.name]);
   });
 }
 
@@ -58,6 +91,12 @@ export function buildResult(
     const renderer = registry.control(control.kind.kind);
     if (renderer === undefined) continue;
     const value = values[control.name];
+    if (control.per_region) {
+      for (const [regionId, regionValue] of Object.entries(perRegionValue(value).byRegion)) {
+        if (!renderer.isEmpty(regionValue)) result.push(...renderer.toResult(control, regionValue, () => regionId));
+      }
+      continue;
+    }
     if (renderer.isEmpty(value)) continue;
     result.push(...renderer.toResult(control, value, newId));
   }

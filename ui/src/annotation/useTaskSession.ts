@@ -6,20 +6,39 @@
  * an annotator never moves on from a task whose save failed: on failure the task stays on screen
  * with the error. The next task was already fetched in the background when the current one was
  * shown (`next_task` excluding the current id), so after the save it appears without a spinner.
+ *
+ * The task's values live in an `EditorState` (see `editor.ts`: undo/redo, selection). While the
+ * values differ from what the task was shown with, they are autosaved (`autosave_draft`) one
+ * second after the last edit, and at once when the window is hidden or closed; the core keeps
+ * that apart from annotation versions and hands it back as `TaskView.autosaved`, which pre-fills
+ * the task the next time it is shown.
  */
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { AnnotationStatus } from "../bindings/AnnotationStatus";
 import type { Interface } from "../bindings/Interface";
 import type { IpcError } from "../bindings/IpcError";
 import type { TaskView } from "../bindings/TaskView";
 import { toIpcError, type Ipc } from "../ipc";
+import { setControlValue, startEditor, pressKey as pressEditorKey, type EditorState } from "./editor";
 import type { Registry } from "./registry";
 import { buildResult, initialValues, missingRequired, type ControlValues } from "./result";
+import type { EditorUpdate, TaskEditor } from "./TaskContext";
 
 export type SessionView =
+  | {
+      kind: "task";
+      task: TaskView;
+      values: ControlValues;
+      editor: EditorState;
+      /** The values the task was shown with: edits since then are autosaved. */
+      shownValues: ControlValues;
+      missing: ReadonlySet<string>;
+    }
   | { kind: "loading" }
-  | { kind: "task"; task: TaskView; values: ControlValues; missing: ReadonlySet<string> }
   | { kind: "empty" };
+
+/** How long after the last edit the work in progress is autosaved. */
+export const AUTOSAVE_DELAY_MS = 1000;
 
 interface Prefetch {
   afterTaskId: number;
@@ -36,6 +55,10 @@ export interface TaskSession {
   back: () => Promise<void>;
   /** Fetches the next task again (after an import, say). */
   reload: () => Promise<void>;
+  /** Applies an edit of `editor.ts` to the task on screen. */
+  dispatch: (update: EditorUpdate) => void;
+  /** The editor the task card renders (null when no task is shown). */
+  editor: TaskEditor | null;
 }
 
 const NO_MISSING: ReadonlySet<string> = new Set();
@@ -47,8 +70,10 @@ export function useTaskSession(options: {
   onError: (error: IpcError) => void;
   /** Called after every save; resolves once the progress shown is up to date. */
   onSaved: () => Promise<void>;
+  keyFor?: (control: string, target: string) => string | null;
 }): TaskSession {
   const { api, iface, registry, onError, onSaved } = options;
+  const keyFor = options.keyFor;
   const [view, setView] = useState<SessionView>({ kind: "loading" });
   const [busy, setBusy] = useState(false);
   const viewRef = useRef(view);
@@ -64,9 +89,10 @@ export function useTaskSession(options: {
         setView({ kind: "empty" });
         return;
       }
-      const values = initialValues(iface, registry, task.annotation?.result ?? null);
+      // Autosaved work is newer than the saved annotation whenever the core sends it.
+      const values = initialValues(iface, registry, task.autosaved?.result ?? task.annotation?.result ?? null);
       shownAtRef.current = performance.now();
-      setView({ kind: "task", task, values, missing: NO_MISSING });
+      setView({ kind: "task", task, values, editor: startEditor(values), shownValues: values, missing: NO_MISSING });
       const promise = api.nextTask([task.task_id]);
       // A failed prefetch is retried by `finish`, so it need not be reported here.
       promise.catch(() => undefined);
@@ -98,26 +124,78 @@ export function useTaskSession(options: {
     void reload();
   }, [reload]);
 
-  const setValue = useCallback((controlName: string, value: unknown) => {
+  const dispatch = useCallback((update: EditorUpdate) => {
     setView((current) => {
       if (current.kind !== "task") return current;
-      const missing = new Set(current.missing);
-      missing.delete(controlName);
-      return { ...current, values: { ...current.values, [controlName]: value }, missing };
+      const editor = update(current.editor);
+      if (editor === current.editor) return current;
+      let missing = current.missing;
+      if (missing.size > 0) {
+        const stillMissing = new Set(missing);
+        for (const name of missing) if (editor.values[name] !== current.editor.values[name]) stillMissing.delete(name);
+        missing = stillMissing;
+      }
+      return { ...current, editor, values: editor.values, missing };
     });
   }, []);
 
+  const setValue = useCallback(
+    (controlName: string, value: unknown) => dispatch((state) => setControlValue(state, controlName, value)),
+    [dispatch],
+  );
+
   const pressKey = useCallback(
     (controlName: string, target: string) => {
-      const current = viewRef.current;
-      if (current.kind !== "task" || busyRef.current) return;
-      const control = iface.controls.find((candidate) => candidate.name === controlName);
-      const renderer = control && registry.control(control.kind.kind);
-      if (control === undefined || renderer === undefined) return;
-      setValue(controlName, renderer.onKey(control, current.values[controlName], target));
+      if (viewRef.current.kind !== "task" || busyRef.current) return;
+      dispatch((state) => pressEditorKey(state, iface, registry, controlName, target));
     },
-    [iface, registry, setValue],
+    [iface, registry, dispatch],
   );
+
+  // Autosave: a second after the last edit, and at once when the window is hidden or closed.
+  const autosaveTimerRef = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const autosavedValuesRef = useRef<ControlValues | null>(null);
+  const autosaveFailedRef = useRef(false);
+  const flushAutosave = useCallback(() => {
+    if (autosaveTimerRef.current !== null) {
+      clearTimeout(autosaveTimerRef.current);
+      autosaveTimerRef.current = null;
+    }
+    const current = viewRef.current;
+    if (current.kind !== "task" || current.values === current.shownValues) return;
+    if (autosavedValuesRef.current === current.values) return;
+    autosavedValuesRef.current = current.values;
+    api
+      .autosaveDraft({ task_id: current.task.task_id, result: buildResult(iface, registry, current.values) })
+      .catch((error: unknown) => {
+        // Said once: an autosave failing every second would bury the screen in errors.
+        if (!autosaveFailedRef.current) onError(toIpcError(error));
+        autosaveFailedRef.current = true;
+      });
+  }, [api, iface, registry, onError]);
+  const currentValues = view.kind === "task" ? view.values : null;
+  const shownValues = view.kind === "task" ? view.shownValues : null;
+  useEffect(() => {
+    if (currentValues === null || currentValues === shownValues) return;
+    if (autosaveTimerRef.current !== null) clearTimeout(autosaveTimerRef.current);
+    autosaveTimerRef.current = setTimeout(flushAutosave, AUTOSAVE_DELAY_MS);
+  }, [currentValues, shownValues, flushAutosave]);
+  useEffect(() => {
+    const onHide = () => {
+      if (document.visibilityState === "hidden") flushAutosave();
+    };
+    window.addEventListener("beforeunload", flushAutosave);
+    document.addEventListener("visibilitychange", onHide);
+    return () => {
+      window.removeEventListener("beforeunload", flushAutosave);
+      document.removeEventListener("visibilitychange", onHide);
+      if (autosaveTimerRef.current !== null) clearTimeout(autosaveTimerRef.current);
+    };
+  }, [flushAutosave]);
+  const cancelAutosave = () => {
+    if (autosaveTimerRef.current !== null) clearTimeout(autosaveTimerRef.current);
+    autosaveTimerRef.current = null;
+  };
 
   const finish = useCallback(
     async (status: Exclude<AnnotationStatus, "draft">) => {
@@ -130,6 +208,7 @@ export function useTaskSession(options: {
           return;
         }
       }
+      cancelAutosave();
       await run(async () => {
         const result = status === "skipped" ? [] : buildResult(iface, registry, current.values);
         await api.saveAnnotation({
@@ -164,6 +243,7 @@ export function useTaskSession(options: {
   const back = useCallback(
     () =>
       run(async () => {
+        flushAutosave();
         const current = viewRef.current;
         const before = current.kind === "task" ? current.task.task_id : null;
         const previous = await api.previousTask(before);
@@ -173,8 +253,17 @@ export function useTaskSession(options: {
         }
         show(previous);
       }),
-    [api, run, show, onError],
+    [api, run, show, onError, flushAutosave],
   );
 
-  return { view, busy, setValue, pressKey, finish, back, reload };
+  const editorState = view.kind === "task" ? view.editor : null;
+  const editor = useMemo<TaskEditor | null>(
+    () =>
+      editorState === null
+        ? null
+        : { iface, registry, state: editorState, dispatch, keyFor: keyFor ?? (() => null) },
+    [iface, registry, editorState, dispatch, keyFor],
+  );
+
+  return { view, busy, setValue, pressKey, finish, back, reload, dispatch, editor };
 }

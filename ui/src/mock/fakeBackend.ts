@@ -4,6 +4,8 @@
  * /mock.html). It is deliberately small: one annotator, text classification, no overlap.
  */
 import type { AnnotationView } from "../bindings/AnnotationView";
+import type { AutosaveDraft } from "../bindings/AutosaveDraft";
+import type { AutosavedDraft } from "../bindings/AutosavedDraft";
 import type { Interface } from "../bindings/Interface";
 import type { IpcError } from "../bindings/IpcError";
 import type { ProjectOverview } from "../bindings/ProjectOverview";
@@ -65,6 +67,55 @@ When in doubt, skip with Ctrl+Space. [Label Studio docs](https://labelstud.io)
 <img src="https://example.com/tracker.png" alt="tracker"> <script>window.__pwned = 1</script>
 `;
 
+/**
+ * Named entities with relations (`mock.html?project=ner`): `<Labels>` with `maxUsages` and
+ * `<Relations>` on a text whose entities follow emoji, so code point offsets differ from UTF-16.
+ */
+export const nerInterface: Interface = {
+  root: {
+    node: "view",
+    style: null,
+    class_name: null,
+    children: [
+      { node: "header", value: "Mark the people, organisations and places", size: 4 },
+      { node: "control", name: "label" },
+      { node: "object", name: "text" },
+      { node: "control", name: "relations" },
+    ],
+  },
+  objects: [
+    { name: "text", kind: { kind: "text", granularity: "symbol" }, value: "$text", data_field: "text", position },
+  ],
+  controls: [
+    {
+      name: "label",
+      to_name: ["text"],
+      required: false,
+      per_region: false,
+      kind: {
+        kind: "labels",
+        multiple: false,
+        labels: [
+          { value: "Person", alias: "PER", hotkey: null, background: "#2f6fde", max_usages: null },
+          { value: "Organisation", alias: "ORG", hotkey: null, background: "#d9480f", max_usages: null },
+          { value: "Place", alias: "LOC", hotkey: null, background: "#2b8a3e", max_usages: 1 },
+        ],
+      },
+      position,
+    },
+    {
+      name: "relations",
+      to_name: [],
+      required: false,
+      per_region: false,
+      kind: { kind: "relations", labels: ["works_at", "lives_in"] },
+      position,
+    },
+  ],
+};
+
+export const nerText = "🎉👩‍💻 Ada Lovelace worked with Charles Babbage at the Analytical Society in London.\r\nBoth café regulars: naïve? No.";
+
 interface StoredVersion extends AnnotationView {
   sequence: number;
 }
@@ -75,7 +126,19 @@ export class FakeBackend {
   private opened = false;
   private sequence = 0;
   private readonly annotations = new Map<number, StoredVersion[]>();
-  private readonly tasks: Array<Omit<TaskView, "annotation">> = [
+  /** What `autosave_draft` received last, per task. */
+  readonly autosaves = new Map<number, AutosavedDraft>();
+  private readonly nerTasks: Array<Omit<TaskView, "annotation" | "autosaved">> = [
+    { task_id: 1, uid: "0190a000-0000-7000-8000-000000000101", data: { text: nerText } },
+  ];
+
+  constructor(readonly project: "demo" | "ner" = "demo") {}
+
+  private get tasks(): Array<Omit<TaskView, "annotation" | "autosaved">> {
+    return this.project === "ner" ? this.nerTasks : this.demoTasks;
+  }
+
+  private readonly demoTasks: Array<Omit<TaskView, "annotation" | "autosaved">> = [
     {
       task_id: 1,
       uid: "0190a000-0000-7000-8000-000000000001",
@@ -129,6 +192,11 @@ export class FakeBackend {
         return this.previous((args.beforeTaskId as number | null | undefined) ?? null);
       case "save_annotation":
         return this.save(args.request as SaveAnnotation);
+      case "autosave_draft": {
+        const request = args.request as AutosaveDraft;
+        this.autosaves.set(request.task_id, { result: structuredClone(request.result), saved_at: new Date().toISOString() });
+        return null;
+      }
       default:
         throw fail("internal", `fake backend: unknown command ${command}`);
     }
@@ -152,7 +220,7 @@ export class FakeBackend {
       const { sequence: _sequence, ...view } = latest;
       annotation = view;
     }
-    return { ...task, annotation };
+    return { ...task, annotation, autosaved: this.autosaves.get(taskId) ?? null };
   }
 
   private previous(beforeTaskId: number | null): TaskView | null {
@@ -167,6 +235,7 @@ export class FakeBackend {
   private save(request: SaveAnnotation): SavedAnnotation {
     if (!this.tasks.some((task) => task.task_id === request.task_id)) throw fail("not_found", `task ${request.task_id}`);
     this.saves.push(structuredClone(request));
+    this.autosaves.delete(request.task_id);
     const versions = this.annotations.get(request.task_id) ?? [];
     const uid = versions[0]?.uid ?? `ann-${request.task_id}`;
     this.sequence += 1;
@@ -190,9 +259,9 @@ export class FakeBackend {
     const skipped = statuses.filter((status) => status === "skipped").length;
     return {
       path: "/tmp/demo.gloss",
-      name: "Demo — product review sentiment",
+      name: this.project === "ner" ? "Demo — named entities" : "Demo — product review sentiment",
       annotator: "demo",
-      interface: demoInterface,
+      interface: this.project === "ner" ? nerInterface : demoInterface,
       config_warnings: [],
       config_version: 1,
       guidelines: { version: 1, markdown: guidelines },

@@ -12,7 +12,8 @@ declare global {
   }
 }
 
-const backend = new FakeBackend();
+// `mock.html?project=ner` opens the named-entity demo instead of text classification.
+const backend = new FakeBackend(new URLSearchParams(window.location.search).get("project") === "ner" ? "ner" : "demo");
 window.__glossFake = backend;
 mockIPC((command, args) => backend.handle(command, (args ?? {}) as Record<string, unknown>));
 void import("../main");

@@ -12,6 +12,7 @@ import { buildKeymap, findBinding, isTextEntry, type AppAction } from "../annota
 import type { Registry } from "../annotation/registry";
 import { keyOf, TaskCard } from "../annotation/TaskCard";
 import { useTaskSession } from "../annotation/useTaskSession";
+import { clearSelection, cycleDirection, deleteSelected, redo, startRelation, undo } from "../annotation/editor";
 import { GuidelinesPanel } from "../components/GuidelinesPanel";
 import { HelpOverlay } from "../components/HelpOverlay";
 import { Modal } from "../components/Modal";
@@ -45,7 +46,7 @@ export function ProjectScreen(props: {
     }
   }, [api, onError]);
 
-  const session = useTaskSession({ api, iface, registry, onError, onSaved: refreshProgress });
+  const session = useTaskSession({ api, iface, registry, onError, onSaved: refreshProgress, keyFor: keymap.keyFor });
   const { view } = session;
 
   const runImport = useCallback(async () => {
@@ -90,7 +91,25 @@ export function ProjectScreen(props: {
           if (!repeat) current.skip();
           break;
         case "back":
-          if (!repeat) current.back();
+          // Backspace deletes the selected region when there is one; otherwise it goes back.
+          if (current.view.kind === "task" && current.view.editor.interaction.selected !== null) {
+            current.session.dispatch((editor) => deleteSelected(editor, iface, registry));
+          } else if (!repeat) current.back();
+          break;
+        case "delete":
+          current.session.dispatch((editor) => deleteSelected(editor, iface, registry));
+          break;
+        case "undo":
+          current.session.dispatch((editor) => undo(editor, iface, registry));
+          break;
+        case "redo":
+          current.session.dispatch((editor) => redo(editor, iface, registry));
+          break;
+        case "relate":
+          current.session.dispatch((editor) => startRelation(editor, iface, registry));
+          break;
+        case "direction":
+          current.session.dispatch((editor) => cycleDirection(editor, iface));
           break;
         case "help":
           setHelpOpen((open) => !open);
@@ -102,6 +121,7 @@ export function ProjectScreen(props: {
           if (current.importReport !== null) setImportReport(null);
           else if (current.helpOpen) setHelpOpen(false);
           else if (current.guidelinesOpen) setGuidelinesOpen(false);
+          else current.session.dispatch(clearSelection);
           break;
       }
     };
@@ -112,6 +132,8 @@ export function ProjectScreen(props: {
       // real focused element is the first entry of the composed path.
       const origin = event.composedPath()[0] ?? event.target;
       if (isTextEntry(origin) && !binding.combo.ctrl && binding.combo.key !== "escape") return;
+      // Undo and redo inside a text field are the field's own.
+      if (isTextEntry(origin) && binding.action.type === "app" && ["undo", "redo"].includes(binding.action.action)) return;
       const current = stateRef.current;
       const overlayOpen = current.helpOpen || current.importReport !== null;
       const action = binding.action;
@@ -124,7 +146,7 @@ export function ProjectScreen(props: {
     };
     window.addEventListener("keydown", onKeyDown);
     return () => window.removeEventListener("keydown", onKeyDown);
-  }, [keymap]);
+  }, [keymap, iface, registry]);
 
   return (
     <div className={guidelinesOpen ? "project with-guidelines" : "project"}>
@@ -191,6 +213,7 @@ export function ProjectScreen(props: {
               missing={view.missing}
               busy={session.busy}
               onChange={session.setValue}
+              editor={session.editor}
               onSubmit={submit}
               onSkip={skip}
               onBack={back}

@@ -1,11 +1,29 @@
 /**
  * The `<Text>` object: one task data field shown as plain text. Task content is untrusted, so it
- * only ever becomes a text node (never innerHTML); `white-space: pre-wrap` keeps its newlines.
+ * only ever becomes text nodes (never innerHTML); `white-space: pre-wrap` keeps its newlines.
+ *
+ * When a `<Labels>` control targets it, the text renders as segments cut at span boundaries (see
+ * `segments.ts`), each one element holding one text node, so DOM offsets are string offsets.
+ * Selecting with the mouse, or with Shift+arrows from a caret when the text has focus, makes a
+ * pending selection; a label key turns it into a span (or it gets the label picked beforehand).
+ * Clicking a span selects it (again: the span around it); with a relation started, it becomes
+ * the relation's target.
  */
+import { memo, useCallback, useContext, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import type { ControlTag } from "../../bindings/ControlTag";
+import type { ObjectTag } from "../../bindings/ObjectTag";
+import { OffsetMap, snapToGrapheme } from "../../annotation/codepoints";
+import { clickRegion, pressKey, selectRegion, setInteraction } from "../../annotation/editor";
+import type { PendingSelection } from "../../annotation/interaction";
 import { displayValue } from "../../annotation/Layout";
 import type { ObjectRendererProps } from "../../annotation/registry";
+import { TaskEditorContext, useTaskEditor } from "../../annotation/TaskContext";
+import { buildSegments, withAlpha, type Highlight, type Segment } from "./segments";
+import { labelColor, type LabelsState } from "./spans";
+import { clearDomSelection, currentRange, selectionFromRange, selectionFromUtf16 } from "./textSelection";
 
 export function TextObject({ object, data }: ObjectRendererProps) {
+  const editor = useContext(TaskEditorContext);
   if (object.data_field !== null && !Object.prototype.hasOwnProperty.call(data, object.data_field)) {
     return (
       <div className="not-available" role="note">
@@ -14,9 +32,217 @@ export function TextObject({ object, data }: ObjectRendererProps) {
     );
   }
   const text = object.data_field === null ? object.value : displayValue(data[object.data_field]);
+  const labelsControls =
+    editor?.iface.controls.filter((control) => control.kind.kind === "labels" && control.to_name.includes(object.name)) ?? [];
+  if (labelsControls.length === 0) {
+    return (
+      <div className="text-object" data-testid="task-text" data-object={object.name}>
+        {text}
+      </div>
+    );
+  }
+  return <LabelledText object={object} text={text} labelsControls={labelsControls} />;
+}
+
+function LabelledText(props: { object: ObjectTag; text: string; labelsControls: ControlTag[] }) {
+  const { object, text, labelsControls } = props;
+  const editor = useTaskEditor();
+  const { iface, registry, dispatch } = editor;
+  const { values, interaction } = editor.state;
+  const rootRef = useRef<HTMLDivElement>(null);
+  const draggedRef = useRef(false);
+  const offsets = useMemo(() => new OffsetMap(text), [text]);
+  const granularity = object.kind.kind === "text" ? object.kind.granularity : "symbol";
+  /** Keyboard caret (UTF-16): `anchor` stays, `focus` moves; null until the text is used. */
+  const [caret, setCaret] = useState<{ anchor: number; focus: number } | null>(null);
+  const [focused, setFocused] = useState(false);
+
+  const highlights = useMemo(() => {
+    const list: Highlight[] = [];
+    for (const control of labelsControls) {
+      for (const span of (values[control.name] as LabelsState | undefined) ?? []) {
+        const label = span.labels[0] ?? "";
+        list.push({
+          id: span.id,
+          start: offsets.toUtf16(span.start),
+          end: offsets.toUtf16(span.end),
+          color: labelColor(control, label),
+          label: span.labels.join(", "),
+        });
+      }
+    }
+    return list;
+  }, [labelsControls, values, offsets]);
+
+  const pending = interaction.pending?.object === object.name ? interaction.pending : null;
+  const pendingUtf16 = pending === null ? null : { start: offsets.toUtf16(pending.start), end: offsets.toUtf16(pending.end) };
+  const caretAt = focused && caret !== null ? caret.focus : null;
+  const segments = useMemo(
+    () =>
+      buildSegments(text.length, highlights, [
+        ...(pendingUtf16 === null ? [] : [pendingUtf16.start, pendingUtf16.end]),
+        ...(caretAt === null ? [] : [caretAt]),
+      ]),
+    [text.length, highlights, pendingUtf16?.start, pendingUtf16?.end, caretAt],
+  );
+
+  const applySelection = (selection: PendingSelection | null) => {
+    dispatch((state) => {
+      if (selection === null) return setInteraction(state, { pending: null });
+      const armed = state.interaction.armed;
+      const withPending = setInteraction(state, { pending: selection, selected: null, notice: null });
+      const armedControl = labelsControls.find((control) => control.name === armed?.control);
+      if (armed !== null && armedControl !== undefined) {
+        return pressKey(withPending, iface, registry, armed.control, armed.target);
+      }
+      return withPending;
+    });
+  };
+
+  const onMouseUp = () => {
+    const root = rootRef.current;
+    if (root === null) return;
+    const range = currentRange(root);
+    if (range === null || range.collapsed) return;
+    const selection = selectionFromRange(root, range, offsets, object.name, granularity);
+    if (selection === null) return;
+    clearDomSelection(root);
+    // The click that ends this drag must not count as a click on a span.
+    draggedRef.current = true;
+    const startUtf16 = offsets.toUtf16(selection.start);
+    const endUtf16 = offsets.toUtf16(selection.end);
+    setCaret({ anchor: startUtf16, focus: endUtf16 });
+    applySelection(selection);
+  };
+
+  const onClickSegment = (segment: Segment) => {
+    if (draggedRef.current) {
+      draggedRef.current = false;
+      return;
+    }
+    setCaret({ anchor: segment.start, focus: segment.start });
+    const ids = segment.covering.map((highlight) => highlight.id);
+    if (ids.length === 0) {
+      if (interaction.relatingFrom === null) dispatch((state) => selectRegion(state, null));
+      return;
+    }
+    // Innermost first; clicking the selected span again selects the one around it.
+    const innerFirst = [...ids].reverse();
+    const selectedIdx = interaction.selected === null ? -1 : innerFirst.indexOf(interaction.selected);
+    const target = interaction.relatingFrom !== null ? innerFirst[0] : innerFirst[(selectedIdx + 1) % innerFirst.length];
+    if (target !== undefined) dispatch((state) => clickRegion(state, iface, target));
+  };
+
+  // SegmentView is memoised: hand it a stable callback that calls the latest handler.
+  const clickRef = useRef(onClickSegment);
+  clickRef.current = onClickSegment;
+  const stableClick = useCallback((segment: Segment) => clickRef.current(segment), []);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight" && event.key !== "Home" && event.key !== "End") return;
+    event.preventDefault();
+    const current = caret ?? { anchor: 0, focus: 0 };
+    let focus = current.focus;
+    if (event.key === "Home") focus = 0;
+    else if (event.key === "End") focus = text.length;
+    else if (event.key === "ArrowLeft") focus = snapToGrapheme(text, Math.max(0, focus - 1), "start");
+    else focus = snapToGrapheme(text, Math.min(text.length, focus + 1), "end");
+    if (event.shiftKey) {
+      setCaret({ anchor: current.anchor, focus });
+      const selection = selectionFromUtf16(offsets, object.name, current.anchor, focus, granularity);
+      dispatch((state) => setInteraction(state, { pending: selection, selected: null }));
+    } else {
+      setCaret({ anchor: focus, focus });
+      if (pending !== null) dispatch((state) => setInteraction(state, { pending: null }));
+    }
+  };
+
+  const relating = interaction.relatingFrom !== null;
   return (
-    <div className="text-object" data-testid="task-text" data-object={object.name}>
-      {text}
+    <div
+      ref={rootRef}
+      className={relating ? "text-object labelled relating" : "text-object labelled"}
+      data-testid="task-text"
+      data-object={object.name}
+      tabIndex={0}
+      aria-label={`${object.name}: select text to label it; Shift+arrows select from the caret`}
+      onMouseDown={() => {
+        draggedRef.current = false;
+      }}
+      onMouseUp={onMouseUp}
+      onKeyDown={onKeyDown}
+      onFocus={() => setFocused(true)}
+      onBlur={() => setFocused(false)}
+    >
+      {segments.map((segment) => (
+        <SegmentView
+          key={segment.start}
+          segment={segment}
+          text={text}
+          selectedId={interaction.selected}
+          relatingFrom={interaction.relatingFrom}
+          pending={pendingUtf16 !== null && segment.start >= pendingUtf16.start && segment.end <= pendingUtf16.end}
+          caretBefore={caretAt === segment.start}
+          onClick={stableClick}
+        />
+      ))}
+      {caretAt === text.length && <span className="caret" aria-hidden="true" />}
     </div>
   );
 }
+
+const SegmentView = memo(function SegmentView(props: {
+  segment: Segment;
+  text: string;
+  selectedId: string | null;
+  relatingFrom: string | null;
+  pending: boolean;
+  caretBefore: boolean;
+  onClick: (segment: Segment) => void;
+}) {
+  const { segment } = props;
+  const content = props.text.slice(segment.start, segment.end);
+  const caret = props.caretBefore ? <span className="caret" aria-hidden="true" /> : null;
+  if (segment.covering.length === 0 && !props.pending) {
+    return (
+      <>
+        {caret}
+        <span data-start={segment.start} onClick={() => props.onClick(segment)}>
+          {content}
+        </span>
+      </>
+    );
+  }
+  const innermost = segment.covering.at(-1);
+  const isSelected = segment.covering.some((highlight) => highlight.id === props.selectedId);
+  const isSource = segment.covering.some((highlight) => highlight.id === props.relatingFrom);
+  // Nested spans: the innermost colour fills the background, and every span adds a band along
+  // the bottom (innermost lowest), so overlaps stay visible.
+  const bands = [...segment.covering]
+    .reverse()
+    .map((highlight, depth) => `inset 0 -${(depth + 1) * 3}px 0 ${withAlpha(highlight.color, 0.9)}`);
+  const style: React.CSSProperties = {
+    background: props.pending
+      ? "var(--pending-bg, rgba(47, 91, 211, 0.22))"
+      : withAlpha(innermost?.color ?? "#2f6fde", isSelected ? 0.42 : 0.2),
+    boxShadow: bands.join(", ") || undefined,
+    paddingBottom: segment.covering.length > 1 ? `${(segment.covering.length - 1) * 3}px` : undefined,
+  };
+  const classes = ["seg", segment.covering.length > 0 ? "span" : "", props.pending ? "pending" : "", isSelected ? "selected" : "", isSource ? "source" : ""];
+  const tag = segment.starting.map((highlight) => highlight.label).join(" · ");
+  return (
+    <>
+      {caret}
+      <span
+        data-start={segment.start}
+        data-regions={segment.covering.map((highlight) => highlight.id).join(" ")}
+        data-label={tag === "" ? undefined : tag}
+        className={classes.filter((name) => name !== "").join(" ")}
+        style={style}
+        onClick={() => props.onClick(segment)}
+      >
+        {content}
+      </span>
+    </>
+  );
+});

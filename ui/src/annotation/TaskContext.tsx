@@ -1,0 +1,27 @@
+/**
+ * The task being edited, as React context: what object renderers (the text with its spans) and
+ * side panels need beyond their own control value — every control's value, the selection state,
+ * and `dispatch`, which applies one of the pure edits of `editor.ts`.
+ */
+import { createContext, useContext } from "react";
+import type { Interface } from "../bindings/Interface";
+import type { EditorState } from "./editor";
+import type { Registry } from "./registry";
+
+export type EditorUpdate = (state: EditorState) => EditorState;
+
+export interface TaskEditor {
+  iface: Interface;
+  registry: Registry;
+  state: EditorState;
+  dispatch: (update: EditorUpdate) => void;
+  keyFor: (control: string, target: string) => string | null;
+}
+
+export const TaskEditorContext = createContext<TaskEditor | null>(null);
+
+export function useTaskEditor(): TaskEditor {
+  const editor = useContext(TaskEditorContext);
+  if (editor === null) throw new Error("useTaskEditor outside a task (no TaskEditorContext)");
+  return editor;
+}

@@ -1,0 +1,231 @@
+/**
+ * The edits of one task on screen, as pure functions over `EditorState`: control values with
+ * their undo/redo history, and the selection state (`Interaction`). The session hook and the
+ * layout's stand-alone mode both run these, and tests call them directly.
+ *
+ * Every change of a control value goes through `editValues`, which records the previous values,
+ * so undo covers labels, relations, per-region values, deletions and typing alike. Selection
+ * changes are not recorded (undo restores what was annotated, not where the cursor was).
+ */
+import type { Interface } from "../bindings/Interface";
+import { EMPTY_INTERACTION, type Interaction, type RegionSummary } from "./interaction";
+import type { Registry } from "./registry";
+import { newResultId, perRegionValue, type ControlValues } from "./result";
+import { nextDirection, type RelationEdge } from "./relations";
+
+export interface EditorState {
+  values: ControlValues;
+  interaction: Interaction;
+  past: readonly ControlValues[];
+  future: readonly ControlValues[];
+}
+
+/** Enough for an afternoon of edits without holding every keystroke of a long document. */
+const HISTORY_LIMIT = 300;
+
+export function startEditor(values: ControlValues): EditorState {
+  return { values, interaction: EMPTY_INTERACTION, past: [], future: [] };
+}
+
+export function editValues(state: EditorState, values: ControlValues, interaction?: Interaction): EditorState {
+  if (values === state.values) return interaction === undefined ? state : { ...state, interaction };
+  return {
+    values,
+    interaction: interaction ?? state.interaction,
+    past: [...state.past, state.values].slice(-HISTORY_LIMIT),
+    future: [],
+  };
+}
+
+export function setControlValue(state: EditorState, controlName: string, value: unknown): EditorState {
+  return editValues(state, { ...state.values, [controlName]: value });
+}
+
+export function setInteraction(state: EditorState, patch: Partial<Interaction>): EditorState {
+  return { ...state, interaction: { ...state.interaction, ...patch } };
+}
+
+/** Keeps the selection only if what it points at still exists (after an undo, say). */
+function reconcile(state: EditorState, iface: Interface, registry: Registry): EditorState {
+  const ids = new Set([...allRegions(iface, registry, state.values).map((region) => region.id), ...relationIds(iface, state.values)]);
+  const { selected, relatingFrom } = state.interaction;
+  return setInteraction(state, {
+    selected: selected !== null && ids.has(selected) ? selected : null,
+    relatingFrom: relatingFrom !== null && ids.has(relatingFrom) ? relatingFrom : null,
+  });
+}
+
+export function undo(state: EditorState, iface: Interface, registry: Registry): EditorState {
+  const previous = state.past.at(-1);
+  if (previous === undefined) return setInteraction(state, { notice: "Nothing to undo." });
+  const undone = { ...state, values: previous, past: state.past.slice(0, -1), future: [state.values, ...state.future] };
+  return reconcile(setInteraction(undone, { notice: null }), iface, registry);
+}
+
+export function redo(state: EditorState, iface: Interface, registry: Registry): EditorState {
+  const next = state.future[0];
+  if (next === undefined) return setInteraction(state, { notice: "Nothing to redo." });
+  const redone = { ...state, values: next, past: [...state.past, state.values], future: state.future.slice(1) };
+  return reconcile(setInteraction(redone, { notice: null }), iface, registry);
+}
+
+/** Every region of the task, in control order then the control's own order. */
+export function allRegions(iface: Interface, registry: Registry, values: ControlValues): RegionSummary[] {
+  const regions: RegionSummary[] = [];
+  for (const control of iface.controls) {
+    const renderer = registry.control(control.kind.kind);
+    if (renderer?.regions !== undefined) regions.push(...renderer.regions(control, values[control.name]));
+  }
+  return regions;
+}
+
+function relationsControl(iface: Interface) {
+  return iface.controls.find((control) => control.kind.kind === "relations");
+}
+
+function relationsOf(iface: Interface, values: ControlValues): readonly RelationEdge[] {
+  const control = relationsControl(iface);
+  return control === undefined ? [] : ((values[control.name] as RelationEdge[] | undefined) ?? []);
+}
+
+function relationIds(iface: Interface, values: ControlValues): string[] {
+  return relationsOf(iface, values).map((relation) => relation.id);
+}
+
+/** A key of a control (a label, a choice, a star): the keymap's "control" action. */
+export function pressKey(
+  state: EditorState,
+  iface: Interface,
+  registry: Registry,
+  controlName: string,
+  target: string,
+): EditorState {
+  const control = iface.controls.find((candidate) => candidate.name === controlName);
+  const renderer = control && registry.control(control.kind.kind);
+  if (control === undefined || renderer === undefined) return state;
+  const value = state.values[controlName];
+  if (control.per_region) {
+    const selected = state.interaction.selected;
+    const region = allRegions(iface, registry, state.values).find((candidate) => candidate.id === selected);
+    if (region === undefined) {
+      return setInteraction(state, { notice: `Select a region first: "${control.name}" applies to one region.` });
+    }
+    const { byRegion } = perRegionValue(value);
+    const before = byRegion[region.id] ?? renderer.initialValue(control);
+    const after = renderer.onKey(control, before, target);
+    return setControlValue(state, controlName, { byRegion: { ...byRegion, [region.id]: after } });
+  }
+  if (renderer.onKeyInTask !== undefined) {
+    const outcome = renderer.onKeyInTask(control, value, target, state.interaction);
+    return editValues(state, { ...state.values, [controlName]: outcome.value }, outcome.interaction);
+  }
+  return setControlValue(state, controlName, renderer.onKey(control, value, target));
+}
+
+/** Deletes a region, with the relations and per-region values that refer to it; or a relation. */
+export function deleteRegion(state: EditorState, iface: Interface, registry: Registry, regionId: string): EditorState {
+  const values: Record<string, unknown> = { ...state.values };
+  for (const control of iface.controls) {
+    const renderer = registry.control(control.kind.kind);
+    if (renderer === undefined) continue;
+    if (control.per_region) {
+      const { byRegion } = perRegionValue(values[control.name]);
+      if (regionId in byRegion) {
+        const { [regionId]: _removed, ...rest } = byRegion;
+        values[control.name] = { byRegion: rest };
+      }
+    } else if (renderer.removeRegion !== undefined) {
+      values[control.name] = renderer.removeRegion(control, values[control.name], regionId);
+    }
+  }
+  const interaction = state.interaction;
+  return editValues(state, values, {
+    ...interaction,
+    selected: interaction.selected === regionId ? null : interaction.selected,
+    relatingFrom: interaction.relatingFrom === regionId ? null : interaction.relatingFrom,
+    notice: null,
+  });
+}
+
+export function deleteSelected(state: EditorState, iface: Interface, registry: Registry): EditorState {
+  const selected = state.interaction.selected;
+  return selected === null ? state : deleteRegion(state, iface, registry, selected);
+}
+
+/** True when Backspace should delete (something is selected) rather than go back. */
+export function hasSelection(state: EditorState): boolean {
+  return state.interaction.selected !== null;
+}
+
+export function selectRegion(state: EditorState, regionId: string | null): EditorState {
+  return setInteraction(state, { selected: regionId, pending: null, notice: null });
+}
+
+/** The relate key: the selected region becomes the source of a relation whose target is clicked next. */
+export function startRelation(state: EditorState, iface: Interface, registry: Registry): EditorState {
+  if (relationsControl(iface) === undefined) return state;
+  const selected = state.interaction.selected;
+  const isRegion = allRegions(iface, registry, state.values).some((region) => region.id === selected);
+  if (selected === null || !isRegion) {
+    return setInteraction(state, { notice: "Select a region first, then press the relation key." });
+  }
+  return setInteraction(state, {
+    relatingFrom: selected,
+    notice: "Click the region this relation points to (Esc cancels).",
+  });
+}
+
+export function addRelation(
+  state: EditorState,
+  iface: Interface,
+  fromId: string,
+  toId: string,
+): EditorState {
+  const control = relationsControl(iface);
+  if (control === undefined) return state;
+  const relations = relationsOf(iface, state.values);
+  if (fromId === toId) return setInteraction(state, { relatingFrom: null, notice: "A region cannot relate to itself." });
+  const existing = relations.find((relation) => relation.from_id === fromId && relation.to_id === toId);
+  if (existing !== undefined) {
+    return setInteraction(state, { relatingFrom: null, selected: existing.id, notice: "That relation exists already." });
+  }
+  const relation: RelationEdge = { id: `rel-${newResultId()}`, from_id: fromId, to_id: toId, direction: "right", labels: [] };
+  return editValues(state, { ...state.values, [control.name]: [...relations, relation] }, {
+    ...state.interaction,
+    relatingFrom: null,
+    selected: relation.id,
+    pending: null,
+    notice: null,
+  });
+}
+
+/** A click on a region: the target of a pending relation, or a new selection. */
+export function clickRegion(state: EditorState, iface: Interface, regionId: string): EditorState {
+  const from = state.interaction.relatingFrom;
+  if (from !== null) return addRelation(state, iface, from, regionId);
+  return selectRegion(state, regionId);
+}
+
+/** The direction key: right → left → both ways, on the selected relation. */
+export function cycleDirection(state: EditorState, iface: Interface): EditorState {
+  const control = relationsControl(iface);
+  const selected = state.interaction.selected;
+  const relations = relationsOf(iface, state.values);
+  if (control === undefined || !relations.some((relation) => relation.id === selected)) {
+    return setInteraction(state, { notice: "Select a relation first (in the side panel)." });
+  }
+  const updated = relations.map((relation) =>
+    relation.id === selected ? { ...relation, direction: nextDirection(relation.direction) } : relation,
+  );
+  return setControlValue(state, control.name, updated);
+}
+
+/** Escape with no overlay open: cancels a pending relation, then the selection. */
+export function clearSelection(state: EditorState): EditorState {
+  const { relatingFrom, selected, pending, armed } = state.interaction;
+  if (relatingFrom !== null) return setInteraction(state, { relatingFrom: null, notice: null });
+  if (selected !== null || pending !== null || armed !== null) {
+    return setInteraction(state, { selected: null, pending: null, armed: null, notice: null });
+  }
+  return state;
+}
