@@ -384,15 +384,13 @@ fn choices_configs_keep_the_classification_shape_and_a_shape_they_lack_is_refuse
         "{card}"
     );
     assert!(!card.contains("Shape:"), "{card}");
+    // (Unpaired needs a two-option Choices or a Rating; urgency has three options.)
     for shape in [
         HfShape::Tokens,
         HfShape::Preference,
         HfShape::Unpaired,
         HfShape::Sft,
     ] {
-        if shape == HfShape::Unpaired {
-            continue; // a single Choices with three options is not a two-option judgement
-        }
         let error = try_export(
             &test_project,
             ExportFormat::Hf,
@@ -724,4 +722,114 @@ fn splits_count_rows_per_split_for_nlp_shapes() {
         );
         assert_eq!(n_rows(split) as u64, *n_tasks);
     }
+}
+
+#[test]
+fn a_bucketed_ranking_ranks_buckets_in_config_order() {
+    let config = r#"<View>
+  <Text name="prompt" value="$prompt"/>
+  <List name="answers" value="$items"/>
+  <Ranker name="rank" toName="answers">
+    <Bucket name="good"/>
+    <Bucket name="bad"/>
+  </Ranker>
+</View>"#;
+    let mut test_project = project_with(
+        config,
+        &[json!({"prompt": "Best pet?", "items": [
+            {"id": "i1", "body": "A cat."},
+            {"id": "i2", "body": "A dog."},
+            {"id": "i3", "title": "A rock"},
+            {"id": "i4", "body": "Unsorted"},
+        ]})],
+    );
+    // Items left in the list itself are not ranked.
+    submit(
+        &mut test_project,
+        1,
+        vec![
+            json!({"from_name": "rank", "to_name": "answers", "type": "ranker",
+                    "value": {"ranker": {"bad": ["i3"], "answers": ["i4"], "good": ["i2", "i1"]}}}),
+        ],
+    );
+    let (rows, _) = export_hf(
+        &test_project,
+        "hf",
+        ShapeOptions {
+            pairs: RankerPairs::All,
+            ..ShapeOptions::default()
+        },
+    );
+    let pairs: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row["chosen"].as_str().unwrap(),
+                row["rejected"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("A dog.", "A cat."),
+            ("A dog.", "A rock"),
+            ("A cat.", "A rock")
+        ]
+    );
+}
+
+#[test]
+fn the_cli_takes_the_shape_tokenizer_and_pairs_options() {
+    let test_project = ner_project();
+    let dir = test_project.dir.path();
+    let project = test_project.path.to_str().unwrap();
+    let output = common::gloss(
+        dir,
+        &[
+            "export",
+            project,
+            "--format",
+            "hf",
+            "--hf-shape",
+            "tokens",
+            "--tokenizer",
+            "whitespace",
+            "--pairs",
+            "all",
+            "--out",
+            "hf",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let rows = read_jsonl(&dir.join("hf/train.jsonl"));
+    assert_eq!(rows[0]["tokens"][7], "東京.");
+    let output = common::gloss(
+        dir,
+        &["export", project, "--format", "conll", "--out", "ner.conll"],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let conll = std::fs::read_to_string(dir.join("ner.conll")).unwrap();
+    assert!(
+        conll.starts_with("-DOCSTART- -X- -X- O\n\nAda -X- _ B-PER\n"),
+        "{conll}"
+    );
+    let output = common::gloss(
+        dir,
+        &[
+            "export",
+            project,
+            "--format",
+            "hf",
+            "--hf-shape",
+            "sft",
+            "--out",
+            "sft",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--hf-shape sft"),
+        "{output:?}"
+    );
 }

@@ -264,7 +264,7 @@ impl ShapePlan {
                     string(
                         "text",
                         &format!(
-                            "the task's `{}` text; span offsets index it",
+                            "the labelled text (task field `{}`); span offsets index it",
                             plan.text_field
                         ),
                     ),
