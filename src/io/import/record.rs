@@ -17,6 +17,7 @@ use crate::views::AnnotationStatus;
 /// A record that passed every check, ready to write.
 #[derive(Debug)]
 pub struct TaskRecord {
+    pub uid: String,
     pub external_id: Option<String>,
     pub data_json: String,
     pub annotations: Vec<ImportedAnnotation>,
@@ -142,6 +143,7 @@ impl<'a> RecordChecker<'a> {
         }
         let data_json = serde_json::to_string(&data).map_err(|error| error.to_string())?;
         Ok(TaskRecord {
+            uid: crate::store::new_uid(),
             external_id,
             data_json,
             annotations,
@@ -258,6 +260,7 @@ pub fn write_task_record(
     overlap: u32,
 ) -> Result<(), StoreError> {
     let task_id = writer.insert_task(&NewTask {
+        uid: &record.uid,
         external_id: record.external_id.as_deref(),
         data_json: &record.data_json,
         import_id,
