@@ -112,6 +112,7 @@ function RankerView({ control, value, onChange, data = {}, objects = [] }: Contr
   const items: ListItem[] | null = listObject === undefined ? null : listItems(objectData(listObject, data));
   const [activeId, setActiveId] = useState<string | null>(null);
   const [drag, setDrag] = useState<DragState | null>(null);
+  const dragRef = useRef<DragState | null>(null);
   const itemElements = useRef(new Map<string, HTMLLIElement>());
   const pendingFocus = useRef<string | null>(null);
 
@@ -151,30 +152,38 @@ function RankerView({ control, value, onChange, data = {}, objects = [] }: Contr
     }
   };
 
+  // The drag lives in a ref as well: pointer events can outrun React's re-render, and the drop
+  // must use the last place the pointer reached, not the one of the last render.
   const onPointerDown = (event: PointerEvent<HTMLLIElement>, id: string) => {
     if (event.button !== 0) return;
     event.currentTarget.setPointerCapture?.(event.pointerId);
     setActiveId(id);
-    setDrag({ id, startX: event.clientX, startY: event.clientY, started: false, over: null });
+    dragRef.current = { id, startX: event.clientX, startY: event.clientY, started: false, over: null };
+    setDrag(dragRef.current);
   };
   const onPointerMove = (event: PointerEvent<HTMLLIElement>) => {
-    if (drag === null) return;
-    const started = drag.started || Math.hypot(event.clientX - drag.startX, event.clientY - drag.startY) > 4;
+    const current = dragRef.current;
+    if (current === null) return;
+    const started = current.started || Math.hypot(event.clientX - current.startX, event.clientY - current.startY) > 4;
     if (!started) return;
-    const over = dropPlace(event.currentTarget.getRootNode(), columns, drag.id, event.clientX, event.clientY);
-    setDrag({ ...drag, started, over: over ?? drag.over });
+    const over = dropPlace(event.currentTarget.getRootNode(), columns, current.id, event.clientX, event.clientY);
+    dragRef.current = { ...current, started, over: over ?? current.over };
+    setDrag(dragRef.current);
   };
   const onPointerUp = () => {
-    if (drag?.started && drag.over !== null) {
-      commit(moveItem(columns, drag.id, drag.over));
-      pendingFocus.current = drag.id;
+    const current = dragRef.current;
+    if (current?.started && current.over !== null) {
+      commit(moveItem(columns, current.id, current.over));
+      pendingFocus.current = current.id;
     }
+    dragRef.current = null;
     setDrag(null);
   };
 
   return (
     <div className="llm-ranker" data-testid={`ranker-${control.name}`} role="group" aria-label={control.name}>
       <LlmStyle />
+      <div className="llm-columns">
       {specs.map((spec) => {
         const ids = columns[spec.id] ?? [];
         const isDropTarget = drag?.started === true && drag.over?.column === spec.id;
@@ -202,7 +211,10 @@ function RankerView({ control, value, onChange, data = {}, objects = [] }: Contr
                     onPointerDown={(event) => onPointerDown(event, id)}
                     onPointerMove={onPointerMove}
                     onPointerUp={onPointerUp}
-                    onPointerCancel={() => setDrag(null)}
+                    onPointerCancel={() => {
+                      dragRef.current = null;
+                      setDrag(null);
+                    }}
                   >
                     <span className="llm-rank-pos">{idx + 1}</span>
                     <span>
@@ -216,6 +228,7 @@ function RankerView({ control, value, onChange, data = {}, objects = [] }: Contr
           </section>
         );
       })}
+      </div>
       <p className="llm-hint">
         {value === null
           ? "Not ranked yet: drag the cards, or Tab to a card and use Alt+↑/↓ (Alt+←/→ between columns)."

@@ -1,7 +1,7 @@
 /**
  * The LLM-feedback modality: conversation and response objects (`<Paragraphs>`, `<Chat>`,
  * `<List>`, `<HyperText>`) and the controls that judge them (`<Pairwise>`, `<Ranker>`,
- * `<Rating>`). Task content is shown as text; HyperText only after sanitising.
+ * `<Rating>`, unless another modality registered one). Task content is shown as text; HyperText only after sanitising.
  */
 import type { Registry } from "../../annotation/registry";
 import { ChatObject } from "./ChatObject";
@@ -19,5 +19,8 @@ export function registerLlmModality(registry: Registry): void {
   registry.registerObject({ kind: "hyper_text", Component: HyperTextObject });
   registry.registerControl(pairwiseRenderer);
   registry.registerControl(rankerRenderer);
-  registry.registerControl(ratingRenderer);
+  // `<Rating>` is shared with the text modality, which may register its own (global star keys);
+  // this one (keys while focused, so many ratings share digits) only fills the gap. Which one
+  // the app keeps is a product decision, not an accident of registration order.
+  if (registry.control("rating") === undefined) registry.registerControl(ratingRenderer);
 }

@@ -21,8 +21,11 @@ import {
   pdfInterface,
   ratedResponsesInterface,
 } from "./fixtures";
+import { ratingRenderer } from "./RatingControl";
 
 const registry = createRegistry();
+// This modality's Rating (keys while focused), even when the text modality registered its own.
+registry.registerControl(ratingRenderer);
 let latestValues: ControlValues = {};
 /** Keys that reached the window: a focused control must stop the keys it handles. */
 const windowKeys: string[] = [];

@@ -1,0 +1,140 @@
+// End-to-end check of the LLM-feedback renderers in real Chromium, against the fake LLM backend
+// (src/modalities/llm/mock/). Builds only that entry into dist-llm-mock/ with the project's vite
+// config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core, labels one
+// task with keys and a drag, and checks what the fake backend received and that the hostile
+// HTML neither ran nor loaded anything. Leaves a screenshot at /tmp/gloss-llm.png.
+import { strict as assert } from "node:assert";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, normalize, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { build } from "vite";
+
+const uiDir = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const distDir = join(uiDir, "dist-llm-mock");
+const entryPath = "src/modalities/llm/mock/llm-mock.html";
+const screenshotPath = process.env.GLOSS_LLM_SCREENSHOT ?? "/tmp/gloss-llm.png";
+const contentTypes = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
+
+let server;
+let browser;
+let baseUrl;
+
+before(async () => {
+  await build({
+    root: uiDir,
+    configFile: join(uiDir, "vite.config.ts"),
+    mode: "mock",
+    logLevel: "warn",
+    build: { outDir: distDir, emptyOutDir: true, rollupOptions: { input: { llm: join(uiDir, entryPath) } } },
+  });
+  server = createServer(async (request, response) => {
+    const pathname = decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname);
+    const filePath = normalize(join(distDir, pathname));
+    if (!filePath.startsWith(distDir)) {
+      response.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(filePath);
+      response.writeHead(200, { "content-type": contentTypes[extname(filePath)] ?? "application/octet-stream" });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
+  baseUrl = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolveClose) => (server ? server.close(resolveClose) : resolveClose()));
+});
+
+test("compare, rate, rank and submit an LLM-feedback task", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const pageErrors = [];
+  const foreignRequests = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(baseUrl) && !url.startsWith("data:")) foreignRequests.push(url);
+  });
+
+  await page.goto(`${baseUrl}/${entryPath}`);
+  await page.getByTestId("open-demo").click();
+  const left = page.getByTestId("pairwise-left");
+  await left.waitFor();
+
+  // Chat: three messages, the hostile one as text.
+  assert.deepEqual(await page.locator(".llm-message").evaluateAll((nodes) => nodes.map((node) => node.dataset.role)), ["user", "assistant", "user"]);
+  assert.match(await page.locator(".llm-message").nth(2).textContent(), /<img src=x onerror=/);
+
+  // Pairwise with the global keys: → then ← (the last one wins).
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.getByTestId("pairwise-right").getAttribute("aria-checked"), "true");
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await left.getAttribute("aria-checked"), "true");
+
+  // One rating next to each answer: 4 for the left one, 2 for the right one. (Clicks, because
+  // the text modality's Rating, when registered, takes precedence over this modality's focus-keyed
+  // one, and their keys differ; the jsdom tests cover the focus keys.)
+  await page.getByTestId("rating-rating_left").locator("button").nth(3).click();
+  await page.getByTestId("rating-rating_right").locator("button").nth(1).click();
+
+  // Ranker: keyboard move into the first bucket, then a pointer drag into the second one.
+  await page.locator('[data-rank-item="llama_model"]').focus();
+  await page.keyboard.press("Alt+ArrowRight");
+  const cobra = page.locator('[data-rank-item="cobra_ai"]');
+  const biased = page.locator('section[data-column="biased_results"]');
+  await cobra.scrollIntoViewIfNeeded();
+  const from = await cobra.boundingBox();
+  const to = await biased.boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2 + 20, from.y + from.height / 2 + 5, { steps: 3 });
+  await page.mouse.move(to.x + to.width / 2, to.y + to.height - 10, { steps: 8 });
+  await page.mouse.up();
+  assert.deepEqual(
+    await biased.locator("[data-rank-item]").evaluateAll((nodes) => nodes.map((node) => node.dataset.rankItem)),
+    ["cobra_ai"],
+  );
+
+  // The ? overlay lists the focus keys.
+  await page.locator("body").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("?");
+  const focusKeys = page.getByTestId("focus-keys");
+  await focusKeys.waitFor();
+  assert.match(await focusKeys.textContent(), /rank: move the focused item to the previous \/ next column/);
+  await page.keyboard.press("Escape");
+
+  await page.screenshot({ path: screenshotPath, fullPage: true });
+
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => (window.__glossLlmFake?.saves.length ?? 0) > 0);
+  const [save] = await page.evaluate(() => window.__glossLlmFake.saves);
+  const byName = Object.fromEntries(save.result.map((item) => [item.from_name, item]));
+  assert.deepEqual(
+    { to_name: byName.comparison.to_name, type: byName.comparison.type, value: byName.comparison.value },
+    { to_name: "answer1,answer2", type: "pairwise", value: { selected: "left" } },
+  );
+  assert.deepEqual(byName.rating_left.value, { rating: 4 });
+  assert.deepEqual(byName.rating_right.value, { rating: 2 });
+  assert.deepEqual(byName.rank.value.ranker, {
+    answers: ["opossum_logic", "puma_intelligence"],
+    relevant_results: ["llama_model"],
+    biased_results: ["cobra_ai"],
+  });
+
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(foreignRequests, []);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
