@@ -161,3 +161,108 @@ test("label three tasks with the keyboard against the fake backend", async () =>
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
+
+// Named entities (mock.html?project=ner): two spans after emoji (one by a mouse drag, one by a DOM
+// Range and a key), one relation, submit; the saved offsets must be Python code point offsets.
+test("label entities and a relation in text that starts with emoji", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  await page.goto(`${baseUrl}/mock.html?project=ner`);
+  await page.getByTestId("open-demo").click();
+  const taskText = page.getByTestId("task-text");
+  await taskText.waitFor();
+  const text = await page.evaluate(() => window.__glossFake.handle("next_task", { exclude: [] }).data.text);
+  assert.ok(text.startsWith("🎉👩‍💻"));
+  assert.equal(await taskText.evaluate((element) => element.textContent), text);
+
+  // The on-screen rectangle of text[utf16Start, utf16End), found in the panel's shadow root.
+  const rectOf = (utf16Start, utf16End) =>
+    taskText.evaluate((root, [start, end]) => {
+      const segments = Array.from(root.querySelectorAll("[data-start]"));
+      const at = (offset) => {
+        const segment = segments.filter((candidate) => Number(candidate.dataset.start) <= offset).at(-1);
+        return [segment.firstChild, offset - Number(segment.dataset.start)];
+      };
+      const range = document.createRange();
+      range.setStart(...at(start));
+      range.setEnd(...at(end));
+      const rects = Array.from(range.getClientRects());
+      const first = rects[0];
+      const last = rects.at(-1);
+      return { x1: first.left, y1: first.top + first.height / 2, x2: last.right, y2: last.top + last.height / 2 };
+    }, [utf16Start, utf16End]);
+
+  // 1. "Ada Lovelace": pick Person first (key 1), then drag over the name with the mouse.
+  const ada = "Ada Lovelace";
+  const adaStart = text.indexOf(ada);
+  await page.keyboard.press("1");
+  await page.getByTestId("notice").getByText('"Person" is picked').waitFor();
+  const adaRect = await rectOf(adaStart, adaStart + ada.length);
+  await page.mouse.move(adaRect.x1 + 1, adaRect.y1);
+  await page.mouse.down();
+  await page.mouse.move((adaRect.x1 + adaRect.x2) / 2, adaRect.y1, { steps: 4 });
+  await page.mouse.move(adaRect.x2 - 1, adaRect.y2, { steps: 4 });
+  await page.mouse.up();
+  await page.locator('[data-testid="span-row"]').first().waitFor();
+  await page.keyboard.press("1"); // disarm Person
+
+  // 2. "Analytical Society": a DOM Range inside the shadow root, then the Organisation key (2).
+  const society = "Analytical Society";
+  const societyStart = text.indexOf(society);
+  await taskText.evaluate((root, [start, end]) => {
+    const segments = Array.from(root.querySelectorAll("[data-start]"));
+    const at = (offset) => {
+      const segment = segments.filter((candidate) => Number(candidate.dataset.start) <= offset).at(-1);
+      return [segment.firstChild, offset - Number(segment.dataset.start)];
+    };
+    const range = document.createRange();
+    range.setStart(...at(start));
+    range.setEnd(...at(end));
+    const selection = root.getRootNode().getSelection?.() ?? document.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    root.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
+  }, [societyStart, societyStart + society.length]);
+  await page.keyboard.press("2");
+  await page.waitForFunction(() => document.querySelector(".task-panel").shadowRoot.querySelectorAll('[data-testid="span-row"]').length === 2);
+
+  // 3. A relation: click Ada, press r, click the society; then its label works_at (key 4).
+  const adaNow = await rectOf(adaStart + 4, adaStart + 8);
+  await page.mouse.click((adaNow.x1 + adaNow.x2) / 2, adaNow.y1);
+  await page.keyboard.press("r");
+  await page.getByTestId("notice").getByText("Click the region this relation points to").waitFor();
+  const societyNow = await rectOf(societyStart + 3, societyStart + 8);
+  await page.mouse.click((societyNow.x1 + societyNow.x2) / 2, societyNow.y1);
+  await page.locator('[data-testid="relation-row"]').waitFor();
+  await page.keyboard.press("4");
+  await page.locator('[data-testid="relation-row"] .region-label').getByText("works_at").waitFor();
+  await page.mouse.move(10, 10);
+  await page.screenshot({ path: "/tmp/gloss-ner.png" });
+
+  // The ? overlay lists the span keys from the same keymap.
+  await page.keyboard.press("?");
+  const help = await page.getByTestId("help-overlay").innerText();
+  for (const expected of [/label: Person/, /Relate the selected region/, /Undo/, /Delete the selected region/]) assert.match(help, expected);
+  await page.keyboard.press("Escape");
+
+  await page.keyboard.press("Enter");
+  await page.getByTestId("queue-empty").waitFor();
+  const [save] = await page.evaluate(() => window.__glossFake.saves);
+  const spans = save.result.filter((item) => item.type === "labels");
+  const pySlice = (start, end) => Array.from(text).slice(start, end).join("");
+  assert.deepEqual(
+    spans.map((item) => [item.value.labels, pySlice(item.value.start, item.value.end), item.value.text]),
+    [
+      [["PER"], ada, ada],
+      [["ORG"], society, society],
+    ],
+  );
+  // Two emoji (one a ZWJ sequence of 3 code points) and a space: 5 code points, 8 UTF-16 units.
+  assert.equal(spans[0].value.start, Array.from(text.slice(0, adaStart)).length);
+  assert.notEqual(spans[0].value.start, adaStart);
+  const relation = save.result.find((item) => item.type === "relation");
+  assert.deepEqual(relation, { from_id: spans[0].id, to_id: spans[1].id, type: "relation", direction: "right", labels: ["works_at"] });
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
