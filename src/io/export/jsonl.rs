@@ -20,7 +20,7 @@ struct JsonlTask<'a> {
     uid: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     external_id: Option<&'a str>,
-    data: &'a serde_json::Map<String, serde_json::Value>,
+    data: &'a RawValue,
     annotations: Vec<JsonlAnnotation<'a>>,
     predictions: Vec<JsonlPrediction<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,7 +71,7 @@ impl Exporter for JsonlExporter {
             id: task.id,
             uid: &task.uid,
             external_id: task.external_id.as_deref(),
-            data: &task.data,
+            data: raw_json(&task.data_json),
             annotations: task
                 .annotations
                 .iter()
@@ -117,5 +117,12 @@ impl Exporter for JsonlExporter {
 
     fn writes_unanswered_tasks(&self) -> bool {
         true
+    }
+
+    fn needs(&self) -> super::ExportNeeds {
+        super::ExportNeeds {
+            parsed_data: false,
+            answer: false,
+        }
     }
 }

@@ -22,7 +22,7 @@ pub struct LabelStudioExporter {
 #[derive(Serialize)]
 struct LabelStudioTask<'a> {
     id: i64,
-    data: &'a serde_json::Map<String, serde_json::Value>,
+    data: &'a RawValue,
     annotations: Vec<LabelStudioAnnotation<'a>>,
     drafts: Vec<LabelStudioAnnotation<'a>>,
     predictions: Vec<LabelStudioPrediction<'a>>,
@@ -90,7 +90,7 @@ impl Exporter for LabelStudioExporter {
                 .as_deref()
                 .and_then(|id| id.parse::<i64>().ok())
                 .unwrap_or(task.id),
-            data: &task.data,
+            data: raw_json(&task.data_json),
             annotations: task
                 .annotations
                 .iter()
@@ -140,5 +140,12 @@ impl Exporter for LabelStudioExporter {
 
     fn writes_unanswered_tasks(&self) -> bool {
         true
+    }
+
+    fn needs(&self) -> super::ExportNeeds {
+        super::ExportNeeds {
+            parsed_data: false,
+            answer: false,
+        }
     }
 }

@@ -124,6 +124,9 @@ pub struct ExportTask {
     pub id: i64,
     pub uid: String,
     pub external_id: Option<String>,
+    /// The task's data as stored (JSON text): formats that copy it write this.
+    pub data_json: String,
+    /// The task's data parsed; empty unless the exporter asked for it ([`ExportNeeds`]).
     pub data: Map<String, Value>,
     pub annotations: Vec<ExportAnnotationRow>,
     pub predictions: Vec<PredictionRow>,
@@ -139,6 +142,23 @@ pub trait Exporter {
     fn finish(self: Box<Self>, summary: &ExportSummary) -> Result<(), ExportError>;
     /// Does this format write tasks that have no counted answer (true), or only answered ones?
     fn writes_unanswered_tasks(&self) -> bool;
+    /// What the format reads of each task beyond the stored rows. Parsing costs most of an
+    /// export's time, so formats that copy stored JSON say they need none of it.
+    fn needs(&self) -> ExportNeeds {
+        ExportNeeds {
+            parsed_data: true,
+            answer: true,
+        }
+    }
+}
+
+/// What [`select::select`] must prepare for an exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportNeeds {
+    /// `ExportTask::data` parsed from the stored JSON.
+    pub parsed_data: bool,
+    /// `ExportTask::chosen_result`: the one answer of a one-row-per-task format.
+    pub answer: bool,
 }
 
 /// Exports the project with the default shape options: see the module documentation.
@@ -189,8 +209,11 @@ pub fn export_project_with(
             .unwrap_or_default(),
     };
     let writes_unanswered = exporter.writes_unanswered_tasks();
+    let mut needs = exporter.needs();
+    // The split is stratified by the answer, so it needs the answer whatever the format.
+    needs.answer |= split_plan.is_some();
     project.store().reader().for_each_task_for_export(|row| {
-        let Some(mut task) = select::select(interface, row, options.only) else {
+        let Some(mut task) = select::select(interface, row, options.only, needs) else {
             summary.left_out += 1;
             return Ok(());
         };

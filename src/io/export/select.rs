@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{ExportTask, OnlyFilter};
+use super::{ExportNeeds, ExportTask, OnlyFilter};
 use crate::annotation::parse_result;
 use crate::config::{ControlKind, ControlTag, Interface};
 use crate::result::{ResultItem, ResultValue};
@@ -24,10 +24,15 @@ pub fn select(
     interface: &Interface,
     row: ExportTaskRow,
     only: Option<OnlyFilter>,
+    needs: ExportNeeds,
 ) -> Option<ExportTask> {
-    let data = match serde_json::from_str(&row.data_json) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
+    let data = if needs.parsed_data {
+        match serde_json::from_str(&row.data_json) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        }
+    } else {
+        Map::new()
     };
     let annotations: Vec<_> = row
         .annotations
@@ -45,27 +50,34 @@ pub fn select(
     if only.is_some() && annotations.is_empty() {
         return None;
     }
-    let submitted_results: Vec<(i64, Vec<ResultItem>)> = annotations
-        .iter()
-        .filter(|annotation| annotation.status == AnnotationStatus::Submitted)
-        .filter_map(|annotation| {
-            parse_result(&annotation.result_json)
-                .ok()
-                .map(|result| (annotation.created_at, result))
-        })
-        .collect();
-    let chosen_result = if only == Some(OnlyFilter::Consensus) {
-        Some(majority_result(interface, &submitted_results)?)
+    // Consensus decides which tasks are exported, so it is computed whether or not the format
+    // writes the answer.
+    let chosen_result = if needs.answer || only == Some(OnlyFilter::Consensus) {
+        let submitted_results: Vec<(i64, Vec<ResultItem>)> = annotations
+            .iter()
+            .filter(|annotation| annotation.status == AnnotationStatus::Submitted)
+            .filter_map(|annotation| {
+                parse_result(&annotation.result_json)
+                    .ok()
+                    .map(|result| (annotation.created_at, result))
+            })
+            .collect();
+        if only == Some(OnlyFilter::Consensus) {
+            Some(majority_result(interface, &submitted_results)?)
+        } else {
+            submitted_results
+                .into_iter()
+                .max_by_key(|(created_at, _)| *created_at)
+                .map(|(_, result)| result)
+        }
     } else {
-        submitted_results
-            .into_iter()
-            .max_by_key(|(created_at, _)| *created_at)
-            .map(|(_, result)| result)
+        None
     };
     Some(ExportTask {
         id: row.id,
         uid: row.uid,
         external_id: row.external_id,
+        data_json: row.data_json,
         data,
         annotations,
         predictions: row.predictions,

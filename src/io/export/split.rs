@@ -85,8 +85,15 @@ impl SplitPlan {
             .store()
             .reader()
             .for_each_task_for_export::<ExportError>(|row| {
-                if let Some(task) = select(interface, row, options.only)
-                    && (writes_unanswered || task.chosen_result.is_some())
+                if let Some(task) = select(
+                    interface,
+                    row,
+                    options.only,
+                    super::ExportNeeds {
+                        parsed_data: true,
+                        answer: true,
+                    },
+                ) && (writes_unanswered || task.chosen_result.is_some())
                 {
                     hashes
                         .entry(stratum(interface, &task))
