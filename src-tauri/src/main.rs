@@ -25,16 +25,20 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let state = AppState::new(gloss::cli::local_user_name(), data_dir(app)?);
-            // `gloss-desktop --demo` starts on the demo project (scripts/start-demo.sh).
-            if std::env::args().any(|argument| argument == "--demo") {
-                let data_dir = state.data_dir.clone();
-                if let Err(error) = state
-                    .open(|actor| gloss::desktop_support::open_or_create_demo(&data_dir, actor))
-                {
-                    eprintln!(
-                        "gloss-desktop: cannot open the demo project: {}",
-                        error.message
-                    );
+            // `gloss-desktop --demo` starts on the demo project (scripts/start-demo.sh);
+            // `gloss-desktop PATH` opens that project file (file managers, end-to-end tests).
+            let data_dir = state.data_dir.clone();
+            for argument in std::env::args().skip(1) {
+                let opened = if argument == "--demo" {
+                    state
+                        .open(|actor| gloss::desktop_support::open_or_create_demo(&data_dir, actor))
+                } else if !argument.starts_with('-') {
+                    state.open(|_| gloss::Project::open(std::path::Path::new(&argument)))
+                } else {
+                    continue;
+                };
+                if let Err(error) = opened {
+                    eprintln!("gloss-desktop: cannot open {argument}: {}", error.message);
                 }
             }
             app.manage(state);
