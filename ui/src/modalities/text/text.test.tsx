@@ -156,6 +156,16 @@ describe("span labelling", () => {
     expect(segments[1]?.className).toContain("selected");
   });
 
+  it("selects with Shift+arrows from a caret when the text has focus", () => {
+    const task = renderTask(ner(), "😀 Bob ran");
+    const root = screen.getByTestId("task-text");
+    root.focus();
+    for (let press = 0; press < 2; press += 1) fireEvent.keyDown(root, { key: "ArrowRight" }); // past "😀 "
+    for (let press = 0; press < 3; press += 1) fireEvent.keyDown(root, { key: "ArrowRight", shiftKey: true });
+    fireEvent.click(screen.getByTestId("label-PER"));
+    expect(spanItems(task.result()).map((item) => [item.value.start, item.value.end, item.value.text])).toEqual([[2, 5, "Bob"]]);
+  });
+
   it("enforces maxUsages with a visible message", () => {
     const task = renderTask(ner(), "Paris and Lyon");
     selectText(0, 5);
