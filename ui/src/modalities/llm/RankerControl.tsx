@@ -267,12 +267,12 @@ export const rankerRenderer: ControlRenderer<RankerState> = {
   focusKeys: (control) => {
     const hasBuckets = rankerKind(control).buckets.length > 0;
     return [
-      { display: "↑ / ↓", description: "focus the previous / next item" },
-      { display: "Alt+↑ / Alt+↓ (or Shift+↑ / Shift+↓)", description: "move the focused item up / down" },
+      { display: "↑/↓", description: "focus the previous / next item" },
+      { display: "Alt+↑/↓ or Shift+↑/↓", description: "move the focused item up / down" },
       ...(hasBuckets
         ? [
-            { display: "← / →", description: "focus the previous / next column" },
-            { display: "Alt+← / Alt+→ (or Shift+← / Shift+→)", description: "move the focused item to the previous / next column" },
+            { display: "←/→", description: "focus the previous / next column" },
+            { display: "Alt+←/→ or Shift+←/→", description: "move the focused item to the previous / next column" },
           ]
         : []),
     ];
