@@ -236,7 +236,8 @@ test("label entities and a relation in text that starts with emoji", async () =>
   await page.mouse.click((societyNow.x1 + societyNow.x2) / 2, societyNow.y1);
   await page.locator('[data-testid="relation-row"]').waitFor();
   await page.keyboard.press("4");
-  await page.locator('[data-testid="relation-row"] .region-label').getByText("works_at").waitFor();
+  await page.locator('[data-testid="relation-row"] input[type="checkbox"]').first().waitFor();
+  assert.equal(await page.locator('[data-testid="relation-row"] input[type="checkbox"]').first().isChecked(), true);
   await page.mouse.move(10, 10);
   await page.screenshot({ path: "/tmp/gloss-ner.png" });
 

@@ -81,7 +81,7 @@ function useLocalEditor(props: LayoutProps): TaskEditor {
     },
     [onChange],
   );
-  return { iface: props.iface, registry: props.registry, state, dispatch, keyFor: props.keyFor };
+  return { iface: props.iface, registry: props.registry, state, dispatch, keyFor: props.keyFor, appKey: () => null };
 }
 
 /** Objects that a control shows inside itself (registry `ownedObjects`), so they render once. */

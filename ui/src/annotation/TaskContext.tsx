@@ -6,6 +6,7 @@
 import { createContext, useContext } from "react";
 import type { Interface } from "../bindings/Interface";
 import type { EditorState } from "./editor";
+import type { AppAction } from "./keymap";
 import type { Registry } from "./registry";
 
 export type EditorUpdate = (state: EditorState) => EditorState;
@@ -16,6 +17,8 @@ export interface TaskEditor {
   state: EditorState;
   dispatch: (update: EditorUpdate) => void;
   keyFor: (control: string, target: string) => string | null;
+  /** The key of an app action ("relate", "delete"...), or null when it has none. */
+  appKey: (action: AppAction) => string | null;
 }
 
 export const TaskEditorContext = createContext<TaskEditor | null>(null);

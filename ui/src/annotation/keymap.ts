@@ -281,6 +281,14 @@ export function matches(combo: KeyCombo, press: KeyPress): boolean {
   );
 }
 
+/** How the overlay shows the first key of an app action, or null when no key does it. */
+export function appKeyOf(keymap: Keymap, action: AppAction): string | null {
+  const binding = keymap.bindings.find(
+    (candidate) => candidate.action.type === "app" && candidate.action.action === action,
+  );
+  return binding?.display ?? null;
+}
+
 export function findBinding(keymap: Keymap, press: KeyPress): KeyBinding | undefined {
   return keymap.bindings.find((binding) => matches(binding.combo, press));
 }

@@ -20,6 +20,7 @@ import type { IpcError } from "../bindings/IpcError";
 import type { TaskView } from "../bindings/TaskView";
 import { toIpcError, type Ipc } from "../ipc";
 import { setControlValue, startEditor, pressKey as pressEditorKey, type EditorState } from "./editor";
+import { appKeyOf, type Keymap } from "./keymap";
 import type { Registry } from "./registry";
 import { buildResult, initialValues, missingRequired, type ControlValues } from "./result";
 import type { EditorUpdate, TaskEditor } from "./TaskContext";
@@ -70,10 +71,11 @@ export function useTaskSession(options: {
   onError: (error: IpcError) => void;
   /** Called after every save; resolves once the progress shown is up to date. */
   onSaved: () => Promise<void>;
-  keyFor?: (control: string, target: string) => string | null;
+  /** Gives the editor its key hints. */
+  keymap?: Keymap;
 }): TaskSession {
   const { api, iface, registry, onError, onSaved } = options;
-  const keyFor = options.keyFor;
+  const keymap = options.keymap;
   const [view, setView] = useState<SessionView>({ kind: "loading" });
   const [busy, setBusy] = useState(false);
   const viewRef = useRef(view);
@@ -261,8 +263,15 @@ export function useTaskSession(options: {
     () =>
       editorState === null
         ? null
-        : { iface, registry, state: editorState, dispatch, keyFor: keyFor ?? (() => null) },
-    [iface, registry, editorState, dispatch, keyFor],
+        : {
+            iface,
+            registry,
+            state: editorState,
+            dispatch,
+            keyFor: keymap?.keyFor ?? (() => null),
+            appKey: (action) => (keymap === undefined ? null : appKeyOf(keymap, action)),
+          },
+    [iface, registry, editorState, dispatch, keymap],
   );
 
   return { view, busy, setValue, pressKey, finish, back, reload, dispatch, editor };

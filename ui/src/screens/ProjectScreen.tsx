@@ -46,7 +46,7 @@ export function ProjectScreen(props: {
     }
   }, [api, onError]);
 
-  const session = useTaskSession({ api, iface, registry, onError, onSaved: refreshProgress, keyFor: keymap.keyFor });
+  const session = useTaskSession({ api, iface, registry, onError, onSaved: refreshProgress, keymap });
   const { view } = session;
 
   const runImport = useCallback(async () => {

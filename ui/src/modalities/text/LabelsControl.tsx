@@ -5,7 +5,7 @@
  * offsets.
  */
 import type { ResultItem } from "../../bindings/ResultItem";
-import { clickRegion, deleteRegion, pressKey } from "../../annotation/editor";
+import { clickRegion, deleteRegion, pressKey, startRelation } from "../../annotation/editor";
 import { truncate } from "../../annotation/Layout";
 import type { ControlRenderer, ControlRendererProps } from "../../annotation/registry";
 import { newResultId } from "../../annotation/result";
@@ -53,6 +53,8 @@ function SpanList({ control, value }: ControlRendererProps<LabelsState>) {
   const editor = useTaskEditor();
   const { selected, relatingFrom } = editor.state.interaction;
   const sorted = [...value].sort((a, b) => a.start - b.start || b.end - a.end);
+  const hasRelations = editor.iface.controls.some((candidate) => candidate.kind.kind === "relations");
+  const relateKey = editor.appKey("relate");
   return (
     <section className="side-section" data-testid={`spans-${control.name}`}>
       <h4>
@@ -87,6 +89,17 @@ function SpanList({ control, value }: ControlRendererProps<LabelsState>) {
               ))}
               <span className="region-text">{truncate(span.text, 60)}</span>
             </button>
+            {hasRelations && span.id === selected && (
+              <button
+                type="button"
+                className="region-relate"
+                data-testid="relate"
+                title={relateKey === null ? "Relate to another span" : `Relate to another span (${relateKey})`}
+                onClick={() => editor.dispatch((state) => startRelation(state, editor.iface, editor.registry))}
+              >
+                Relate
+              </button>
+            )}
             <button
               type="button"
               className="region-delete"

@@ -47,11 +47,19 @@ export function relationsKey(
 function RelationsView({ control, keyFor }: ControlRendererProps<RelationsState>) {
   const editor = useTaskEditor();
   const labels = relationsKind(control).labels;
+  const relateKey = editor.appKey("relate");
+  const directionKey = editor.appKey("direction");
   return (
     <div className="relations-control">
-      <p className="muted small">
-        Relations: select a span, press <kbd>r</kbd>, then click the target span. <kbd>d</kbd> turns the selected
-        relation's direction.
+      <p className="muted small relations-hint">
+        Relations: select a span, press {relateKey === null ? "Relate in the span list" : <kbd>{relateKey}</kbd>}, then
+        click the target span.
+        {directionKey !== null && (
+          <>
+            {" "}
+            <kbd>{directionKey}</kbd> turns the selected relation's direction.
+          </>
+        )}
       </p>
       {labels.length > 0 && (
         <div className="labels" role="group" aria-label={control.name}>
@@ -103,14 +111,17 @@ function RelationList({ control, value }: ControlRendererProps<RelationsState>) 
               className="region-main"
               onClick={() => editor.dispatch((state) => selectRegion(state, relation.id))}
             >
-              <span className="region-text">{describe(relation.from_id)}</span>
-              <span className="relation-arrow">{directionArrow(relation.direction)}</span>
-              <span className="region-text">{describe(relation.to_id)}</span>
-              {relation.labels.map((label) => (
-                <span key={label} className="region-label neutral">
-                  {label}
-                </span>
-              ))}
+              <span className="relation-ends">
+                {describe(relation.from_id)}
+                <span className="relation-arrow">{` ${directionArrow(relation.direction)} `}</span>
+                {describe(relation.to_id)}
+              </span>
+              {relation.id !== selected &&
+                relation.labels.map((label) => (
+                  <span key={label} className="region-label neutral">
+                    {label}
+                  </span>
+                ))}
             </button>
             <button
               type="button"

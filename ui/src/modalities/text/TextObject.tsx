@@ -9,7 +9,7 @@
  * Clicking a span selects it (again: the span around it); with a relation started, it becomes
  * the relation's target.
  */
-import { memo, useCallback, useContext, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { memo, useCallback, useContext, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import type { ControlTag } from "../../bindings/ControlTag";
 import type { ObjectTag } from "../../bindings/ObjectTag";
 import { OffsetMap, snapToGrapheme } from "../../annotation/codepoints";
@@ -20,7 +20,7 @@ import type { ObjectRendererProps } from "../../annotation/registry";
 import { TaskEditorContext, useTaskEditor } from "../../annotation/TaskContext";
 import { buildSegments, withAlpha, type Highlight, type Segment } from "./segments";
 import { labelColor, type LabelsState } from "./spans";
-import { clearDomSelection, currentRange, selectionFromRange, selectionFromUtf16 } from "./textSelection";
+import { clearDomSelection, currentRange, offsetAtPoint, selectionFromRange, selectionFromUtf16 } from "./textSelection";
 
 export function TextObject({ object, data }: ObjectRendererProps) {
   const editor = useContext(TaskEditorContext);
@@ -51,10 +51,11 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
   const { values, interaction } = editor.state;
   const rootRef = useRef<HTMLDivElement>(null);
   const draggedRef = useRef(false);
+  const downPointRef = useRef<{ x: number; y: number } | null>(null);
   const offsets = useMemo(() => new OffsetMap(text), [text]);
   const granularity = object.kind.kind === "text" ? object.kind.granularity : "symbol";
   /** Keyboard caret (UTF-16): `anchor` stays, `focus` moves; null until the text is used. */
-  const [caret, setCaret] = useState<{ anchor: number; focus: number } | null>(null);
+  const [caret, setCaret] = useState<{ anchor: number; focus: number; fromKeyboard: boolean } | null>(null);
   const [focused, setFocused] = useState(false);
 
   const highlights = useMemo(() => {
@@ -76,7 +77,8 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
 
   const pending = interaction.pending?.object === object.name ? interaction.pending : null;
   const pendingUtf16 = pending === null ? null : { start: offsets.toUtf16(pending.start), end: offsets.toUtf16(pending.end) };
-  const caretAt = focused && caret !== null ? caret.focus : null;
+  // The caret shows once the keyboard moves it; a mouse user sees the selection itself.
+  const caretAt = focused && caret !== null && caret.fromKeyboard ? caret.focus : null;
   const segments = useMemo(
     () =>
       buildSegments(text.length, highlights, [
@@ -99,19 +101,27 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
     });
   };
 
-  const onMouseUp = () => {
+  const onMouseUp = (event: MouseEvent<HTMLDivElement>) => {
     const root = rootRef.current;
     if (root === null) return;
     const range = currentRange(root);
-    if (range === null || range.collapsed) return;
-    const selection = selectionFromRange(root, range, offsets, object.name, granularity);
+    let selection = range === null || range.collapsed ? null : selectionFromRange(root, range, offsets, object.name, granularity);
+    // Engines that do not expose a selection inside a shadow root still answer "which offset
+    // is under this point": a drag is then read from where it started and ended.
+    const down = downPointRef.current;
+    const dragged = down !== null && Math.hypot(event.clientX - down.x, event.clientY - down.y) > 3;
+    if (selection === null && dragged) {
+      const from = offsetAtPoint(root, down.x, down.y);
+      const to = offsetAtPoint(root, event.clientX, event.clientY);
+      if (from !== null && to !== null) selection = selectionFromUtf16(offsets, object.name, from, to, granularity);
+    }
     if (selection === null) return;
     clearDomSelection(root);
     // The click that ends this drag must not count as a click on a span.
     draggedRef.current = true;
     const startUtf16 = offsets.toUtf16(selection.start);
     const endUtf16 = offsets.toUtf16(selection.end);
-    setCaret({ anchor: startUtf16, focus: endUtf16 });
+    setCaret({ anchor: startUtf16, focus: endUtf16, fromKeyboard: false });
     applySelection(selection);
   };
 
@@ -120,7 +130,7 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
       draggedRef.current = false;
       return;
     }
-    setCaret({ anchor: segment.start, focus: segment.start });
+    setCaret({ anchor: segment.start, focus: segment.start, fromKeyboard: false });
     const ids = segment.covering.map((highlight) => highlight.id);
     if (ids.length === 0) {
       if (interaction.relatingFrom === null) dispatch((state) => selectRegion(state, null));
@@ -141,18 +151,18 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key !== "ArrowLeft" && event.key !== "ArrowRight" && event.key !== "Home" && event.key !== "End") return;
     event.preventDefault();
-    const current = caret ?? { anchor: 0, focus: 0 };
+    const current = caret ?? { anchor: 0, focus: 0, fromKeyboard: true };
     let focus = current.focus;
     if (event.key === "Home") focus = 0;
     else if (event.key === "End") focus = text.length;
     else if (event.key === "ArrowLeft") focus = snapToGrapheme(text, Math.max(0, focus - 1), "start");
     else focus = snapToGrapheme(text, Math.min(text.length, focus + 1), "end");
     if (event.shiftKey) {
-      setCaret({ anchor: current.anchor, focus });
+      setCaret({ anchor: current.anchor, focus, fromKeyboard: true });
       const selection = selectionFromUtf16(offsets, object.name, current.anchor, focus, granularity);
       dispatch((state) => setInteraction(state, { pending: selection, selected: null }));
     } else {
-      setCaret({ anchor: focus, focus });
+      setCaret({ anchor: focus, focus, fromKeyboard: true });
       if (pending !== null) dispatch((state) => setInteraction(state, { pending: null }));
     }
   };
@@ -166,8 +176,9 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
       data-object={object.name}
       tabIndex={0}
       aria-label={`${object.name}: select text to label it; Shift+arrows select from the caret`}
-      onMouseDown={() => {
+      onMouseDown={(event) => {
         draggedRef.current = false;
+        downPointRef.current = { x: event.clientX, y: event.clientY };
       }}
       onMouseUp={onMouseUp}
       onKeyDown={onKeyDown}

@@ -98,3 +98,22 @@ export function clearDomSelection(root: Element): void {
   const rootNode = root.getRootNode() as ShadowRoot & { getSelection?: () => Selection | null };
   (rootNode.getSelection?.() ?? document.getSelection())?.removeAllRanges();
 }
+
+type PointApi = Document & {
+  caretPositionFromPoint?: (x: number, y: number, options?: { shadowRoots?: ShadowRoot[] }) => { offsetNode: Node; offset: number } | null;
+  caretRangeFromPoint?: (x: number, y: number) => Range | null;
+};
+
+/** The UTF-16 text offset under a viewport point, where the engine can tell (else null). */
+export function offsetAtPoint(root: Element, x: number, y: number): number | null {
+  const api = document as PointApi;
+  const rootNode = root.getRootNode();
+  const shadowRoots = typeof ShadowRoot !== "undefined" && rootNode instanceof ShadowRoot ? [rootNode] : [];
+  const position = api.caretPositionFromPoint?.(x, y, { shadowRoots });
+  if (position != null) {
+    const offset = domOffset(root, position.offsetNode, position.offset);
+    if (offset !== null) return offset;
+  }
+  const range = api.caretRangeFromPoint?.(x, y);
+  return range == null ? null : domOffset(root, range.startContainer, range.startOffset);
+}
