@@ -36,10 +36,6 @@ function perRegionFromResult(control: ControlTag, renderer: AnyControlRenderer, 
   return { byRegion };
 }
 
-function isControlEmpty(control: ControlTag, renderer: AnyControlRenderer, value: unknown): boolean {
-  if (!control.per_region) return renderer.isEmpty(value);
-  return Object.values(perRegionValue(value).byRegion).every((regionValue) => renderer.isEmpty(regionValue));
-}
 
 export function initialValues(
   iface: Interface,
@@ -66,9 +62,11 @@ export function initialValues(
  */
 export function missingRequired(iface: Interface, registry: Registry, values: ControlValues): ControlTag[] {
   return iface.controls.filter((control) => {
-    if (!control.required) return false;
+    // A required per-region control is not required of the task (a text may have no regions),
+    // as in the core's validation.
+    if (!control.required || control.per_region) return false;
     const renderer = registry.control(control.kind.kind);
-    return renderer === undefined || isControlEmpty(control, renderer, values[control.name]);
+    return renderer === undefined || renderer.isEmpty(values[control.name]);
   });
 }
 
