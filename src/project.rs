@@ -299,31 +299,12 @@ impl Project {
         annotator: &str,
         request: &AutosaveDraft,
     ) -> Result<(), GlossError> {
-        let annotator = annotator.trim();
-        if annotator.is_empty() {
-            return Err(GlossError::BadInput(
-                "the annotator name is empty".to_owned(),
-            ));
-        }
-        validate_result(
-            &self.interface,
-            &request.result,
-            crate::views::AnnotationStatus::Draft,
-        )?;
-        let result_json = serde_json::to_string(&request.result)
-            .map_err(|error| GlossError::BadInput(error.to_string()))?;
+        let annotator = checked_annotator_name(annotator)?;
+        let result_json =
+            self.checked_result_json(&request.result, crate::views::AnnotationStatus::Draft)?;
+        let interface = &self.interface;
         let mut writer = self.store.writer()?;
-        let task = writer
-            .reader()
-            .task(request.task_id)?
-            .ok_or(GlossError::TaskNotFound {
-                task_id: request.task_id,
-            })?;
-        validate_result_for_task(
-            &self.interface,
-            &task_data(&task.data_json),
-            &request.result,
-        )?;
+        check_result_against_task(interface, &writer, request.task_id, &request.result)?;
         let annotator_id = writer.ensure_annotator(annotator, DEFAULT_ROLE)?;
         writer.upsert_autosaved_draft(request.task_id, annotator_id, &result_json)?;
         writer.commit()?;
@@ -337,35 +318,19 @@ impl Project {
         annotator: &str,
         request: &SaveAnnotation,
     ) -> Result<SavedAnnotation, GlossError> {
-        let annotator = annotator.trim();
-        if annotator.is_empty() {
-            return Err(GlossError::BadInput(
-                "the annotator name is empty".to_owned(),
-            ));
-        }
+        let annotator = checked_annotator_name(annotator)?;
         if request.lead_time_ms < 0 {
             return Err(GlossError::BadInput(format!(
                 "lead time must not be negative (got {} ms)",
                 request.lead_time_ms
             )));
         }
-        validate_result(&self.interface, &request.result, request.status)?;
-        let result_json = serde_json::to_string(&request.result)
-            .map_err(|error| GlossError::BadInput(error.to_string()))?;
+        let result_json = self.checked_result_json(&request.result, request.status)?;
         let (config_version, guidelines_version, overlap) =
             (self.config_version, self.guidelines_version(), self.overlap);
+        let interface = &self.interface;
         let mut writer = self.store.writer()?;
-        let task = writer
-            .reader()
-            .task(request.task_id)?
-            .ok_or(GlossError::TaskNotFound {
-                task_id: request.task_id,
-            })?;
-        validate_result_for_task(
-            &self.interface,
-            &task_data(&task.data_json),
-            &request.result,
-        )?;
+        check_result_against_task(interface, &writer, request.task_id, &request.result)?;
         let annotator_id = writer.ensure_annotator(annotator, DEFAULT_ROLE)?;
         writer.delete_autosaved_draft(request.task_id, annotator_id)?;
         let (annotation_uid, version) = writer.insert_annotation_version(
@@ -400,6 +365,43 @@ impl Project {
             task_id: request.task_id,
         })
     }
+}
+
+impl Project {
+    /// Checks a result against the config and returns it as the JSON the store keeps.
+    fn checked_result_json(
+        &self,
+        result: &[crate::result::ResultItem],
+        status: crate::views::AnnotationStatus,
+    ) -> Result<String, GlossError> {
+        validate_result(&self.interface, result, status)?;
+        serde_json::to_string(result).map_err(|error| GlossError::BadInput(error.to_string()))
+    }
+}
+
+fn checked_annotator_name(annotator: &str) -> Result<&str, GlossError> {
+    let annotator = annotator.trim();
+    if annotator.is_empty() {
+        return Err(GlossError::BadInput(
+            "the annotator name is empty".to_owned(),
+        ));
+    }
+    Ok(annotator)
+}
+
+/// Checks, inside the save's transaction, that the task exists and that the result fits it.
+fn check_result_against_task(
+    interface: &Interface,
+    writer: &crate::store::Writer<'_>,
+    task_id: i64,
+    result: &[crate::result::ResultItem],
+) -> Result<(), GlossError> {
+    let task = writer
+        .reader()
+        .task(task_id)?
+        .ok_or(GlossError::TaskNotFound { task_id })?;
+    validate_result_for_task(interface, &task_data(&task.data_json), result)?;
+    Ok(())
 }
 
 /// A task's stored `data` JSON as an object (the store only holds objects).
