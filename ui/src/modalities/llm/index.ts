@@ -1,7 +1,7 @@
 /**
  * The LLM-feedback modality: conversation and response objects (`<Paragraphs>`, `<Chat>`,
  * `<List>`, `<HyperText>`) and the controls that judge them (`<Pairwise>`, `<Ranker>`,
- * `<Rating>`, unless another modality registered one). Task content is shown as text; HyperText only after sanitising.
+ * and rely on the shared `<Rating>`). Task content is shown as text; HyperText only after sanitising.
  */
 import type { Registry } from "../../annotation/registry";
 import { ChatObject } from "./ChatObject";
@@ -10,7 +10,6 @@ import { ListObject } from "./ListObject";
 import { pairwiseRenderer } from "./PairwiseControl";
 import { ParagraphsObject } from "./ParagraphsObject";
 import { rankerRenderer } from "./RankerControl";
-import { ratingRenderer } from "./RatingControl";
 
 export function registerLlmModality(registry: Registry): void {
   registry.registerObject({ kind: "paragraphs", Component: ParagraphsObject });
@@ -19,8 +18,6 @@ export function registerLlmModality(registry: Registry): void {
   registry.registerObject({ kind: "hyper_text", Component: HyperTextObject });
   registry.registerControl(pairwiseRenderer);
   registry.registerControl(rankerRenderer);
-  // `<Rating>` is shared with the text modality, which may register its own (global star keys);
-  // this one (keys while focused, so many ratings share digits) only fills the gap. Which one
-  // the app keeps is a product decision, not an accident of registration order.
-  if (registry.control("rating") === undefined) registry.registerControl(ratingRenderer);
+  // `<Rating>` (rating each response) is the shared control the text modality registers: every
+  // star has its own key in the one keymap, so ratings next to several responses never clash.
 }
