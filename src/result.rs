@@ -69,9 +69,17 @@ pub struct ChoicesValue {
 /// A span of text (offsets in Unicode code points) or of audio (seconds), with its labels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct SpanValue {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_offset"
+    )]
     pub start: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_offset"
+    )]
     pub end: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -163,6 +171,22 @@ pub struct RelationResult {
 #[serde(rename_all = "lowercase")]
 pub enum RelationTag {
     Relation,
+}
+
+/// Whole-number offsets (text spans, in code points) are written as JSON integers, as Label
+/// Studio writes them and as Python slicing needs them (`text[7.0:19.0]` is a TypeError);
+/// fractional ones (audio seconds) stay floats.
+fn serialize_offset<S: serde::Serializer>(
+    offset: &Option<f64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match offset {
+        Some(number) if number.fract() == 0.0 && number.abs() < 9_007_199_254_740_992.0 => {
+            serializer.serialize_i64(*number as i64)
+        }
+        Some(number) => serializer.serialize_f64(*number),
+        None => serializer.serialize_none(),
+    }
 }
 
 fn default_direction() -> String {

@@ -214,3 +214,30 @@ fn autosave_keeps_work_in_progress_until_a_version_is_saved() {
         .unwrap_err();
     assert_eq!(error.code(), ErrorCode::InvalidResult);
 }
+
+#[test]
+fn text_span_offsets_are_stored_and_exported_as_integers() {
+    // Python slicing refuses floats (`text[7.0:19.0]` is a TypeError), so whole offsets must be
+    // JSON integers in every export, as Label Studio writes them.
+    let mut test_project = ner_project("Ada Lovelace");
+    save(
+        &mut test_project,
+        serde_json::json!([span(0.0, 3.0, "Ada", "PER")]),
+        AnnotationStatus::Submitted,
+    )
+    .unwrap();
+    let out = test_project.dir.path().join("out.jsonl");
+    gloss::io::export::export_project(
+        &test_project.project,
+        &gloss::io::export::ExportOptions {
+            format: gloss::io::export::ExportFormat::Jsonl,
+            out: out.clone(),
+            only: None,
+            split: None,
+            seed: 0,
+        },
+    )
+    .unwrap();
+    let line = std::fs::read_to_string(&out).unwrap();
+    assert!(line.contains(r#""start":0,"end":3"#), "{line}");
+}
