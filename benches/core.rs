@@ -67,6 +67,9 @@ fn main() {
         "export-hf",
         "export-jsonl",
     ] {
+        // Each step starts with the machine's dirty pages written out (the generated files and
+        // the previous step's output), so that write-back does not land inside a measurement.
+        let _ = Command::new("sync").status();
         let exe = std::env::current_exe().unwrap();
         let output = Command::new(exe)
             .args([
@@ -143,6 +146,9 @@ fn write_tasks_file(path: &Path, n_tasks: usize, with_annotations: bool) {
             writeln!(file, "{{\"text\": \"{text}\", \"source\": \"bench\"}}").unwrap();
         }
     }
+    // On disk before any step runs, so the kernel's write-back of these files does not compete
+    // with the fsyncs being measured.
+    file.into_inner().unwrap().sync_all().unwrap();
 }
 
 fn peak_memory_mib() -> f64 {
