@@ -241,3 +241,20 @@ fn text_span_offsets_are_stored_and_exported_as_integers() {
     let line = std::fs::read_to_string(&out).unwrap();
     assert!(line.contains(r#""start":0,"end":3"#), "{line}");
 }
+
+#[test]
+fn a_five_megabyte_text_takes_spans_at_its_far_end() {
+    let filler = "Lorem ipsum dolor sit amet, 東京 😀 e\u{301}tat. ".repeat(110_000);
+    let text = format!("{filler}Ada Lovelace");
+    assert!(text.len() > 5_000_000, "{} bytes", text.len());
+    let mut test_project = ner_project(&text);
+    let n_chars = text.chars().count() as f64;
+    save(
+        &mut test_project,
+        serde_json::json!([span(n_chars - 12.0, n_chars, "Ada Lovelace", "PER")]),
+        AnnotationStatus::Submitted,
+    )
+    .unwrap();
+    let task = test_project.project.task_view(1, "ann").unwrap();
+    assert_eq!(task.data["text"].as_str().map(str::len), Some(text.len()));
+}

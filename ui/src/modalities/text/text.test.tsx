@@ -301,4 +301,22 @@ describe("long documents", () => {
     expect(rendered).toBeLessThan(5000);
     expect(renderMs).toBeLessThan(20_000); // generous: jsdom on a loaded machine
   });
+
+  it("renders a 5 MB hostile text as plain text, with a span at its far end (prints the time)", () => {
+    const chunk = "<script>window.__pwned = 1</script><img src=x onerror=alert(1)> 東京 😀 e\u0301tat\r\n";
+    const text = chunk.repeat(Math.ceil(5_000_000 / chunk.length)) + "Ada Lovelace";
+    const n = Array.from(text).length;
+    const spans: LabelsState = [{ id: "far", start: n - 12, end: n, text: "Ada Lovelace", labels: ["PER"] }];
+    const started = performance.now();
+    act(() => {
+      renderTask(ner(), text, { label: spans, rel: [] });
+    });
+    const renderMs = performance.now() - started;
+    const shown = screen.getByTestId("task-text");
+    console.log(`5 MB text with one span rendered in ${renderMs.toFixed(0)} ms`);
+    expect(shown.textContent?.length).toBeGreaterThan(5_000_000);
+    expect(shown.querySelector("script, img")).toBeNull();
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    expect(shown.querySelectorAll("[data-start]").length).toBeLessThan(10);
+  });
 });
