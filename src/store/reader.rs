@@ -360,77 +360,49 @@ impl<'conn> Reader<'conn> {
             "SELECT task_id, uid, model_version, result, score, created_at
              FROM predictions ORDER BY task_id, id",
         )?;
-        let mut annotation_rows = annotation_statement.query([])?;
-        let mut prediction_rows = prediction_statement.query([])?;
-        let mut pending_annotation: Option<(i64, ExportAnnotationRow)> = None;
-        let mut pending_prediction: Option<(i64, PredictionRow)> = None;
+        let mut annotation_rows = TaskOrderedRows::new(
+            annotation_statement.query([])?,
+            |row: &rusqlite::Row<'_>| {
+                let status: String = row.get(5)?;
+                Ok((
+                    row.get(0)?,
+                    ExportAnnotationRow {
+                        id: row.get(1)?,
+                        uid: row.get(2)?,
+                        version: row.get(3)?,
+                        annotator: row.get(4)?,
+                        status: parse_status(&status),
+                        result_json: row.get(6)?,
+                        lead_time_ms: row.get(7)?,
+                        config_version: row.get(8)?,
+                        guidelines_version: row.get(9)?,
+                        origin: row.get(10)?,
+                        created_at: row.get(11)?,
+                        reviewed: row.get(12)?,
+                    },
+                ))
+            },
+        );
+        let mut prediction_rows = TaskOrderedRows::new(
+            prediction_statement.query([])?,
+            |row: &rusqlite::Row<'_>| {
+                Ok((
+                    row.get(0)?,
+                    PredictionRow {
+                        uid: row.get(1)?,
+                        model_version: row.get(2)?,
+                        result_json: row.get(3)?,
+                        score: row.get(4)?,
+                        created_at: row.get(5)?,
+                    },
+                ))
+            },
+        );
         let mut task_rows = task_statement.query([])?;
         while let Some(task_row) = task_rows.next()? {
             let task_id: i64 = task_row.get(0)?;
-            let mut annotations = Vec::new();
-            loop {
-                if pending_annotation.is_none() {
-                    pending_annotation = match annotation_rows.next()? {
-                        Some(row) => {
-                            let status: String = row.get(5)?;
-                            Some((
-                                row.get(0)?,
-                                ExportAnnotationRow {
-                                    id: row.get(1)?,
-                                    uid: row.get(2)?,
-                                    version: row.get(3)?,
-                                    annotator: row.get(4)?,
-                                    status: parse_status(&status),
-                                    result_json: row.get(6)?,
-                                    lead_time_ms: row.get(7)?,
-                                    config_version: row.get(8)?,
-                                    guidelines_version: row.get(9)?,
-                                    origin: row.get(10)?,
-                                    created_at: row.get(11)?,
-                                    reviewed: row.get(12)?,
-                                },
-                            ))
-                        }
-                        None => break,
-                    };
-                }
-                match pending_annotation.take() {
-                    Some((annotation_task_id, annotation)) if annotation_task_id == task_id => {
-                        annotations.push(annotation)
-                    }
-                    other => {
-                        pending_annotation = other;
-                        break;
-                    }
-                }
-            }
-            let mut predictions = Vec::new();
-            loop {
-                if pending_prediction.is_none() {
-                    pending_prediction = match prediction_rows.next()? {
-                        Some(row) => Some((
-                            row.get(0)?,
-                            PredictionRow {
-                                uid: row.get(1)?,
-                                model_version: row.get(2)?,
-                                result_json: row.get(3)?,
-                                score: row.get(4)?,
-                                created_at: row.get(5)?,
-                            },
-                        )),
-                        None => break,
-                    };
-                }
-                match pending_prediction.take() {
-                    Some((prediction_task_id, prediction)) if prediction_task_id == task_id => {
-                        predictions.push(prediction)
-                    }
-                    other => {
-                        pending_prediction = other;
-                        break;
-                    }
-                }
-            }
+            let annotations = annotation_rows.take_for(task_id)?;
+            let predictions = prediction_rows.take_for(task_id)?;
             let keep_going = visit(ExportTaskRow {
                 id: task_id,
                 uid: task_row.get(1)?,
@@ -451,5 +423,49 @@ impl<'conn> Reader<'conn> {
         Ok(self
             .connection
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
+    }
+}
+
+/// Rows of a scan ordered by task id, handed out task by task while the task scan advances in
+/// step: one row is looked ahead, so the merge holds at most one task's rows in memory.
+struct TaskOrderedRows<'stmt, T, F> {
+    rows: rusqlite::Rows<'stmt>,
+    read_row: F,
+    pending: Option<(i64, T)>,
+}
+
+impl<'stmt, T, F> TaskOrderedRows<'stmt, T, F>
+where
+    F: FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, T)>,
+{
+    fn new(rows: rusqlite::Rows<'stmt>, read_row: F) -> Self {
+        TaskOrderedRows {
+            rows,
+            read_row,
+            pending: None,
+        }
+    }
+
+    /// Every row of `task_id`. Tasks must be asked for in increasing id order.
+    fn take_for(&mut self, task_id: i64) -> Result<Vec<T>, StoreError> {
+        let mut taken = Vec::new();
+        loop {
+            if self.pending.is_none() {
+                self.pending = match self.rows.next()? {
+                    Some(row) => Some((self.read_row)(row)?),
+                    None => return Ok(taken),
+                };
+            }
+            match self.pending.take() {
+                Some((row_task_id, value)) if row_task_id == task_id => taken.push(value),
+                // A row of a task the scan has passed cannot happen (foreign keys); dropping it
+                // keeps the merge from stalling if it ever did.
+                Some((row_task_id, _)) if row_task_id < task_id => {}
+                other => {
+                    self.pending = other;
+                    return Ok(taken);
+                }
+            }
+        }
     }
 }
