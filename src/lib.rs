@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod desktop_support;
 pub mod error;
+pub mod geometry;
 pub mod io;
 pub mod project;
 pub mod result;
