@@ -4,6 +4,8 @@
  * `{id, from_name, to_name, type: "labels", value: {start, end, text, labels}}` with code point
  * offsets.
  */
+import { memo, useCallback, useMemo, useRef } from "react";
+import type { ControlTag } from "../../bindings/ControlTag";
 import type { ResultItem } from "../../bindings/ResultItem";
 import { clickRegion, deleteRegion, pressKey, startRelation } from "../../annotation/editor";
 import { truncate } from "../../annotation/Layout";
@@ -52,9 +54,21 @@ function LabelsView({ control, keyFor }: ControlRendererProps<LabelsState>) {
 function SpanList({ control, value }: ControlRendererProps<LabelsState>) {
   const editor = useTaskEditor();
   const { selected, relatingFrom } = editor.state.interaction;
-  const sorted = [...value].sort((a, b) => a.start - b.start || b.end - a.end);
+  // Sorted once per value, not per key press (a selection or a caret move changes the state too).
+  const sorted = useMemo(() => [...value].sort((a, b) => a.start - b.start || b.end - a.end), [value]);
   const hasRelations = editor.iface.controls.some((candidate) => candidate.kind.kind === "relations");
   const relateKey = editor.appKey("relate");
+  // Rows are memoised: hand them a stable handler that uses the latest editor.
+  const editorRef = useRef(editor);
+  editorRef.current = editor;
+  const onAction = useCallback((action: RowAction, spanId: string) => {
+    const current = editorRef.current;
+    current.dispatch((state) => {
+      if (action === "select") return clickRegion(state, current.iface, spanId);
+      if (action === "relate") return startRelation(state, current.iface, current.registry);
+      return deleteRegion(state, current.iface, current.registry, spanId);
+    });
+  }, []);
   return (
     <section className="side-section" data-testid={`spans-${control.name}`}>
       <h4>
@@ -63,57 +77,66 @@ function SpanList({ control, value }: ControlRendererProps<LabelsState>) {
       {sorted.length === 0 && <p className="muted">No spans yet.</p>}
       <ul className="region-list">
         {sorted.map((span) => (
-          <li
+          <SpanRow
             key={span.id}
-            className={[
-              "region-row",
-              span.id === selected ? "selected" : "",
-              span.id === relatingFrom ? "relating" : "",
-            ].join(" ")}
-            data-testid="span-row"
-            data-region={span.id}
-          >
-            <button
-              type="button"
-              className="region-main"
-              onClick={() => editor.dispatch((state) => clickRegion(state, editor.iface, span.id))}
-            >
-              {span.labels.map((label) => (
-                <span
-                  key={label}
-                  className="region-label"
-                  style={{ "--label-color": labelColor(control, label) } as React.CSSProperties}
-                >
-                  {label}
-                </span>
-              ))}
-              <span className="region-text">{truncate(span.text, 60)}</span>
-            </button>
-            {hasRelations && span.id === selected && (
-              <button
-                type="button"
-                className="region-relate"
-                data-testid="relate"
-                title={relateKey === null ? "Relate to another span" : `Relate to another span (${relateKey})`}
-                onClick={() => editor.dispatch((state) => startRelation(state, editor.iface, editor.registry))}
-              >
-                Relate
-              </button>
-            )}
-            <button
-              type="button"
-              className="region-delete"
-              aria-label={`Delete span ${span.text}`}
-              onClick={() => editor.dispatch((state) => deleteRegion(state, editor.iface, editor.registry, span.id))}
-            >
-              ×
-            </button>
-          </li>
+            control={control}
+            span={span}
+            isSelected={span.id === selected}
+            isRelating={span.id === relatingFrom}
+            hasRelations={hasRelations}
+            relateKey={relateKey}
+            onAction={onAction}
+          />
         ))}
       </ul>
     </section>
   );
 }
+
+type RowAction = "select" | "relate" | "delete";
+
+/** One row of the span list; memoised, so an edit re-renders only the rows it changes. */
+const SpanRow = memo(function SpanRow(props: {
+  control: ControlTag;
+  span: SpanRegion;
+  isSelected: boolean;
+  isRelating: boolean;
+  hasRelations: boolean;
+  relateKey: string | null;
+  onAction: (action: RowAction, spanId: string) => void;
+}) {
+  const { control, span, isSelected, isRelating, hasRelations, relateKey, onAction } = props;
+  return (
+    <li
+      className={["region-row", isSelected ? "selected" : "", isRelating ? "relating" : ""].join(" ")}
+      data-testid="span-row"
+      data-region={span.id}
+    >
+      <button type="button" className="region-main" onClick={() => onAction("select", span.id)}>
+        {span.labels.map((label) => (
+          <span key={label} className="region-label" style={{ "--label-color": labelColor(control, label) } as React.CSSProperties}>
+            {label}
+          </span>
+        ))}
+        <span className="region-text">{truncate(span.text, 60)}</span>
+      </button>
+      {hasRelations && isSelected && (
+        <button
+          type="button"
+          className="region-relate"
+          data-testid="relate"
+          title={relateKey === null ? "Relate to another span" : `Relate to another span (${relateKey})`}
+          onClick={() => onAction("relate", span.id)}
+        >
+          Relate
+        </button>
+      )}
+      <button type="button" className="region-delete" aria-label={`Delete span ${span.text}`} onClick={() => onAction("delete", span.id)}>
+        ×
+      </button>
+    </li>
+  );
+});
 
 function spansFromResult(controlName: string, result: ResultItem[]): SpanRegion[] {
   const spans: SpanRegion[] = [];

@@ -190,8 +190,8 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
           key={segment.start}
           segment={segment}
           text={text}
-          selectedId={interaction.selected}
-          relatingFrom={interaction.relatingFrom}
+          isSelected={covers(segment, interaction.selected)}
+          isSource={covers(segment, interaction.relatingFrom)}
           pending={pendingUtf16 !== null && segment.start >= pendingUtf16.start && segment.end <= pendingUtf16.end}
           caretBefore={caretAt === segment.start}
           onClick={stableClick}
@@ -202,15 +202,51 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
   );
 }
 
-const SegmentView = memo(function SegmentView(props: {
+function covers(segment: Segment, regionId: string | null): boolean {
+  return regionId !== null && segment.covering.some((highlight) => highlight.id === regionId);
+}
+
+function sameHighlights(a: readonly Highlight[], b: readonly Highlight[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((highlight, idx) => {
+    const other = b[idx];
+    return other !== undefined && highlight.id === other.id && highlight.color === other.color && highlight.label === other.label;
+  });
+}
+
+interface SegmentProps {
   segment: Segment;
   text: string;
-  selectedId: string | null;
-  relatingFrom: string | null;
+  isSelected: boolean;
+  isSource: boolean;
   pending: boolean;
   caretBefore: boolean;
   onClick: (segment: Segment) => void;
-}) {
+}
+
+/**
+ * Segments are rebuilt on every edit (new objects), so a shallow comparison would re-render all
+ * of them — 4,000 on a 50,000-character task with 2,000 spans — for each key: compare what they
+ * show instead. The click handler gets the segment it was rendered with, which is equal to the
+ * new one in everything it reads.
+ */
+function sameSegmentProps(a: SegmentProps, b: SegmentProps): boolean {
+  return (
+    a.text === b.text &&
+    a.isSelected === b.isSelected &&
+    a.isSource === b.isSource &&
+    a.pending === b.pending &&
+    a.caretBefore === b.caretBefore &&
+    a.onClick === b.onClick &&
+    a.segment.start === b.segment.start &&
+    a.segment.end === b.segment.end &&
+    sameHighlights(a.segment.covering, b.segment.covering) &&
+    sameHighlights(a.segment.starting, b.segment.starting)
+  );
+}
+
+const SegmentView = memo(function SegmentView(props: SegmentProps) {
   const { segment } = props;
   const content = props.text.slice(segment.start, segment.end);
   const caret = props.caretBefore ? <span className="caret" aria-hidden="true" /> : null;
@@ -225,8 +261,7 @@ const SegmentView = memo(function SegmentView(props: {
     );
   }
   const innermost = segment.covering.at(-1);
-  const isSelected = segment.covering.some((highlight) => highlight.id === props.selectedId);
-  const isSource = segment.covering.some((highlight) => highlight.id === props.relatingFrom);
+  const { isSelected, isSource } = props;
   // Nested spans: the innermost colour fills the background, and every span adds a band along
   // the bottom (innermost lowest), so overlaps stay visible.
   const bands = [...segment.covering]
@@ -256,4 +291,4 @@ const SegmentView = memo(function SegmentView(props: {
       </span>
     </>
   );
-});
+}, sameSegmentProps);
