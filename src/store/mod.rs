@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use reader::{
-    AnnotationHeadRow, ExportAnnotationRow, ExportTaskRow, PredictionRow, Reader, TaskRow,
+    AnnotationHeadRow, ExportAnnotationRow, ExportTaskRow, PredictionRow, Reader, TaskMediaRow,
+    TaskRow,
 };
 pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 
@@ -24,6 +25,7 @@ pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_te
 const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("migrations/0001_initial.sql")),
     (2, include_str!("migrations/0002_autosaved_drafts.sql")),
+    (3, include_str!("migrations/0003_media.sql")),
 ];
 
 /// The schema version this binary writes. A file with a higher `user_version` is refused.

@@ -30,6 +30,15 @@ pub struct AnnotationHeadRow {
     pub created_at: i64,
 }
 
+/// A media file a task shows, with its pixel size as read at import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskMediaRow {
+    pub field: String,
+    pub path: String,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// A task with its current annotations and predictions, as exports stream them.
 #[derive(Debug, Clone)]
 pub struct ExportTaskRow {
@@ -320,6 +329,22 @@ impl<'conn> Reader<'conn> {
     /// Streams every task in id order with its current annotations and predictions, calling
     /// `visit` once per task. Three ordered scans merged in step: memory stays constant however
     /// many tasks there are.
+    /// The media files of a task whose size import read, by data field.
+    pub fn task_media(&self, task_id: i64) -> Result<Vec<TaskMediaRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT field, path, width, height FROM task_media WHERE task_id = ?1 ORDER BY field",
+        )?;
+        let rows = statement.query_map(params![task_id], |row| {
+            Ok(TaskMediaRow {
+                field: row.get(0)?,
+                path: row.get(1)?,
+                width: row.get(2)?,
+                height: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     pub fn for_each_task_for_export<E: From<StoreError>>(
         &self,
         mut visit: impl FnMut(ExportTaskRow) -> Result<(), E>,

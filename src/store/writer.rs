@@ -165,6 +165,24 @@ impl<'conn> Writer<'conn> {
         Ok(self.transaction.last_insert_rowid())
     }
 
+    /// Records the pixel size of a media file a task shows (migration 0003).
+    pub fn insert_task_media(
+        &mut self,
+        task_id: i64,
+        field: &str,
+        path: &str,
+        width: u32,
+        height: u32,
+    ) -> Result<(), StoreError> {
+        self.transaction
+            .prepare_cached(
+                "INSERT OR REPLACE INTO task_media (task_id, field, path, width, height)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![task_id, field, path, width, height])?;
+        Ok(())
+    }
+
     /// Appends a version of the annotator's annotation of the task, moves the head to it, and
     /// keeps the task's submitted count and `open` flag in step. Returns (uid, version).
     pub fn insert_annotation_version(

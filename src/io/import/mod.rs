@@ -11,6 +11,7 @@
 mod delimited;
 mod json_array;
 mod jsonl;
+pub mod media;
 mod record;
 
 use std::path::{Path, PathBuf};
@@ -188,8 +189,10 @@ pub fn import_reader(
     // The checker reads the interface while the writer holds the store: a clone keeps the two
     // borrows apart (an interface is a few kilobytes).
     let interface = project.interface().clone();
+    // Images are read only from the project's folder and the imported file's folder.
+    let media_roots = media::MediaRoots::new(project.path(), Some(path));
     let record_checker =
-        record::RecordChecker::new(&interface, format == ImportFormat::Labelstudio);
+        record::RecordChecker::new(&interface, format == ImportFormat::Labelstudio, media_roots);
     project
         .store_mut()
         .set_page_cache_kib(crate::store::BULK_PAGE_CACHE_KIB)?;

@@ -8,8 +8,9 @@
 
 use serde_json::{Map, Value};
 
+use super::media::{MediaReference, MediaRoots, read_image_size};
 use crate::annotation::{parse_result_value, validate_result, validate_result_for_task};
-use crate::config::Interface;
+use crate::config::{Interface, ObjectKind};
 use crate::result::ResultItem;
 use crate::store::{NewAnnotationVersion, NewPrediction, NewTask, StoreError, Writer};
 use crate::views::AnnotationStatus;
@@ -22,6 +23,15 @@ pub struct TaskRecord {
     pub data_json: String,
     pub annotations: Vec<ImportedAnnotation>,
     pub predictions: Vec<ImportedPrediction>,
+    /// The local images the task shows, with their pixel size (`media.rs`).
+    pub media: Vec<ImportedMedia>,
+}
+
+#[derive(Debug)]
+pub struct ImportedMedia {
+    pub field: String,
+    pub path: String,
+    pub size: crate::geometry::ImageSize,
 }
 
 #[derive(Debug)]
@@ -46,18 +56,63 @@ pub struct RecordChecker<'a> {
     /// `--format labelstudio`: every record must be Label Studio shaped.
     require_labelstudio_shape: bool,
     config_reads_data_field: bool,
+    /// The data fields an `Image` object shows: their files are resolved and measured.
+    image_fields: Vec<String>,
+    media_roots: MediaRoots,
 }
 
 impl<'a> RecordChecker<'a> {
-    pub fn new(interface: &'a Interface, require_labelstudio_shape: bool) -> RecordChecker<'a> {
+    pub fn new(
+        interface: &'a Interface,
+        require_labelstudio_shape: bool,
+        media_roots: MediaRoots,
+    ) -> RecordChecker<'a> {
         let required_fields = interface.data_fields();
         let config_reads_data_field = required_fields.iter().any(|field| field == "data");
+        let mut image_fields: Vec<String> = Vec::new();
+        for object in &interface.objects {
+            if let (ObjectKind::Image { .. }, Some(field)) = (&object.kind, &object.data_field)
+                && !image_fields.contains(field)
+            {
+                image_fields.push(field.clone());
+            }
+        }
         RecordChecker {
             interface,
             required_fields,
             require_labelstudio_shape,
             config_reads_data_field,
+            image_fields,
+            media_roots,
         }
+    }
+
+    /// Resolves and measures every image the task shows; the error names the file and reason.
+    fn measure_media(&self, data: &Map<String, Value>) -> Result<Vec<ImportedMedia>, String> {
+        let mut media = Vec::new();
+        for field in &self.image_fields {
+            let Some(value) = data.get(field) else {
+                continue;
+            };
+            let Value::String(reference) = value else {
+                return Err(format!(
+                    "field \"{field}\" must be an image path or URL (a string)"
+                ));
+            };
+            match self.media_roots.resolve(reference)? {
+                MediaReference::Url => {}
+                MediaReference::File(path) => {
+                    let size = read_image_size(&path)
+                        .map_err(|reason| format!("image file {reference}: {reason}"))?;
+                    media.push(ImportedMedia {
+                        field: field.clone(),
+                        path: path.display().to_string(),
+                        size,
+                    });
+                }
+            }
+        }
+        Ok(media)
     }
 
     /// Checks one record; the error is the reason, for the report.
@@ -141,6 +196,7 @@ impl<'a> RecordChecker<'a> {
                 Some(_) => {}
             }
         }
+        let media = self.measure_media(&data)?;
         let data_json = serde_json::to_string(&data).map_err(|error| error.to_string())?;
         Ok(TaskRecord {
             uid: crate::store::new_uid(),
@@ -148,6 +204,7 @@ impl<'a> RecordChecker<'a> {
             data_json,
             annotations,
             predictions,
+            media,
         })
     }
 
@@ -282,6 +339,15 @@ pub fn write_task_record(
                 created_at: annotation.created_at,
             },
             overlap,
+        )?;
+    }
+    for media in &record.media {
+        writer.insert_task_media(
+            task_id,
+            &media.field,
+            &media.path,
+            media.size.width,
+            media.size.height,
         )?;
     }
     for prediction in &record.predictions {
