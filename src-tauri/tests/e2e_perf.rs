@@ -135,7 +135,12 @@ fn make_project(dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
         result: serde_json::from_value(Value::Array(result))?,
         lead_time_ms: 0,
     };
+    let saving = Instant::now();
     project.save_annotation(&actor, &request)?;
+    eprintln!(
+        "e2e-perf: FIGURE core save of the {SPANS}-span draft (this test's build profile): {:.0} ms",
+        saving.elapsed().as_secs_f64() * 1000.0
+    );
     let again = project
         .next_task(&actor, &[])?
         .ok_or("no task in the queue")?;
