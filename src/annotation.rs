@@ -417,6 +417,10 @@ pub fn validate_result_for_task(
     result: &[ResultItem],
 ) -> Result<(), ResultError> {
     use crate::config::ObjectKind;
+    // Byte offset of every code point (and of the end) per text object, built once per text:
+    // a long document with thousands of spans is then checked in one pass over its text.
+    let mut char_boundaries: std::collections::HashMap<&str, Vec<usize>> =
+        std::collections::HashMap::new();
     for (item_idx, item) in result.iter().enumerate() {
         let ResultItem::Control(control_result) = item else {
             continue;
@@ -441,7 +445,15 @@ pub fn validate_result_for_task(
                 let (Some(start), Some(end)) = (span.start, span.end) else {
                     return Err(invalid("a text span needs start and end".to_owned()));
                 };
-                let n_chars = text.chars().count();
+                let boundaries = char_boundaries
+                    .entry(object.name.as_str())
+                    .or_insert_with(|| {
+                        text.char_indices()
+                            .map(|(byte_idx, _)| byte_idx)
+                            .chain(std::iter::once(text.len()))
+                            .collect()
+                    });
+                let n_chars = boundaries.len() - 1;
                 let is_whole = |number: f64| number.fract() == 0.0 && number >= 0.0;
                 if !is_whole(start) || !is_whole(end) || start >= end || end > n_chars as f64 {
                     return Err(invalid(format!(
@@ -449,12 +461,8 @@ pub fn validate_result_for_task(
                     )));
                 }
                 if let Some(span_text) = &span.text {
-                    let selected: String = text
-                        .chars()
-                        .skip(start as usize)
-                        .take((end - start) as usize)
-                        .collect();
-                    if &selected != span_text {
+                    let selected = &text[boundaries[start as usize]..boundaries[end as usize]];
+                    if selected != span_text {
                         return Err(invalid(format!(
                             "span {start}..{end} holds {selected:?} in the text, but the result says {span_text:?} (offsets are Unicode code points)"
                         )));
