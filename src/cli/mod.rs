@@ -163,6 +163,9 @@ enum ExportFormatArg {
     Csv,
     Labelstudio,
     Conll,
+    Coco,
+    Yolo,
+    Voc,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -506,6 +509,9 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                         ExportFormatArg::Csv => ExportFormat::Csv,
                         ExportFormatArg::Labelstudio => ExportFormat::Labelstudio,
                         ExportFormatArg::Conll => ExportFormat::Conll,
+                        ExportFormatArg::Coco => ExportFormat::Coco,
+                        ExportFormatArg::Yolo => ExportFormat::Yolo,
+                        ExportFormatArg::Voc => ExportFormat::Voc,
                     },
                     out,
                     only: only.map(|only| match only {
@@ -519,9 +525,14 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                 &shape_options,
             )
             .map_err(GlossError::from)?;
+            let reasons: String = summary
+                .left_out_reasons
+                .iter()
+                .map(|(reason, n_tasks)| format!("; {n_tasks}: {reason}"))
+                .collect();
             Ok(Outcome {
                 human: format!(
-                    "exported {} task(s) to {} ({} left out)",
+                    "exported {} task(s) to {} ({} left out{reasons})",
                     summary.tasks, summary.out, summary.left_out
                 ),
                 json: serde_json::to_value(&summary).unwrap_or_default(),

@@ -123,6 +123,7 @@ impl Exporter for JsonlExporter {
         super::ExportNeeds {
             parsed_data: false,
             answer: false,
+            media: false,
         }
     }
 }

@@ -146,6 +146,7 @@ impl Exporter for LabelStudioExporter {
         super::ExportNeeds {
             parsed_data: false,
             answer: false,
+            media: false,
         }
     }
 }

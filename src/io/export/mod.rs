@@ -11,6 +11,7 @@
 //! `hf` and `conll` write; the options that steer it ([`ShapeOptions`]) are passed to
 //! [`export_project_with`], and [`export_project`] uses their defaults.
 
+mod coco;
 mod conll;
 mod csv;
 mod hf;
@@ -19,6 +20,9 @@ mod labelstudio;
 pub mod select;
 pub mod shape;
 pub mod split;
+pub mod vision;
+mod voc;
+mod yolo;
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +30,7 @@ use serde_json::{Map, Value};
 
 use crate::project::Project;
 use crate::result::ResultItem;
-use crate::store::{ExportAnnotationRow, PredictionRow, StoreError};
+use crate::store::{ExportAnnotationRow, PredictionRow, StoreError, TaskMediaRow};
 
 pub use crate::text::Tokenizer;
 pub use shape::{HfShape, RankerPairs, ShapeOptions};
@@ -45,6 +49,12 @@ pub enum ExportFormat {
     Labelstudio,
     /// CoNLL-2003 token-per-line NER (`TOKEN -X- _ TAG`, IOB2), from a `Labels` control.
     Conll,
+    /// COCO JSON (boxes and polygons, categories, image sizes), one file.
+    Coco,
+    /// YOLO labels (detect, or segment when the config has polygons) and `data.yaml`.
+    Yolo,
+    /// Pascal VOC XML, one file per image.
+    Voc,
 }
 
 impl ExportFormat {
@@ -55,6 +65,9 @@ impl ExportFormat {
             ExportFormat::Csv => "csv",
             ExportFormat::Labelstudio => "labelstudio",
             ExportFormat::Conll => "conll",
+            ExportFormat::Coco => "coco",
+            ExportFormat::Yolo => "yolo",
+            ExportFormat::Voc => "voc",
         }
     }
 }
@@ -91,6 +104,10 @@ pub struct ExportSummary {
     pub left_out: u64,
     /// Tasks per split, in the order of `--split` (empty without a split).
     pub splits: Vec<(String, u64)>,
+    /// Tasks the format could not write, by reason (included in `left_out`), e.g. images of
+    /// unknown size for the vision formats.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out_reasons: Vec<(String, u64)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +147,8 @@ pub struct ExportTask {
     pub data: Map<String, Value>,
     pub annotations: Vec<ExportAnnotationRow>,
     pub predictions: Vec<PredictionRow>,
+    /// The media files import measured; empty unless the exporter asked for them.
+    pub media: Vec<TaskMediaRow>,
     pub chosen_result: Option<Vec<ResultItem>>,
     pub split: Option<String>,
 }
@@ -148,7 +167,13 @@ pub trait Exporter {
         ExportNeeds {
             parsed_data: true,
             answer: true,
+            media: false,
         }
+    }
+    /// Why this format cannot write the task (it is then left out and counted under that
+    /// reason), or `None`. Called before `write_task`.
+    fn skip_reason(&self, _task: &ExportTask) -> Option<&'static str> {
+        None
     }
 }
 
@@ -159,6 +184,8 @@ pub struct ExportNeeds {
     pub parsed_data: bool,
     /// `ExportTask::chosen_result`: the one answer of a one-row-per-task format.
     pub answer: bool,
+    /// `ExportTask::media`: the image sizes import read (one query per task).
+    pub media: bool,
 }
 
 /// Exports the project with the default shape options: see the module documentation.
@@ -177,6 +204,16 @@ pub fn export_project_with(
     shape_options: &ShapeOptions,
 ) -> Result<ExportSummary, ExportError> {
     let interface = project.interface();
+    let is_vision_format = matches!(
+        options.format,
+        ExportFormat::Coco | ExportFormat::Yolo | ExportFormat::Voc
+    );
+    if is_vision_format && options.split.is_some() {
+        return Err(ExportError::BadOption(format!(
+            "--split is not supported by --format {} yet; export without it",
+            options.format.name()
+        )));
+    }
     let split_plan = match &options.split {
         Some(spec) => Some(split::SplitPlan::build(project, options, spec)?),
         None => None,
@@ -191,6 +228,13 @@ pub fn export_project_with(
         ExportFormat::Jsonl => Box::new(jsonl::JsonlExporter::new(&options.out)?),
         ExportFormat::Csv => Box::new(csv::CsvExporter::new(interface, &options.out)?),
         ExportFormat::Labelstudio => Box::new(labelstudio::LabelStudioExporter::new(&options.out)?),
+        ExportFormat::Coco => Box::new(coco::CocoExporter::new(
+            interface,
+            &options.out,
+            project.name(),
+        )?),
+        ExportFormat::Yolo => Box::new(yolo::YoloExporter::new(interface, &options.out)?),
+        ExportFormat::Voc => Box::new(voc::VocExporter::new(interface, &options.out)?),
     };
     let mut summary = ExportSummary {
         format: options.format,
@@ -207,6 +251,7 @@ pub fn export_project_with(
                     .collect()
             })
             .unwrap_or_default(),
+        left_out_reasons: Vec::new(),
     };
     let writes_unanswered = exporter.writes_unanswered_tasks();
     let mut needs = exporter.needs();
@@ -219,6 +264,21 @@ pub fn export_project_with(
         };
         if task.chosen_result.is_none() && !writes_unanswered {
             summary.left_out += 1;
+            return Ok(());
+        }
+        if needs.media {
+            task.media = project.store().reader().task_media(task.id)?;
+        }
+        if let Some(reason) = exporter.skip_reason(&task) {
+            summary.left_out += 1;
+            match summary
+                .left_out_reasons
+                .iter_mut()
+                .find(|(known, _)| known == reason)
+            {
+                Some(entry) => entry.1 += 1,
+                None => summary.left_out_reasons.push((reason.to_owned(), 1)),
+            }
             return Ok(());
         }
         if let Some(plan) = &split_plan {
@@ -262,6 +322,10 @@ impl AtomicFile {
             temporary_path,
             writer: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
         })
+    }
+
+    pub(crate) fn final_path_for_messages(&self) -> PathBuf {
+        self.final_path.clone()
     }
 
     pub(crate) fn writer(&mut self) -> &mut std::io::BufWriter<std::fs::File> {

@@ -81,6 +81,7 @@ pub fn select(
         data,
         annotations,
         predictions: row.predictions,
+        media: Vec::new(),
         chosen_result,
         split: None,
     })

@@ -92,6 +92,7 @@ impl SplitPlan {
                     super::ExportNeeds {
                         parsed_data: true,
                         answer: true,
+                        media: false,
                     },
                 ) && (writes_unanswered || task.chosen_result.is_some())
                 {
