@@ -78,7 +78,10 @@ fn coco_has_sizes_categories_boxes_rotated_boxes_and_polygons_in_pixels() {
     assert_eq!(first[0]["category_id"], 1);
     assert_eq!(first[0]["bbox"], json!([20.0, 20.0, 60.0, 40.0]));
     assert_eq!(first[0]["area"], json!(2400.0));
-    assert_eq!(first[0]["segmentation"], json!([]));
+    assert_eq!(
+        first[0]["segmentation"],
+        json!([[20.0, 20.0, 80.0, 20.0, 80.0, 60.0, 20.0, 60.0]])
+    );
     assert_eq!(first[0]["iscrowd"], 0);
     assert_eq!(first[1]["category_id"], 3);
     assert_eq!(first[1]["bbox"], json!([20.0, 10.0, 100.0, 50.0]));

@@ -5,8 +5,8 @@
 //! ids 1..N) and `annotations` (`bbox` `[x, y, w, h]` in pixels, `area`, `iscrowd: 0`, and for
 //! polygons and rotated rectangles `segmentation: [[x1, y1, x2, y2, ...]]` in pixels; a rotated
 //! rectangle's `bbox` is the axis-aligned box around its corners and its `area` the rotated
-//! box's own area). Upright rectangles get an empty `segmentation` list, which pycocotools
-//! accepts. Which tasks and regions go in, and how sizes are found: `vision.rs`. Coordinates are
+//! box's own area). Upright rectangles get their four corners as `segmentation` too: an empty
+//! list makes `pycocotools`' `annToMask` fail, and a box is its own outline. Which tasks and regions go in, and how sizes are found: `vision.rs`. Coordinates are
 //! rounded to 1/1000 of a pixel. The file is written once at the end, so memory grows with the
 //! number of exported regions (tens of bytes each).
 
@@ -54,15 +54,20 @@ impl Exporter for CocoExporter {
             "height": image.size.height,
         }));
         for object in &image.objects {
-            let segmentation: Vec<Vec<f64>> = match &object.polygon {
-                Some(points) => vec![
-                    points
-                        .iter()
-                        .flat_map(|point| [rounded(point[0], 3), rounded(point[1], 3)])
-                        .collect(),
-                ],
-                None => Vec::new(),
-            };
+            let bbox = object.bbox;
+            let corners = [
+                [bbox.x, bbox.y],
+                [bbox.x_max(), bbox.y],
+                [bbox.x_max(), bbox.y_max()],
+                [bbox.x, bbox.y_max()],
+            ];
+            let outline: &[[f64; 2]] = object.polygon.as_deref().unwrap_or(&corners);
+            let segmentation: Vec<Vec<f64>> = vec![
+                outline
+                    .iter()
+                    .flat_map(|point| [rounded(point[0], 3), rounded(point[1], 3)])
+                    .collect(),
+            ];
             self.annotations.push(json!({
                 "id": self.annotations.len() + 1,
                 "image_id": image.task_id,
