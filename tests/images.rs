@@ -134,9 +134,12 @@ fn sizes_are_read_at_import_with_exif_orientation() {
         task_line("photos/rotated.jpg"),
         task_line("https://example.com/remote.png"),
         task_line(absolute_inside.to_str().unwrap()),
+        // A Label Studio export's server path: a URL on that server, not a local file.
+        task_line("/data/upload/3/1a2b-cat.jpg"),
     ];
     let report = test_project.import_text("tasks.jsonl", &lines.join("\n"));
-    assert_eq!(report.imported, 5, "{report:?}");
+    assert_eq!(report.imported, 6, "{report:?}");
+    assert_eq!(media_size(&test_project, 6), None);
     assert_eq!(media_size(&test_project, 1), Some((64, 32)));
     assert_eq!(media_size(&test_project, 2), Some((40, 20)));
     // EXIF orientation 6 (rotate 90°): stored 40 × 20, seen 20 × 40.

@@ -1,7 +1,8 @@
 //! Media files named in task data: where they may be read from, and an image's pixel size.
 //!
-//! A task's `Image` field names a file or a URL. URLs (`http://`, `https://`, `data:`) are kept
-//! as they are and never fetched, so they get no size. A file is read only inside the project's
+//! A task's `Image` field names a file or a URL. URLs (web, data, cloud storage, and Label
+//! Studio's `/data/upload/` server paths: `REMOTE_PREFIXES`) are kept as they are and never
+//! fetched, so they get no size. A file is read only inside the project's
 //! allowed folders: the folder of the project file and the folder of the imported file. A
 //! relative path is looked up in the imported file's folder first, then the project's; the
 //! found file's real path (symlinks followed) must lie inside one of those folders, so
@@ -27,6 +28,22 @@ pub const MAX_IMAGE_PIXELS: u64 = 100_000_000;
 pub const MAX_IMAGE_SIDE: u32 = 50_000;
 /// How far from its end a JPEG's end marker may be.
 pub const JPEG_END_WINDOW: u64 = 4096;
+
+/// Values that name media somewhere else, kept as they are and never read: web and data URLs,
+/// cloud storage URIs, and Label Studio's server paths (`/data/upload/...`,
+/// `/data/local-files/?d=...`), which a Label Studio export holds and which are URLs on the
+/// Label Studio server, not files on this machine. Their regions carry `original_width` and
+/// `original_height`, which is where the exports then take the size from.
+const REMOTE_PREFIXES: &[&str] = &[
+    "http://",
+    "https://",
+    "data:",
+    "s3://",
+    "gs://",
+    "azure-blob://",
+    "/data/upload/",
+    "/data/local-files/",
+];
 
 /// The folders media may be read from, and where relative paths are looked up.
 #[derive(Debug, Clone)]
@@ -73,9 +90,9 @@ impl MediaRoots {
     /// Where `reference` points, or why it may not be read.
     pub fn resolve(&self, reference: &str) -> Result<MediaReference, String> {
         let lowercase = reference.trim_start().to_ascii_lowercase();
-        if ["http://", "https://", "data:"]
+        if REMOTE_PREFIXES
             .iter()
-            .any(|scheme| lowercase.starts_with(scheme))
+            .any(|prefix| lowercase.starts_with(prefix))
         {
             return Ok(MediaReference::Url);
         }
