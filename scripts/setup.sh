@@ -52,10 +52,14 @@ if [ ! -x "$tools_dir/bin/tauri-driver" ]; then
 fi
 
 # Python venv for interop checks (the hf export loaded by `datasets`).
+# Reinstalled only when tests/interop/requirements.txt changed.
 venv_dir="$cache_dir/gloss-pyenv"
-if ! "$venv_dir/bin/python" -c "import datasets" >/dev/null 2>&1; then
-  echo "setup: Python venv with datasets (interop checks)" >&2
+requirements_hash=$(sha256sum tests/interop/requirements.txt | cut -d' ' -f1)
+if [ ! -f "$venv_dir/.gloss-requirements-hash" ] \
+  || [ "$(cat "$venv_dir/.gloss-requirements-hash")" != "$requirements_hash" ]; then
+  echo "setup: Python venv for interop checks (tests/interop/requirements.txt)" >&2
   python3 -m venv "$venv_dir"
   "$venv_dir/bin/pip" install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+  echo "$requirements_hash" > "$venv_dir/.gloss-requirements-hash"
 fi
 echo "setup: ok" >&2
