@@ -4,6 +4,9 @@
  *
  * When a `<Labels>` control targets it, the text renders as segments cut at span boundaries (see
  * `segments.ts`), each one element holding one text node, so DOM offsets are string offsets.
+ * Segments are grouped into block elements of at most ~2,000 characters (cut after a line end, or
+ * in a long paragraph after a space: `blockBoundaries`), so an edit relayouts one block's lines;
+ * a span across a cut renders as one segment on each side.
  * Selecting with the mouse, or with Shift+arrows from a caret when the text has focus, makes a
  * pending selection; a label key turns it into a span (or it gets the label picked beforehand).
  * Clicking a span selects it (again: the span around it); with a relation started, it becomes
@@ -18,7 +21,7 @@ import type { PendingSelection } from "../../annotation/interaction";
 import { displayValue } from "../../annotation/Layout";
 import type { ObjectRendererProps } from "../../annotation/registry";
 import { TaskEditorContext, useTaskEditor } from "../../annotation/TaskContext";
-import { buildSegments, withAlpha, type Highlight, type Segment } from "./segments";
+import { blockBoundaries, buildSegments, withAlpha, type Highlight, type Segment } from "./segments";
 import { labelColor, type LabelsState } from "./spans";
 import { clearDomSelection, currentRange, offsetAtPoint, selectionFromRange, selectionFromUtf16 } from "./textSelection";
 
@@ -53,6 +56,7 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
   const draggedRef = useRef(false);
   const downPointRef = useRef<{ x: number; y: number } | null>(null);
   const offsets = useMemo(() => new OffsetMap(text), [text]);
+  const blockCuts = useMemo(() => blockBoundaries(text), [text]);
   const granularity = object.kind.kind === "text" ? object.kind.granularity : "symbol";
   /** Keyboard caret (UTF-16): `anchor` stays, `focus` moves; null until the text is used. */
   const [caret, setCaret] = useState<{ anchor: number; focus: number; fromKeyboard: boolean } | null>(null);
@@ -84,9 +88,24 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
       buildSegments(text.length, highlights, [
         ...(pendingUtf16 === null ? [] : [pendingUtf16.start, pendingUtf16.end]),
         ...(caretAt === null ? [] : [caretAt]),
+        ...blockCuts,
       ]),
-    [text.length, highlights, pendingUtf16?.start, pendingUtf16?.end, caretAt],
+    [text.length, highlights, pendingUtf16?.start, pendingUtf16?.end, caretAt, blockCuts],
   );
+  const blocks = useMemo(() => {
+    const grouped: { start: number; segments: Segment[] }[] = [];
+    let cutIdx = 0;
+    for (const segment of segments) {
+      const last = grouped.at(-1);
+      if (last === undefined || (cutIdx < blockCuts.length && segment.start >= (blockCuts[cutIdx] ?? Infinity))) {
+        while (cutIdx < blockCuts.length && segment.start >= (blockCuts[cutIdx] ?? Infinity)) cutIdx += 1;
+        grouped.push({ start: segment.start, segments: [segment] });
+      } else {
+        last.segments.push(segment);
+      }
+    }
+    return grouped;
+  }, [segments, blockCuts]);
 
   const applySelection = (selection: PendingSelection | null) => {
     dispatch((state) => {
@@ -185,19 +204,24 @@ function LabelledText(props: { object: ObjectTag; text: string; labelsControls: 
       onFocus={() => setFocused(true)}
       onBlur={() => setFocused(false)}
     >
-      {segments.map((segment) => (
-        <SegmentView
-          key={segment.start}
-          segment={segment}
-          text={text}
-          isSelected={covers(segment, interaction.selected)}
-          isSource={covers(segment, interaction.relatingFrom)}
-          pending={pendingUtf16 !== null && segment.start >= pendingUtf16.start && segment.end <= pendingUtf16.end}
-          caretBefore={caretAt === segment.start}
-          onClick={stableClick}
-        />
+      {blocks.map((block, blockIdx) => (
+        <div key={block.start} className="text-block">
+          {block.segments.map((segment) => (
+            <SegmentView
+              key={segment.start}
+              segment={segment}
+              text={text}
+              isSelected={covers(segment, interaction.selected)}
+              isSource={covers(segment, interaction.relatingFrom)}
+              pending={pendingUtf16 !== null && segment.start >= pendingUtf16.start && segment.end <= pendingUtf16.end}
+              caretBefore={caretAt === segment.start}
+              onClick={stableClick}
+            />
+          ))}
+          {blockIdx === blocks.length - 1 && caretAt === text.length && <span className="caret" aria-hidden="true" />}
+        </div>
       ))}
-      {caretAt === text.length && <span className="caret" aria-hidden="true" />}
+      {blocks.length === 0 && caretAt === text.length && <span className="caret" aria-hidden="true" />}
     </div>
   );
 }

@@ -22,7 +22,7 @@ import { Layout } from "../../annotation/Layout";
 import { buildResult, initialValues, type ControlValues } from "../../annotation/result";
 import { createRegistry } from "..";
 import { option, textObject, view } from "../../test/fixtures";
-import { buildSegments } from "./segments";
+import { BLOCK_MAX, blockBoundaries, buildSegments } from "./segments";
 import type { LabelsState } from "./spans";
 
 afterEach(cleanup);
@@ -276,6 +276,78 @@ describe("keymap with regions", () => {
   });
 });
 
+describe("text blocks", () => {
+  /** The rendered block elements and their text. */
+  const blockTexts = () =>
+    Array.from(screen.getByTestId("task-text").querySelectorAll<HTMLElement>(".text-block")).map((block) => block.textContent ?? "");
+
+  it("cuts after a line end, else after a space, never inside CRLF nor before a line end", () => {
+    const para = "word ".repeat(1000); // 5,000 characters, no line end
+    const cuts = blockBoundaries(para);
+    expect(cuts.length).toBeGreaterThan(1);
+    let previous = 0;
+    for (const cut of [...cuts, para.length]) {
+      expect(cut - previous).toBeLessThanOrEqual(BLOCK_MAX);
+      if (cut < para.length) expect(para[cut - 1]).toBe(" ");
+      previous = cut;
+    }
+    const lines = "x".repeat(700) + "\r\n" + "y".repeat(700) + "\r\n" + "z".repeat(1500);
+    expect(blockBoundaries(lines)).toEqual([1404]);
+    // A space cut right before a CRLF takes the CRLF along: the next block must not open with it.
+    expect(blockBoundaries("a ".repeat(1000) + "\r\nnext " + "b".repeat(10))).toEqual([2002]);
+    // No space, no line end: a grapheme boundary (an emoji pair is not split).
+    for (const cut of blockBoundaries("😀".repeat(3000))) expect(cut % 2).toBe(0);
+    expect(blockBoundaries("short\ntext")).toEqual([]);
+  });
+
+  it("selects and renders a span across a block boundary (code points, highlight in both blocks)", () => {
+    const text = "😀 " + "word ".repeat(600);
+    const [cut] = blockBoundaries(text);
+    expect(cut).toBeDefined();
+    const boundary = cut as number;
+    const task = renderTask(ner(), text);
+    const blocks = blockTexts();
+    expect(blocks.length).toBe(2);
+    expect(blocks.join("")).toBe(text);
+    expect(screen.getByTestId("task-text").textContent).toBe(text);
+    // "word word": the last word of block A and the first of block B.
+    selectText(boundary - 5, boundary + 4);
+    fireEvent.click(screen.getByTestId("label-PER"));
+    const [item] = spanItems(task.result());
+    const { start, end, text: spanText } = item?.value ?? {};
+    expect(spanText).toBe("word word");
+    // The emoji before is one code point and two UTF-16 units.
+    expect(start).toBe(boundary - 5 - 1);
+    expect(end).toBe(boundary + 4 - 1);
+    expect(pySlice(text, start ?? -1, end ?? -1)).toBe("word word");
+    const id = (item as { id: string }).id;
+    const parts = Array.from(screen.getByTestId("task-text").querySelectorAll<HTMLElement>(".span")).filter((element) =>
+      (element.dataset.regions ?? "").split(" ").includes(id),
+    );
+    expect(parts.map((element) => element.textContent)).toEqual(["word ", "word"]);
+    expect(new Set(parts.map((element) => element.closest(".text-block"))).size).toBe(2);
+    // The label tag shows once, where the span begins.
+    expect(parts.map((element) => element.dataset.label ?? null)).toEqual(["PER", null]);
+  });
+
+  it("keeps a CRLF at a block boundary in one block, two code points", () => {
+    const first = "Ada met Bob. ".repeat(110) + "Paris"; // 1,435 characters
+    const text = first + "\r\n" + "London and " + "more words ".repeat(100);
+    const crlf = first.length;
+    expect(blockBoundaries(text)).toEqual([crlf + 2]);
+    const task = renderTask(ner(), text);
+    const blocks = blockTexts();
+    expect(blocks).toEqual([first + "\r\n", text.slice(crlf + 2)]);
+    // "Paris\r\nLondon", from block A into block B.
+    selectText(crlf - 5, crlf + 2 + 6);
+    fireEvent.click(screen.getByTestId("label-ORG"));
+    const [item] = spanItems(task.result());
+    expect(item?.value.text).toBe("Paris\r\nLondon");
+    expect(item?.value.start).toBe(crlf - 5);
+    expect((item?.value.end ?? 0) - (item?.value.start ?? 0)).toBe(13);
+  });
+});
+
 describe("long documents", () => {
   it("renders 50,000 characters with 2,000 spans as segments (prints the time)", () => {
     const word = "lorem ipsum dolor sit amet, consectetur 😀 adipiscing elit. ";
@@ -317,6 +389,7 @@ describe("long documents", () => {
     expect(shown.textContent?.length).toBeGreaterThan(5_000_000);
     expect(shown.querySelector("script, img")).toBeNull();
     expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
-    expect(shown.querySelectorAll("[data-start]").length).toBeLessThan(10);
+    // One segment per ~2,000-character block (text blocks), plus the span's.
+    expect(shown.querySelectorAll("[data-start]").length).toBeLessThan(text.length / 1000 + 10);
   });
 });
