@@ -3,7 +3,8 @@
 //! measured in the page with `performance.now()` and `requestAnimationFrame`, PRINTED and recorded
 //! in docs/PERFORMANCE.md by hand; only correctness is asserted, never a timing.
 //!
-//! The project: one task of 50,000 code points (ASCII, CJK, emoji) whose 2,000 spans are this
+//! The project: one task of 50,000 code points (ASCII, CJK, emoji; paragraphs of ~500
+//! characters) whose 2,000 spans are this
 //! annotator's draft (a draft keeps the task first in the queue and opens it pre-filled), then 30
 //! short tasks.
 //!
@@ -70,6 +71,11 @@ fn long_text() -> (String, Vec<(usize, usize, &'static str)>) {
         let filler = FILLERS[index % FILLERS.len()];
         text.push_str(filler);
         length += filler.chars().count();
+        // Paragraphs of twenty entities (~500 characters), as real documents have.
+        if index % 20 == 19 {
+            text.push('\n');
+            length += 1;
+        }
     }
     assert!(length <= LONG_CHARS, "spans take {length} code points");
     let pad = "lorem ipsum 文字 😀 ";

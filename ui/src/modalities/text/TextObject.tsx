@@ -4,9 +4,9 @@
  *
  * When a `<Labels>` control targets it, the text renders as segments cut at span boundaries (see
  * `segments.ts`), each one element holding one text node, so DOM offsets are string offsets.
- * Segments are grouped into block elements of at most ~2,000 characters (cut after a line end, or
- * in a long paragraph after a space: `blockBoundaries`), so an edit relayouts one block's lines;
- * a span across a cut renders as one segment on each side.
+ * Segments are grouped into block elements cut only after line ends, about every 2,000
+ * characters (`blockBoundaries`), so an edit relayouts one block's lines; a paragraph longer than
+ * that stays one block. A span across a cut renders as one segment on each side.
  * Selecting with the mouse, or with Shift+arrows from a caret when the text has focus, makes a
  * pending selection; a label key turns it into a span (or it gets the label picked beforehand).
  * Clicking a span selects it (again: the span around it); with a relation started, it becomes

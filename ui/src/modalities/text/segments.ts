@@ -6,8 +6,6 @@
  * segment is one DOM text node, so DOM offsets inside it are offsets into the string.
  */
 
-import { snapToGrapheme } from "../../annotation/codepoints";
-
 export interface Highlight {
   id: string;
   /** UTF-16 offsets into the text. */
@@ -69,25 +67,22 @@ export function buildSegments(textLength: number, highlights: readonly Highlight
  * Where the rendered text is cut into blocks (UTF-16 offsets, ascending, none at 0 or the end).
  * The text renders as one block element per piece, so a change to one segment relayouts one
  * block's lines, not the whole document's (~100 ms a key on a 50,000-character task in
- * WebKitGTK as one block). A block ends after a `\n` where the text has one (a forced line break
- * there anyway, so nothing moves on screen; `\r\n` stays in one block); a paragraph longer than
- * `maxBlock` is cut after a space (from `minBlock` on), its line then breaking there, or, with
- * no space, at a grapheme boundary.
+ * WebKitGTK as one block). Blocks end only right after a `\n` (the text breaks its line there
+ * anyway, so nothing moves on screen, and `\r\n` stays in one block), the last `\n` within
+ * `maxBlock` characters, or the first one after that. A paragraph longer than `maxBlock` stays
+ * one block: cutting it elsewhere would show a line break the text does not have, and what the
+ * annotator sees must be the text as it is.
  */
-export function blockBoundaries(text: string, minBlock = BLOCK_MIN, maxBlock = BLOCK_MAX): number[] {
+export function blockBoundaries(text: string, maxBlock = BLOCK_MAX): number[] {
   const cuts: number[] = [];
   let start = 0;
   while (text.length - start > maxBlock) {
-    const limit = start + maxBlock;
-    let cut = text.lastIndexOf("\n", limit - 1) + 1;
+    let cut = text.lastIndexOf("\n", start + maxBlock - 1) + 1;
     if (cut <= start) {
-      const space = text.lastIndexOf(" ", limit - 1);
-      cut = space >= start + minBlock ? space + 1 : snapToGrapheme(text, limit, "start");
-      if (cut <= start) cut = snapToGrapheme(text, limit, "end");
+      const nextLineEnd = text.indexOf("\n", start + maxBlock);
+      if (nextLineEnd === -1) break;
+      cut = nextLineEnd + 1;
     }
-    // Never start a block with the line end that closes the one before (an extra empty line).
-    if (text.startsWith("\r\n", cut)) cut += 2;
-    else if (text[cut] === "\n") cut += 1;
     if (cut >= text.length) break;
     cuts.push(cut);
     start = cut;
@@ -95,7 +90,6 @@ export function blockBoundaries(text: string, minBlock = BLOCK_MIN, maxBlock = B
   return cuts;
 }
 
-export const BLOCK_MIN = 1000;
 export const BLOCK_MAX = 2000;
 
 /** Label colours for labels without a `background`, distinct and readable under dark text. */

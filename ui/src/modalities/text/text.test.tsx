@@ -22,7 +22,7 @@ import { Layout } from "../../annotation/Layout";
 import { buildResult, initialValues, type ControlValues } from "../../annotation/result";
 import { createRegistry } from "..";
 import { option, textObject, view } from "../../test/fixtures";
-import { BLOCK_MAX, blockBoundaries, buildSegments } from "./segments";
+import { blockBoundaries, buildSegments } from "./segments";
 import type { LabelsState } from "./spans";
 
 afterEach(cleanup);
@@ -281,27 +281,24 @@ describe("text blocks", () => {
   const blockTexts = () =>
     Array.from(screen.getByTestId("task-text").querySelectorAll<HTMLElement>(".text-block")).map((block) => block.textContent ?? "");
 
-  it("cuts after a line end, else after a space, never inside CRLF nor before a line end", () => {
-    const para = "word ".repeat(1000); // 5,000 characters, no line end
-    const cuts = blockBoundaries(para);
-    expect(cuts.length).toBeGreaterThan(1);
-    let previous = 0;
-    for (const cut of [...cuts, para.length]) {
-      expect(cut - previous).toBeLessThanOrEqual(BLOCK_MAX);
-      if (cut < para.length) expect(para[cut - 1]).toBe(" ");
-      previous = cut;
-    }
+  it("cuts only right after a line end, never inside CRLF, and never inside a paragraph", () => {
+    // A paragraph with no line end stays one block, however long: a cut would show a line break.
+    expect(blockBoundaries("word ".repeat(1000))).toEqual([]);
+    expect(blockBoundaries("😀".repeat(3000))).toEqual([]);
     const lines = "x".repeat(700) + "\r\n" + "y".repeat(700) + "\r\n" + "z".repeat(1500);
     expect(blockBoundaries(lines)).toEqual([1404]);
-    // A space cut right before a CRLF takes the CRLF along: the next block must not open with it.
+    // No line end within the window: the first one after it.
     expect(blockBoundaries("a ".repeat(1000) + "\r\nnext " + "b".repeat(10))).toEqual([2002]);
-    // No space, no line end: a grapheme boundary (an emoji pair is not split).
-    for (const cut of blockBoundaries("😀".repeat(3000))) expect(cut % 2).toBe(0);
+    const paragraphs = ("p".repeat(300) + "\n").repeat(20);
+    for (const cut of blockBoundaries(paragraphs)) {
+      expect(paragraphs[cut - 1]).toBe("\n");
+    }
+    expect(blockBoundaries(paragraphs).length).toBeGreaterThan(2);
     expect(blockBoundaries("short\ntext")).toEqual([]);
   });
 
   it("selects and renders a span across a block boundary (code points, highlight in both blocks)", () => {
-    const text = "😀 " + "word ".repeat(600);
+    const text = "😀 " + "word ".repeat(300) + "\n" + "word ".repeat(300);
     const [cut] = blockBoundaries(text);
     expect(cut).toBeDefined();
     const boundary = cut as number;
@@ -310,21 +307,21 @@ describe("text blocks", () => {
     expect(blocks.length).toBe(2);
     expect(blocks.join("")).toBe(text);
     expect(screen.getByTestId("task-text").textContent).toBe(text);
-    // "word word": the last word of block A and the first of block B.
-    selectText(boundary - 5, boundary + 4);
+    // "word \nword": the last word of block A (with its line end) and the first of block B.
+    selectText(boundary - 6, boundary + 4);
     fireEvent.click(screen.getByTestId("label-PER"));
     const [item] = spanItems(task.result());
     const { start, end, text: spanText } = item?.value ?? {};
-    expect(spanText).toBe("word word");
+    expect(spanText).toBe("word \nword");
     // The emoji before is one code point and two UTF-16 units.
-    expect(start).toBe(boundary - 5 - 1);
+    expect(start).toBe(boundary - 6 - 1);
     expect(end).toBe(boundary + 4 - 1);
-    expect(pySlice(text, start ?? -1, end ?? -1)).toBe("word word");
+    expect(pySlice(text, start ?? -1, end ?? -1)).toBe("word \nword");
     const id = (item as { id: string }).id;
     const parts = Array.from(screen.getByTestId("task-text").querySelectorAll<HTMLElement>(".span")).filter((element) =>
       (element.dataset.regions ?? "").split(" ").includes(id),
     );
-    expect(parts.map((element) => element.textContent)).toEqual(["word ", "word"]);
+    expect(parts.map((element) => element.textContent)).toEqual(["word \n", "word"]);
     expect(new Set(parts.map((element) => element.closest(".text-block"))).size).toBe(2);
     // The label tag shows once, where the span begins.
     expect(parts.map((element) => element.dataset.label ?? null)).toEqual(["PER", null]);
