@@ -12,34 +12,9 @@ use gloss::io::export::export_project;
 use gloss::io::{ExportFormat, ExportOptions};
 use vision_fixture::{VISION_CONFIG, vision_project};
 
-/// The Python to run, or why the test is skipped.
-fn python_with_pycocotools() -> Result<String, String> {
-    let python = std::env::var("GLOSS_PYTHON").map_err(|_| {
-        "GLOSS_PYTHON is not set (point it at a python with `pycocotools`)".to_owned()
-    })?;
-    let probe = Command::new(&python)
-        .args([
-            "-c",
-            "import importlib.metadata as m, pycocotools.coco; print(m.version('pycocotools'))",
-        ])
-        .output()
-        .map_err(|error| format!("cannot run GLOSS_PYTHON={python}: {error}"))?;
-    if !probe.status.success() {
-        return Err(format!(
-            "GLOSS_PYTHON={python} cannot import pycocotools: {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
-        ));
-    }
-    eprintln!(
-        "interop_coco: pycocotools {} at {python}",
-        String::from_utf8_lossy(&probe.stdout).trim()
-    );
-    Ok(python)
-}
-
 #[test]
 fn pycocotools_loads_the_coco_export_with_sizes_categories_boxes_and_masks() {
-    let python = match python_with_pycocotools() {
+    let python = match common::interop_python("pycocotools.coco", "pycocotools") {
         Ok(python) => python,
         Err(reason) => {
             eprintln!("interop_coco: skipped: {reason}");

@@ -13,30 +13,9 @@ use gloss::io::export::export_project;
 use gloss::io::{ExportFormat, ExportOptions};
 use gloss::views::AnnotationStatus;
 
-/// The Python to run, or why the test is skipped.
-fn python_with_datasets() -> Result<String, String> {
-    let python = std::env::var("GLOSS_PYTHON")
-        .map_err(|_| "GLOSS_PYTHON is not set (point it at a python with `datasets`)".to_owned())?;
-    let probe = Command::new(&python)
-        .args(["-c", "import datasets; print(datasets.__version__)"])
-        .output()
-        .map_err(|error| format!("cannot run GLOSS_PYTHON={python}: {error}"))?;
-    if !probe.status.success() {
-        return Err(format!(
-            "GLOSS_PYTHON={python} cannot import datasets: {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
-        ));
-    }
-    eprintln!(
-        "interop_hf: datasets {} at {python}",
-        String::from_utf8_lossy(&probe.stdout).trim()
-    );
-    Ok(python)
-}
-
 #[test]
 fn datasets_loads_the_hf_export_with_class_labels() {
-    let python = match python_with_datasets() {
+    let python = match common::interop_python("datasets", "datasets") {
         Ok(python) => python,
         Err(reason) => {
             eprintln!("interop_hf: skipped: {reason}");

@@ -15,23 +15,6 @@ use gloss::io::export::{
 use gloss::views::AnnotationStatus;
 use serde_json::{Value, json};
 
-/// The Python to run, or why the test is skipped.
-fn python_with_datasets() -> Result<String, String> {
-    let python = std::env::var("GLOSS_PYTHON")
-        .map_err(|_| "GLOSS_PYTHON is not set (point it at a python with `datasets`)".to_owned())?;
-    let probe = Command::new(&python)
-        .args(["-c", "import datasets; print(datasets.__version__)"])
-        .output()
-        .map_err(|error| format!("cannot run GLOSS_PYTHON={python}: {error}"))?;
-    if !probe.status.success() {
-        return Err(format!(
-            "GLOSS_PYTHON={python} cannot import datasets: {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
-        ));
-    }
-    Ok(python)
-}
-
 fn project_with(config: &str, tasks: &[Value], results: &[Vec<Value>]) -> TestProject {
     let mut test_project = TestProject::new(config);
     let lines: Vec<String> = tasks.iter().map(Value::to_string).collect();
@@ -82,7 +65,7 @@ fn span(text: &str, id: &str, needle: &str, label: &str) -> (Value, Value) {
 
 #[test]
 fn datasets_loads_every_nlp_shape() {
-    let python = match python_with_datasets() {
+    let python = match common::interop_python("datasets", "datasets") {
         Ok(python) => python,
         Err(reason) => {
             eprintln!("interop_nlp: skipped: {reason}");

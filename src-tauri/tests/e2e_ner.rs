@@ -18,7 +18,7 @@ use fantoccini::actions::{
 };
 use serde_json::Value;
 
-use common::{ARROW_RIGHT, ENTER, HOME, SHIFT, TIMEOUT, TestResult};
+use common::{ARROW_RIGHT, ENTER, HOME, SHIFT, TIMEOUT, TestResult, in_panel, key_of, slice_chars};
 
 const SCREENSHOT: &str = "gloss-e2e-ner.png";
 
@@ -40,10 +40,6 @@ fn code_points(text: &str, needle: &str) -> (usize, usize) {
 }
 
 /// `text[start:end]` in Python: a slice by code points.
-fn slice_chars(text: &str, start: usize, end: usize) -> String {
-    text.chars().skip(start).take(end - start).collect()
-}
-
 fn make_project(dir: &Path) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
     let path = dir.join("ner.gloss");
     let actor = gloss::cli::local_user_name();
@@ -60,20 +56,6 @@ fn make_project(dir: &Path) -> Result<std::path::PathBuf, Box<dyn std::error::Er
     )?;
     eprintln!("e2e-ner: imported {report:?}");
     Ok(path)
-}
-
-/// Runs a script that finds things in the task panel's shadow root (`root` in the script).
-async fn in_panel(
-    client: &Client,
-    body: &str,
-    args: Vec<Value>,
-) -> Result<Value, Box<dyn std::error::Error>> {
-    let script = format!(
-        "const host = document.querySelector('.task-panel'); \
-         const root = host && host.shadowRoot; \
-         if (!root) return null; {body}"
-    );
-    Ok(client.execute(&script, args).await?)
 }
 
 /// Viewport rectangles `[left, top, right, bottom]` of the first and last character of
@@ -103,15 +85,6 @@ async fn char_rects(
 }
 
 /// The key shown on a label button (`data-testid`), read from the panel.
-async fn key_of(client: &Client, testid: &str) -> Result<char, Box<dyn std::error::Error>> {
-    let body = "const button = root.querySelector(`[data-testid=\"${arguments[0]}\"] kbd`) \
-          || document.querySelector(`[data-testid=\"${arguments[0]}\"] kbd`); \
-        return button ? button.textContent : null;";
-    let value = in_panel(client, body, vec![testid.into()]).await?;
-    let key = value.as_str().and_then(|text| text.trim().chars().next());
-    key.ok_or_else(|| format!("no key shown on {testid}").into())
-}
-
 /// The viewport centre of the labelled span whose text is `text` (of its first line box: a
 /// span may wrap).
 async fn span_centre(

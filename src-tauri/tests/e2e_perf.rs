@@ -20,7 +20,7 @@ use fantoccini::Client;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use serde_json::{Value, json};
 
-use common::{ARROW_RIGHT, ENTER, HOME, SHIFT, TIMEOUT, TestResult};
+use common::{ARROW_RIGHT, ENTER, HOME, SHIFT, TIMEOUT, TestResult, in_panel, key_of, slice_chars};
 
 const SCREENSHOT: &str = "gloss-e2e-perf.png";
 
@@ -87,10 +87,6 @@ fn long_text() -> (String, Vec<(usize, usize, &'static str)>) {
     (text, spans)
 }
 
-fn slice_chars(text: &str, start: usize, end: usize) -> String {
-    text.chars().skip(start).take(end - start).collect()
-}
-
 fn make_project(dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
     let path = dir.join("perf.gloss");
     let actor = gloss::cli::local_user_name();
@@ -152,30 +148,6 @@ fn make_project(dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
         .ok_or("no task in the queue")?;
     assert_eq!(again.task_id, first.task_id, "the drafted task stays first");
     Ok(path)
-}
-
-/// Runs `body` with `root` bound to the task panel's shadow root (null without one).
-async fn in_panel(
-    client: &Client,
-    body: &str,
-    args: Vec<Value>,
-) -> Result<Value, Box<dyn std::error::Error>> {
-    let script = format!(
-        "const host = document.querySelector('.task-panel'); \
-         const root = host && host.shadowRoot; \
-         if (!root) return null; {body}"
-    );
-    Ok(client.execute(&script, args).await?)
-}
-
-/// The key shown on a label button (`data-testid`), read from the panel.
-async fn key_of(client: &Client, testid: &str) -> Result<char, Box<dyn std::error::Error>> {
-    let body = "const button = root.querySelector(`[data-testid=\"${arguments[0]}\"] kbd`) \
-          || document.querySelector(`[data-testid=\"${arguments[0]}\"] kbd`); \
-        return button ? button.textContent : null;";
-    let value = in_panel(client, body, vec![testid.into()]).await?;
-    let key = value.as_str().and_then(|text| text.trim().chars().next());
-    key.ok_or_else(|| format!("no key shown on {testid}").into())
 }
 
 /// Polls the page with requestAnimationFrame until `condition` (a JS expression over `root`,

@@ -212,3 +212,31 @@ pub fn stdout_json(output: &Output) -> serde_json::Value {
 pub fn stderr_text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// The Python named by `GLOSS_PYTHON` if it can import `module` (whose distribution is
+/// `distribution`), or why an interop test is skipped. Interop tests need no Python by default.
+pub fn interop_python(module: &str, distribution: &str) -> Result<String, String> {
+    let python = std::env::var("GLOSS_PYTHON").map_err(|_| {
+        format!("GLOSS_PYTHON is not set (point it at a python with `{distribution}`)")
+    })?;
+    let probe = Command::new(&python)
+        .args([
+            "-c",
+            &format!(
+                "import importlib.metadata as m, {module}; print(m.version('{distribution}'))"
+            ),
+        ])
+        .output()
+        .map_err(|error| format!("cannot run GLOSS_PYTHON={python}: {error}"))?;
+    if !probe.status.success() {
+        return Err(format!(
+            "GLOSS_PYTHON={python} cannot import {module}: {}",
+            String::from_utf8_lossy(&probe.stderr).trim()
+        ));
+    }
+    eprintln!(
+        "interop: {distribution} {} at {python}",
+        String::from_utf8_lossy(&probe.stdout).trim()
+    );
+    Ok(python)
+}

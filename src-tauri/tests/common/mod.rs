@@ -1,4 +1,5 @@
-//! Driver and session helpers shared by the end-to-end tests (`e2e.rs`, `e2e_ner.rs`): start
+//! Driver and session helpers shared by the end-to-end tests (`e2e.rs`, `e2e_ner.rs`,
+//! `e2e_perf.rs`): start
 //! tauri-driver, open a WebDriver session on the built app, read the task text from the task
 //! panel's shadow root, press keys, save screenshots.
 // Each test binary compiles this module and uses part of it.
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::Value;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -154,4 +156,33 @@ pub async fn report_failure(client: &Client, file_name: &str) {
     if let Ok(source) = client.source().await {
         eprintln!("e2e: page at failure:\n{source}");
     }
+}
+
+/// The code points `start..end` of `text`, as Python's `text[start:end]` gives them.
+pub fn slice_chars(text: &str, start: usize, end: usize) -> String {
+    text.chars().skip(start).take(end - start).collect()
+}
+
+/// Runs a script that finds things in the task panel's shadow root (`root` in the script).
+pub async fn in_panel(
+    client: &Client,
+    body: &str,
+    args: Vec<Value>,
+) -> Result<Value, Box<dyn std::error::Error>> {
+    let script = format!(
+        "const host = document.querySelector('.task-panel'); \
+         const root = host && host.shadowRoot; \
+         if (!root) return null; {body}"
+    );
+    Ok(client.execute(&script, args).await?)
+}
+
+/// The key shown on a button (`data-testid`), read from the panel or the page.
+pub async fn key_of(client: &Client, testid: &str) -> Result<char, Box<dyn std::error::Error>> {
+    let body = "const button = root.querySelector(`[data-testid=\"${arguments[0]}\"] kbd`) \
+          || document.querySelector(`[data-testid=\"${arguments[0]}\"] kbd`); \
+        return button ? button.textContent : null;";
+    let value = in_panel(client, body, vec![testid.into()]).await?;
+    let key = value.as_str().and_then(|text| text.trim().chars().next());
+    key.ok_or_else(|| format!("no key shown on {testid}").into())
 }
