@@ -88,7 +88,7 @@ function useLocalEditor(props: LayoutProps): TaskEditor {
 function ownedObjectNames(props: LayoutProps): ReadonlySet<string> {
   const owned = new Set<string>();
   for (const control of props.iface.controls) {
-    const renderer = props.registry.control(control.kind.kind);
+    const renderer = props.registry.controlOf(control, props.iface.objects);
     for (const name of renderer?.ownedObjects?.(control) ?? []) owned.add(name);
   }
   return owned;
@@ -158,7 +158,7 @@ function renderNode(node: LayoutNode, props: LayoutProps, key: string): ReactNod
 
 function ControlSlot(props: LayoutProps & { control: ControlTag }) {
   const { control } = props;
-  const renderer = props.registry.control(control.kind.kind);
+  const renderer = props.registry.controlOf(control, props.iface.objects);
   const missing = props.missing.has(control.name);
   return (
     <section
@@ -198,7 +198,7 @@ function ControlSlot(props: LayoutProps & { control: ControlTag }) {
 function PerRegionSlot(props: { control: ControlTag; keyFor: (target: string) => string | null; missing: boolean }) {
   const { control } = props;
   const editor = useTaskEditor();
-  const renderer = editor.registry.control(control.kind.kind);
+  const renderer = editor.registry.controlOf(control, editor.iface.objects);
   const selected = editor.state.interaction.selected;
   const region = allRegions(editor.iface, editor.registry, editor.state.values).find(
     (candidate) => candidate.id === selected,

@@ -7,7 +7,7 @@ import type { TaskView } from "../bindings/TaskView";
 import { ShadowPanel } from "../components/ShadowPanel";
 import type { Keymap } from "./keymap";
 import { Layout } from "./Layout";
-import { TaskEditorContext } from "./TaskContext";
+import { ShownTaskContext, TaskEditorContext } from "./TaskContext";
 import panelCss from "./panel.css?inline";
 import type { Registry } from "./registry";
 import type { ControlValues } from "./result";
@@ -38,7 +38,7 @@ export function TaskCard(props: {
   const { keymap } = props;
   const annotation = props.task.annotation;
   const sidePanels = props.iface.controls.flatMap((control) => {
-    const SidePanel = props.registry.control(control.kind.kind)?.SidePanel;
+    const SidePanel = props.registry.controlOf(control, props.iface.objects)?.SidePanel;
     return SidePanel === undefined || control.per_region ? [] : [{ control, SidePanel }];
   });
   return (
@@ -60,16 +60,18 @@ export function TaskCard(props: {
       <ShadowPanel baseCss={panelCss} className="task-panel">
         <div className={sidePanels.length > 0 ? "panel-grid with-side" : "panel-grid"}>
           <div className="panel-main">
-            <Layout
-              iface={props.iface}
-              registry={props.registry}
-              data={props.task.data}
-              values={props.values}
-              onChange={props.onChange}
-              keyFor={keymap.keyFor}
-              missing={props.missing}
-              editor={props.editor ?? undefined}
-            />
+            <ShownTaskContext.Provider value={props.task}>
+              <Layout
+                iface={props.iface}
+                registry={props.registry}
+                data={props.task.data}
+                values={props.values}
+                onChange={props.onChange}
+                keyFor={keymap.keyFor}
+                missing={props.missing}
+                editor={props.editor ?? undefined}
+              />
+            </ShownTaskContext.Provider>
           </div>
           {sidePanels.length > 0 && props.editor != null && (
             <TaskEditorContext.Provider value={props.editor}>

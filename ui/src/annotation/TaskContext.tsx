@@ -5,6 +5,7 @@
  */
 import { createContext, useContext } from "react";
 import type { Interface } from "../bindings/Interface";
+import type { TaskView } from "../bindings/TaskView";
 import type { EditorState } from "./editor";
 import type { AppAction } from "./keymap";
 import type { Registry } from "./registry";
@@ -27,4 +28,15 @@ export function useTaskEditor(): TaskEditor {
   const editor = useContext(TaskEditorContext);
   if (editor === null) throw new Error("useTaskEditor outside a task (no TaskEditorContext)");
   return editor;
+}
+
+/**
+ * The task on screen, for object renderers that need more than its `data`: its id (to ask the
+ * core for derived data such as audio peaks) and its checked local media files. Null outside a
+ * task card (component tests, previews); renderers then say what they cannot show.
+ */
+export const ShownTaskContext = createContext<TaskView | null>(null);
+
+export function useShownTask(): TaskView | null {
+  return useContext(ShownTaskContext);
 }

@@ -73,7 +73,7 @@ export function redo(state: EditorState, iface: Interface, registry: Registry): 
 export function allRegions(iface: Interface, registry: Registry, values: ControlValues): RegionSummary[] {
   const regions: RegionSummary[] = [];
   for (const control of iface.controls) {
-    const renderer = registry.control(control.kind.kind);
+    const renderer = registry.controlOf(control, iface.objects);
     if (renderer?.regions !== undefined) regions.push(...renderer.regions(control, values[control.name]));
   }
   return regions;
@@ -101,7 +101,7 @@ export function pressKey(
   target: string,
 ): EditorState {
   const control = iface.controls.find((candidate) => candidate.name === controlName);
-  const renderer = control && registry.control(control.kind.kind);
+  const renderer = control && registry.controlOf(control, iface.objects);
   if (control === undefined || renderer === undefined) return state;
   const value = state.values[controlName];
   if (control.per_region) {
@@ -126,7 +126,7 @@ export function pressKey(
 export function deleteRegion(state: EditorState, iface: Interface, registry: Registry, regionId: string): EditorState {
   const values: Record<string, unknown> = { ...state.values };
   for (const control of iface.controls) {
-    const renderer = registry.control(control.kind.kind);
+    const renderer = registry.controlOf(control, iface.objects);
     if (renderer === undefined) continue;
     if (control.per_region) {
       const { byRegion } = perRegionValue(values[control.name]);

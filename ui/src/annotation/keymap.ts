@@ -37,6 +37,7 @@ export type AppAction =
 
 export type KeyAction =
   | { type: "app"; action: AppAction }
+  /** `control` names the tag that owns the key: a control, or an object with keys of its own. */
   | { type: "control"; control: string; target: string };
 
 export interface KeyCombo {
@@ -170,7 +171,7 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
   const conflicts: string[] = [];
   const controlBindings: KeyBinding[] = [];
   const keys = new Map<string, string>();
-  const hasRegions = iface.controls.some((control) => registry.control(control.kind.kind)?.regions !== undefined);
+  const hasRegions = iface.controls.some((control) => registry.controlOf(control, iface.objects)?.regions !== undefined);
   const hasRelations = iface.controls.some((control) => control.kind.kind === "relations");
   const reserved = [...RESERVED_APP_BINDINGS, ...(hasRegions ? REGION_BINDINGS : [])];
   const yieldingCandidates = [...YIELDING_APP_BINDINGS, ...(hasRelations ? RELATION_BINDINGS : [])];
@@ -178,13 +179,19 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
     reserved.some((binding) => sameCombo(binding.combo, combo)) ||
     controlBindings.some((binding) => sameCombo(binding.combo, combo));
 
-  const targetsByControl: Array<{ control: ControlTag; targets: KeyTarget[] }> = [];
+  // Key owners: controls, then objects with keys of their own (registry `keyTargets` on an
+  // object renderer), whose fixed keys come after every config hotkey so the project's win.
+  const targetsByControl: Array<{ control: Pick<ControlTag, "name">; targets: KeyTarget[] }> = [];
   for (const control of iface.controls) {
-    const renderer = registry.control(control.kind.kind);
+    const renderer = registry.controlOf(control, iface.objects);
     if (renderer !== undefined) targetsByControl.push({ control, targets: renderer.keyTargets(control) });
   }
+  for (const object of iface.objects) {
+    const objectTargets = registry.object(object.kind.kind)?.keyTargets?.(object);
+    if (objectTargets !== undefined && objectTargets.length > 0) targetsByControl.push({ control: object, targets: objectTargets });
+  }
 
-  const addControlBinding = (control: ControlTag, target: string, label: string, combo: KeyCombo) => {
+  const addControlBinding = (control: Pick<ControlTag, "name">, target: string, label: string, combo: KeyCombo) => {
     const display = displayCombo(combo);
     controlBindings.push({
       combo,
@@ -241,7 +248,7 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
 
   const focusKeys: Keymap["focusKeys"] = [];
   for (const control of iface.controls) {
-    const renderer = registry.control(control.kind.kind);
+    const renderer = registry.controlOf(control, iface.objects);
     for (const focusKey of renderer?.focusKeys?.(control) ?? []) {
       focusKeys.push({ control: control.name, ...focusKey });
     }

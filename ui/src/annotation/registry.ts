@@ -24,6 +24,13 @@ export interface ObjectRendererProps {
 export interface ObjectRenderer {
   kind: ObjectKindName;
   Component: ComponentType<ObjectRendererProps>;
+  /**
+   * Keys the object acts on itself (the audio player's play, seek, speed, zoom), each with a
+   * fixed combo in `configHotkey`. They join the one keymap after the config's own hotkeys (which
+   * win a clash), as `control` actions named after the object (config tag names are unique); a
+   * press reaches the mounted object through `objectKeys.ts`.
+   */
+  keyTargets?: (object: ObjectTag) => KeyTarget[];
 }
 
 /** Something inside a control that a key can act on (a choice, a label, a rating star...). */
@@ -65,6 +72,12 @@ export interface FocusKey {
  */
 export interface ControlRenderer<Value> {
   kind: ControlKindName;
+  /**
+   * The object kinds this renderer is for, when one control kind means different things on
+   * different objects (`Labels` marks spans of a `Text` but segments of an `Audio`). Without it,
+   * the renderer serves its control kind on every object kind that has no renderer of its own.
+   */
+  objectKinds?: readonly ObjectKindName[];
   Component: ComponentType<ControlRendererProps<Value>>;
   initialValue: (control: ControlTag) => Value;
   /** The state a saved result restores (used when going back to an annotated task). */
@@ -113,21 +126,37 @@ export type AnyControlRenderer = ControlRenderer<unknown>;
 export class Registry {
   private readonly objectRenderers = new Map<ObjectKindName, ObjectRenderer>();
   private readonly controlRenderers = new Map<ControlKindName, AnyControlRenderer>();
+  /** Renderers registered with `objectKinds`, by `kind` NUL object kind. */
+  private readonly objectControlRenderers = new Map<string, AnyControlRenderer>();
 
   registerObject(renderer: ObjectRenderer): void {
     this.objectRenderers.set(renderer.kind, renderer);
   }
 
   registerControl<Value>(renderer: ControlRenderer<Value>): void {
-    this.controlRenderers.set(renderer.kind, renderer as unknown as AnyControlRenderer);
+    const erased = renderer as unknown as AnyControlRenderer;
+    if (renderer.objectKinds === undefined) {
+      this.controlRenderers.set(renderer.kind, erased);
+      return;
+    }
+    for (const objectKind of renderer.objectKinds) this.objectControlRenderers.set(`${renderer.kind}\u0000${objectKind}`, erased);
   }
 
   object(kind: ObjectKindName): ObjectRenderer | undefined {
     return this.objectRenderers.get(kind);
   }
 
-  control(kind: ControlKindName): AnyControlRenderer | undefined {
-    return this.controlRenderers.get(kind);
+  /** The renderer of a control kind on an object kind (its own, else the kind's general one). */
+  control(kind: ControlKindName, objectKind?: ObjectKindName): AnyControlRenderer | undefined {
+    const own = objectKind === undefined ? undefined : this.objectControlRenderers.get(`${kind}\u0000${objectKind}`);
+    return own ?? this.controlRenderers.get(kind);
+  }
+
+  /** The renderer of one control of an interface, chosen by the kind of the first object it labels. */
+  controlOf(control: ControlTag, objects: readonly ObjectTag[]): AnyControlRenderer | undefined {
+    const targetName = control.to_name.find((name) => objects.some((object) => object.name === name));
+    const target = objects.find((object) => object.name === targetName);
+    return this.control(control.kind.kind, target?.kind.kind);
   }
 }
 

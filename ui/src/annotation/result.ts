@@ -44,7 +44,7 @@ export function initialValues(
 ): ControlValues {
   const values: Record<string, unknown> = {};
   for (const control of iface.controls) {
-    const renderer = registry.control(control.kind.kind);
+    const renderer = registry.controlOf(control, iface.objects);
     if (renderer === undefined) continue;
     if (control.per_region) {
       values[control.name] = savedResult === null ? { byRegion: {} } : perRegionFromResult(control, renderer, savedResult);
@@ -65,7 +65,7 @@ export function missingRequired(iface: Interface, registry: Registry, values: Co
     // A required per-region control is not required of the task (a text may have no regions),
     // as in the core's validation.
     if (!control.required || control.per_region) return false;
-    const renderer = registry.control(control.kind.kind);
+    const renderer = registry.controlOf(control, iface.objects);
     return renderer === undefined || renderer.isEmpty(values[control.name]);
   });
 }
@@ -86,7 +86,7 @@ export function buildResult(
 ): ResultItem[] {
   const result: ResultItem[] = [];
   for (const control of iface.controls) {
-    const renderer = registry.control(control.kind.kind);
+    const renderer = registry.controlOf(control, iface.objects);
     if (renderer === undefined) continue;
     const value = values[control.name];
     if (control.per_region) {

@@ -21,6 +21,7 @@ import type { TaskView } from "../bindings/TaskView";
 import { toIpcError, type Ipc } from "../ipc";
 import { setControlValue, startEditor, pressKey as pressEditorKey, type EditorState } from "./editor";
 import { appKeyOf, type Keymap } from "./keymap";
+import { pressObjectKey } from "./objectKeys";
 import type { Registry } from "./registry";
 import { buildResult, initialValues, missingRequired, type ControlValues } from "./result";
 import type { EditorUpdate, TaskEditor } from "./TaskContext";
@@ -149,6 +150,8 @@ export function useTaskSession(options: {
   const pressKey = useCallback(
     (controlName: string, target: string) => {
       if (viewRef.current.kind !== "task" || busyRef.current) return;
+      // An object's own key (the audio player's) acts on the mounted object, not on the values.
+      if (pressObjectKey(controlName, target)) return;
       dispatch((state) => pressEditorKey(state, iface, registry, controlName, target));
     },
     [iface, registry, dispatch],
