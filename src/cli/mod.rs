@@ -109,7 +109,8 @@ enum Command {
         seed: u64,
         /// hf: the dataset shape; auto picks it from the config (Labels → tokens, Pairwise or
         /// Ranker → preference, TextArea with Paragraphs/Chat → sft, Rating or thumbs Choices
-        /// with a prompt Text → unpaired, else classification).
+        /// with a prompt Text → unpaired, RectangleLabels/PolygonLabels on an Image → objects,
+        /// else classification).
         #[arg(long, value_enum, default_value_t = HfShapeArg::Auto)]
         hf_shape: HfShapeArg,
         /// hf tokens shape and conll: how text is split into tokens. wordpunct: runs of letters
@@ -176,6 +177,7 @@ enum HfShapeArg {
     Preference,
     Unpaired,
     Sft,
+    Objects,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -490,6 +492,7 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                     HfShapeArg::Preference => HfShape::Preference,
                     HfShapeArg::Unpaired => HfShape::Unpaired,
                     HfShapeArg::Sft => HfShape::Sft,
+                    HfShapeArg::Objects => HfShape::Objects,
                 },
                 tokenizer: match tokenizer {
                     TokenizerArg::Whitespace => Tokenizer::Whitespace,
@@ -525,11 +528,14 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                 &shape_options,
             )
             .map_err(GlossError::from)?;
-            let reasons: String = summary
+            let mut reasons: String = summary
                 .left_out_reasons
                 .iter()
                 .map(|(reason, n_tasks)| format!("; {n_tasks}: {reason}"))
                 .collect();
+            for (reason, n_regions) in &summary.left_out_regions {
+                reasons.push_str(&format!("; {n_regions} region(s): {reason}"));
+            }
             Ok(Outcome {
                 human: format!(
                     "exported {} task(s) to {} ({} left out{reasons})",

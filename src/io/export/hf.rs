@@ -524,7 +524,8 @@ impl HfExporter {
                  a Text object gives `tokens`; Pairwise or Ranker gives `preference`; a TextArea \
                  with a Paragraphs or Chat object gives `sft`; a Rating, or a two-option thumbs \
                  Choices, on a Text object with another Text object for the prompt gives \
-                 `unpaired`; anything else gives `classification`).\n",
+                 `unpaired`; RectangleLabels or PolygonLabels on an Image gives `objects`; \
+                 anything else gives `classification`).\n",
                 plan.shape().name()
             );
         }

@@ -15,6 +15,7 @@ mod coco;
 mod conll;
 mod csv;
 mod hf;
+mod hf_objects;
 mod jsonl;
 mod labelstudio;
 pub mod select;
@@ -108,6 +109,10 @@ pub struct ExportSummary {
     /// unknown size for the vision formats.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left_out_reasons: Vec<(String, u64)>,
+    /// Regions of written tasks the format left out, by reason (vision formats: a region
+    /// outside the image, a label the config does not offer); see `vision.rs`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out_regions: Vec<(String, u64)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +180,10 @@ pub trait Exporter {
     fn skip_reason(&self, _task: &ExportTask) -> Option<&'static str> {
         None
     }
+    /// Regions of written tasks the format left out, by reason; read before `finish`.
+    fn left_out_regions(&self) -> Vec<(String, u64)> {
+        Vec::new()
+    }
 }
 
 /// What [`select::select`] must prepare for an exporter.
@@ -204,21 +213,14 @@ pub fn export_project_with(
     shape_options: &ShapeOptions,
 ) -> Result<ExportSummary, ExportError> {
     let interface = project.interface();
-    let is_vision_format = matches!(
-        options.format,
-        ExportFormat::Coco | ExportFormat::Yolo | ExportFormat::Voc
-    );
-    if is_vision_format && options.split.is_some() {
-        return Err(ExportError::BadOption(format!(
-            "--split is not supported by --format {} yet; export without it",
-            options.format.name()
-        )));
-    }
     let split_plan = match &options.split {
         Some(spec) => Some(split::SplitPlan::build(project, options, spec)?),
         None => None,
     };
     let mut exporter: Box<dyn Exporter> = match options.format {
+        ExportFormat::Hf if hf_objects::applies(interface, shape_options)? => {
+            Box::new(hf_objects::HfObjectsExporter::new(project, options)?)
+        }
         ExportFormat::Hf => Box::new(hf::HfExporter::new(project, options, shape_options)?),
         ExportFormat::Conll => Box::new(conll::ConllExporter::new(
             interface,
@@ -230,11 +232,11 @@ pub fn export_project_with(
         ExportFormat::Labelstudio => Box::new(labelstudio::LabelStudioExporter::new(&options.out)?),
         ExportFormat::Coco => Box::new(coco::CocoExporter::new(
             interface,
-            &options.out,
+            options,
             project.name(),
         )?),
-        ExportFormat::Yolo => Box::new(yolo::YoloExporter::new(interface, &options.out)?),
-        ExportFormat::Voc => Box::new(voc::VocExporter::new(interface, &options.out)?),
+        ExportFormat::Yolo => Box::new(yolo::YoloExporter::new(interface, options)?),
+        ExportFormat::Voc => Box::new(voc::VocExporter::new(interface, options)?),
     };
     let mut summary = ExportSummary {
         format: options.format,
@@ -252,6 +254,7 @@ pub fn export_project_with(
             })
             .unwrap_or_default(),
         left_out_reasons: Vec::new(),
+        left_out_regions: Vec::new(),
     };
     let writes_unanswered = exporter.writes_unanswered_tasks();
     let mut needs = exporter.needs();
@@ -295,6 +298,7 @@ pub fn export_project_with(
         summary.tasks += 1;
         exporter.write_task(&task)
     })?;
+    summary.left_out_regions = exporter.left_out_regions();
     exporter.finish(&summary)?;
     Ok(summary)
 }

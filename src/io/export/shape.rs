@@ -53,6 +53,9 @@ pub enum HfShape {
     Unpaired,
     /// `{messages: [{role, content}]}` (TRL's conversational format).
     Sft,
+    /// Object detection in `imagefolder` layout (`{file_name, objects: {bbox, category}}`);
+    /// written by `hf_objects.rs`, not by this module.
+    Objects,
 }
 
 impl HfShape {
@@ -64,6 +67,7 @@ impl HfShape {
             HfShape::Preference => "preference",
             HfShape::Unpaired => "unpaired",
             HfShape::Sft => "sft",
+            HfShape::Objects => "objects",
         }
     }
 }
@@ -236,6 +240,10 @@ impl ShapePlan {
             HfShape::Sft => sft_plan(interface, false)
                 .map(|plan| Some(ShapePlan::Sft(plan)))
                 .ok_or_else(|| unavailable(HfShape::Sft, "TextArea control")),
+            // `export_project_with` sends this shape to `hf_objects.rs` before getting here.
+            HfShape::Objects => Err(ExportError::BadOption(
+                "--hf-shape objects is written by the object-detection exporter".to_owned(),
+            )),
             HfShape::Auto => Ok(tokens_plan(interface, options.tokenizer)
                 .map(ShapePlan::Tokens)
                 .or_else(|| preference_plan(interface, options.pairs).map(ShapePlan::Preference))

@@ -79,7 +79,12 @@ impl SplitPlan {
         spec: &SplitSpec,
     ) -> Result<SplitPlan, ExportError> {
         let interface = project.interface();
-        let writes_unanswered = options.format != ExportFormat::Hf;
+        // Formats that write answered tasks only are split over answered tasks only, so the
+        // fractions hold for what is written.
+        let writes_unanswered = !matches!(
+            options.format,
+            ExportFormat::Hf | ExportFormat::Coco | ExportFormat::Yolo | ExportFormat::Voc
+        );
         let mut hashes: HashMap<String, Vec<u64>> = HashMap::new();
         project
             .store()

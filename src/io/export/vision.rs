@@ -1,5 +1,6 @@
-//! What the computer-vision exports (`coco`, `yolo`, `voc`) share: the image a task shows, its
-//! pixel size, the categories, and each region converted to pixels.
+//! What the computer-vision exports (`coco`, `yolo`, `voc`, and `hf` in its `objects` shape)
+//! share: the image a task shows, its pixel size, the categories, each region converted to
+//! pixels and clipped to the image, the keypoints, and copying image files into an export.
 //!
 //! - The image is the config's first `Image` object; regions drawn on another image are not
 //!   exported. Its file name is the task's data value (as imported, e.g. `photos/a.jpg`).
@@ -8,12 +9,21 @@
 //!   placed in pixels and is left out, counted under [`NO_IMAGE_SIZE`].
 //! - Categories are the labels of the config's `RectangleLabels` and `PolygonLabels` controls in
 //!   config order (a label in both is one category), as results store them (`alias` when set).
+//!   Keypoint names are the labels of its `KeyPointLabels` controls, in config order.
 //! - The answer is the task's one answer (most recent submitted annotation, or the majority
 //!   with `--only consensus`), as for every one-row-per-task format; a submitted annotation
 //!   with no regions is an image with no objects. A region with several labels gives one object
 //!   per label.
 //! - A rotated rectangle becomes the polygon of its four corners; its box is the axis-aligned
-//!   box around them (see `geometry`). Keypoints are not exported yet.
+//!   box around them (see `geometry`).
+//! - **Every region is clipped to the image**: an upright box is clamped, an outline (polygon,
+//!   rotated box) is cut by the image's edges (Sutherland–Hodgman against the image rectangle),
+//!   and box and area are those of what is inside. Trainers and augmentation libraries refuse or
+//!   silently mangle boxes that leave the image, and Label Studio's editor never draws outside
+//!   it, so such regions come from imports or predictions. A region with no area inside the
+//!   image, a keypoint outside it, and a label the config does not offer (a stored result
+//!   should never hold one, but results are imported) are left out and counted in
+//!   `ExportSummary::left_out_regions` under the reasons below; the export goes on.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -27,15 +37,33 @@ use crate::result::{ResultItem, ResultValue};
 pub const NO_IMAGE_SIZE: &str =
     "no image size (the file was not readable at import and no region has original_width/height)";
 
-/// The image object and the categories of a config.
+/// The reason a task is left out of a format that copies images (`hf` objects, `yolo` with a
+/// split) when its image is not a local file import read (a URL, or a path import refused).
+pub const IMAGE_NOT_LOCAL: &str = "image is not a local file read at import (a URL or an unreadable path), so it cannot be copied";
+
+/// The reason a task is left out of a format that copies images when the file import read is
+/// no longer there.
+pub const IMAGE_FILE_MISSING: &str = "image file read at import is no longer there";
+
+/// Region-level reasons, counted in `ExportSummary::left_out_regions`.
+pub const REGION_OUTSIDE_IMAGE: &str = "region with no area inside the image";
+pub const KEYPOINT_OUTSIDE_IMAGE: &str = "keypoint outside the image";
+pub const LABEL_NOT_IN_CONFIG: &str = "label the config does not offer";
+
+/// The image object, the categories and the keypoint names of a config.
 #[derive(Debug, Clone)]
 pub struct VisionPlan {
     pub object_name: Option<String>,
     pub field: Option<String>,
     pub categories: Vec<String>,
+    /// The labels of the `KeyPointLabels` controls on the image, in config order (a label in
+    /// two controls is one name).
+    pub keypoint_names: Vec<String>,
+    /// The names of the `KeyPointLabels` controls on the image, in config order.
+    pub keypoint_controls: Vec<String>,
 }
 
-/// One object on an image, in pixels.
+/// One object on an image, in pixels, clipped to the image.
 #[derive(Debug, Clone)]
 pub struct VisionObject {
     /// Index into [`VisionPlan::categories`].
@@ -44,6 +72,16 @@ pub struct VisionObject {
     /// The outline for polygons and rotated rectangles; `None` for an upright rectangle.
     pub polygon: Option<Vec<Point>>,
     pub area: f64,
+}
+
+/// One keypoint on an image, in pixels, inside the image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VisionKeypoint {
+    /// Index into [`VisionPlan::keypoint_controls`].
+    pub control_idx: usize,
+    /// Index into [`VisionPlan::keypoint_names`].
+    pub name_idx: usize,
+    pub point: Point,
 }
 
 /// A task as the vision exports see it.
@@ -55,6 +93,9 @@ pub struct VisionImage {
     pub resolved_path: Option<String>,
     pub size: ImageSize,
     pub objects: Vec<VisionObject>,
+    pub keypoints: Vec<VisionKeypoint>,
+    /// Regions of the answer that were not exported, one reason each (see the module docs).
+    pub left_out_regions: Vec<&'static str>,
 }
 
 impl VisionPlan {
@@ -64,17 +105,25 @@ impl VisionPlan {
             .iter()
             .find(|object| matches!(object.kind, ObjectKind::Image { .. }));
         let mut categories: Vec<String> = Vec::new();
+        let mut keypoint_names: Vec<String> = Vec::new();
+        let mut keypoint_controls: Vec<String> = Vec::new();
         for control in &interface.controls {
-            let labels = match &control.kind {
+            let (labels, names) = match &control.kind {
                 ControlKind::RectangleLabels { labels } | ControlKind::PolygonLabels { labels } => {
-                    labels
+                    (labels, &mut categories)
+                }
+                ControlKind::KeyPointLabels { labels }
+                    if image.is_some_and(|image| control.to_name.contains(&image.name)) =>
+                {
+                    keypoint_controls.push(control.name.clone());
+                    (labels, &mut keypoint_names)
                 }
                 _ => continue,
             };
             for label in labels {
-                let name = label.alias.clone().unwrap_or_else(|| label.value.clone());
-                if !categories.contains(&name) {
-                    categories.push(name);
+                let name = label.result_value().to_owned();
+                if !names.contains(&name) {
+                    names.push(name);
                 }
             }
         }
@@ -82,6 +131,8 @@ impl VisionPlan {
             object_name: image.map(|object| object.name.clone()),
             field: image.and_then(|object| object.data_field.clone()),
             categories,
+            keypoint_names,
+            keypoint_controls,
         }
     }
 
@@ -91,6 +142,21 @@ impl VisionPlan {
             .controls
             .iter()
             .any(|control| matches!(control.kind, ControlKind::PolygonLabels { .. }))
+    }
+
+    /// Does the config have a `RectangleLabels` or `PolygonLabels` control on an `Image` (what
+    /// the object-detection exports need)?
+    pub fn has_image_regions(interface: &Interface) -> bool {
+        interface.controls.iter().any(|control| {
+            matches!(
+                control.kind,
+                ControlKind::RectangleLabels { .. } | ControlKind::PolygonLabels { .. }
+            ) && control.to_name.iter().any(|name| {
+                interface
+                    .object(name)
+                    .is_some_and(|object| matches!(object.kind, ObjectKind::Image { .. }))
+            })
+        })
     }
 
     /// The task's image size, or `None` (the task is then left out with [`NO_IMAGE_SIZE`]).
@@ -123,6 +189,28 @@ impl VisionPlan {
             })
     }
 
+    /// The local file import read for the task's image, when there is one.
+    pub fn local_file<'a>(&self, task: &'a ExportTask) -> Option<&'a str> {
+        let field = self.field.as_ref()?;
+        task.media
+            .iter()
+            .find(|media| &media.field == field)
+            .map(|media| media.path.as_str())
+    }
+
+    /// Why a format that copies images cannot write the task, or `None`: no size, no local
+    /// file, or the file is gone.
+    pub fn copy_skip_reason(&self, task: &ExportTask) -> Option<&'static str> {
+        if self.image_size(task).is_none() {
+            return Some(NO_IMAGE_SIZE);
+        }
+        match self.local_file(task) {
+            None => Some(IMAGE_NOT_LOCAL),
+            Some(path) if !Path::new(path).is_file() => Some(IMAGE_FILE_MISSING),
+            Some(_) => None,
+        }
+    }
+
     /// The image and its objects; `None` when its size is unknown.
     pub fn image(&self, task: &ExportTask) -> Option<VisionImage> {
         let size = self.image_size(task)?;
@@ -133,13 +221,10 @@ impl VisionPlan {
             .and_then(|value| value.as_str())
             .map(str::to_owned)
             .unwrap_or_else(|| format!("task-{}", task.id));
-        let resolved_path = self.field.as_ref().and_then(|field| {
-            task.media
-                .iter()
-                .find(|media| &media.field == field)
-                .map(|media| media.path.clone())
-        });
+        let resolved_path = self.local_file(task).map(str::to_owned);
         let mut objects = Vec::new();
+        let mut keypoints = Vec::new();
+        let mut left_out_regions = Vec::new();
         let object_name = self.object_name.as_deref().unwrap_or_default();
         for item in task.chosen_result.iter().flatten() {
             let ResultItem::Control(control_result) = item else {
@@ -148,36 +233,61 @@ impl VisionPlan {
             if control_result.to_name != object_name {
                 continue;
             }
-            let (labels, bbox, polygon, area) = match &control_result.value {
+            let (labels, shape) = match &control_result.value {
                 ResultValue::RectangleLabels(rectangle) => {
-                    let bbox = geometry::rectangle_bounding_box(rectangle, size);
-                    if rectangle.rotation.rem_euclid(360.0) == 0.0 {
-                        (&rectangle.rectanglelabels, bbox, None, bbox.area())
+                    let shape = if rectangle.rotation.rem_euclid(360.0) == 0.0 {
+                        clipped_box(geometry::rectangle_bounding_box(rectangle, size), size)
                     } else {
-                        let corners = geometry::rectangle_corners(rectangle, size).to_vec();
-                        let area = geometry::polygon_area(&corners);
-                        (&rectangle.rectanglelabels, bbox, Some(corners), area)
-                    }
+                        clipped_outline(&geometry::rectangle_corners(rectangle, size), size)
+                    };
+                    (&rectangle.rectanglelabels, shape)
                 }
-                ResultValue::PolygonLabels(polygon) => {
-                    let points = geometry::polygon_points(polygon, size);
-                    let Some(bbox) = geometry::polygon_bounding_box(&points) else {
+                ResultValue::PolygonLabels(polygon) => (
+                    &polygon.polygonlabels,
+                    clipped_outline(&geometry::polygon_points(polygon, size), size),
+                ),
+                ResultValue::KeyPointLabels(keypoint) => {
+                    let Some(control_idx) = self
+                        .keypoint_controls
+                        .iter()
+                        .position(|name| name == &control_result.from_name)
+                    else {
                         continue;
                     };
-                    let area = geometry::polygon_area(&points);
-                    (&polygon.polygonlabels, bbox, Some(points), area)
+                    let point = geometry::point_to_pixels([keypoint.x, keypoint.y], size);
+                    let inside = (0.0..=f64::from(size.width)).contains(&point[0])
+                        && (0.0..=f64::from(size.height)).contains(&point[1]);
+                    for label in &keypoint.keypointlabels {
+                        match self.keypoint_names.iter().position(|name| name == label) {
+                            None => left_out_regions.push(LABEL_NOT_IN_CONFIG),
+                            Some(_) if !inside => left_out_regions.push(KEYPOINT_OUTSIDE_IMAGE),
+                            Some(name_idx) => keypoints.push(VisionKeypoint {
+                                control_idx,
+                                name_idx,
+                                point,
+                            }),
+                        }
+                    }
+                    continue;
                 }
                 _ => continue,
             };
             for label in labels {
-                if let Some(category_idx) = self.categories.iter().position(|name| name == label) {
-                    objects.push(VisionObject {
-                        category_idx,
-                        bbox,
-                        polygon: polygon.clone(),
-                        area,
-                    });
-                }
+                let Some(category_idx) = self.categories.iter().position(|name| name == label)
+                else {
+                    left_out_regions.push(LABEL_NOT_IN_CONFIG);
+                    continue;
+                };
+                let Some((bbox, polygon, area)) = &shape else {
+                    left_out_regions.push(REGION_OUTSIDE_IMAGE);
+                    continue;
+                };
+                objects.push(VisionObject {
+                    category_idx,
+                    bbox: *bbox,
+                    polygon: polygon.clone(),
+                    area: *area,
+                });
             }
         }
         Some(VisionImage {
@@ -186,12 +296,109 @@ impl VisionPlan {
             resolved_path,
             size,
             objects,
+            keypoints,
+            left_out_regions,
         })
     }
 }
 
-/// Per-image file names (YOLO labels, VOC XML) from the image's file stem, made unique by
-/// adding `-<task id>` when two images share a stem.
+/// An upright box clamped to the image: `(box, None, area)`, or `None` when no area is left.
+fn clipped_box(bbox: PixelBox, size: ImageSize) -> Option<(PixelBox, Option<Vec<Point>>, f64)> {
+    let clamped = bbox.clamped_to(size);
+    let area = clamped.area();
+    (area > 0.0).then_some((clamped, None, area))
+}
+
+/// An outline cut to the image: `(its box, Some(points), area)`, or `None` when no area is
+/// left.
+fn clipped_outline(
+    points: &[Point],
+    size: ImageSize,
+) -> Option<(PixelBox, Option<Vec<Point>>, f64)> {
+    let clipped = clip_to_image(points, size);
+    let area = geometry::polygon_area(&clipped);
+    if area <= 0.0 {
+        return None;
+    }
+    let bbox = geometry::polygon_bounding_box(&clipped)?;
+    Some((bbox, Some(clipped), area))
+}
+
+/// The part of a polygon inside `0..=width` × `0..=height` (Sutherland–Hodgman against the
+/// four edges of the image). Points already inside are kept exactly, in their order; a
+/// polygon wholly inside comes back unchanged.
+pub fn clip_to_image(points: &[Point], size: ImageSize) -> Vec<Point> {
+    let (width, height) = (f64::from(size.width), f64::from(size.height));
+    // Each edge: which coordinate, the limit, and whether inside is below (`true`) the limit.
+    let edges = [
+        (0, 0.0, false),
+        (0, width, true),
+        (1, 0.0, false),
+        (1, height, true),
+    ];
+    let mut polygon: Vec<Point> = points.to_vec();
+    for (axis, limit, inside_below) in edges {
+        if polygon.is_empty() {
+            break;
+        }
+        let inside = |point: &Point| {
+            if inside_below {
+                point[axis] <= limit
+            } else {
+                point[axis] >= limit
+            }
+        };
+        let crossing = |from: &Point, to: &Point| -> Point {
+            let t = (limit - from[axis]) / (to[axis] - from[axis]);
+            let mut point = [
+                from[0] + t * (to[0] - from[0]),
+                from[1] + t * (to[1] - from[1]),
+            ];
+            point[axis] = limit;
+            point
+        };
+        let mut clipped = Vec::with_capacity(polygon.len() + 2);
+        let mut previous = *polygon.last().expect("not empty");
+        for current in &polygon {
+            match (inside(current), inside(&previous)) {
+                (true, true) => clipped.push(*current),
+                (true, false) => {
+                    clipped.push(crossing(&previous, current));
+                    clipped.push(*current);
+                }
+                (false, true) => clipped.push(crossing(&previous, current)),
+                (false, false) => {}
+            }
+            previous = *current;
+        }
+        polygon = clipped;
+    }
+    polygon
+}
+
+/// Counts of regions left out, by reason, in the order first seen.
+#[derive(Debug, Default)]
+pub struct RegionCounts {
+    counts: Vec<(String, u64)>,
+}
+
+impl RegionCounts {
+    pub fn add_all(&mut self, reasons: &[&'static str]) {
+        for reason in reasons {
+            match self.counts.iter_mut().find(|(known, _)| known == reason) {
+                Some(entry) => entry.1 += 1,
+                None => self.counts.push(((*reason).to_owned(), 1)),
+            }
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<(String, u64)> {
+        self.counts.clone()
+    }
+}
+
+/// Per-image file names (YOLO labels, VOC XML, copied images) from the image's file stem, made
+/// unique by adding `-<task id>` when two images share a stem.
 #[derive(Debug, Default)]
 pub struct StemNames {
     used: HashSet<String>,
@@ -199,30 +406,12 @@ pub struct StemNames {
 
 impl StemNames {
     pub fn name_for(&mut self, image: &VisionImage) -> String {
-        let last_part = image
-            .file_name
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or_default()
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default();
-        let stem = Path::new(last_part)
+        let stem = Path::new(last_path_part(&image.file_name))
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
             .filter(|stem| !stem.is_empty() && !stem.starts_with('.'))
             .unwrap_or_else(|| format!("task-{}", image.task_id));
-        let stem: String = stem
-            .chars()
-            .map(|character| {
-                if character.is_control() || matches!(character, ':' | '*' | '"' | '<' | '>' | '|')
-                {
-                    '_'
-                } else {
-                    character
-                }
-            })
-            .collect();
+        let stem = safe_file_name_part(&stem);
         let name = if self.used.contains(&stem) {
             format!("{stem}-{}", image.task_id)
         } else {
@@ -231,6 +420,65 @@ impl StemNames {
         self.used.insert(name.clone());
         name
     }
+}
+
+/// The last part of a path or URL, without a query or fragment.
+fn last_path_part(file_name: &str) -> &str {
+    file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+}
+
+/// A name part with control characters and characters Windows refuses replaced by `_`.
+fn safe_file_name_part(text: &str) -> String {
+    text.chars()
+        .map(|character| {
+            if character.is_control() || matches!(character, ':' | '*' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                character
+            }
+        })
+        .collect()
+}
+
+/// The extension (with its dot, lower case) a copied image keeps: the one of the file import
+/// read, else of the task's value, else `""`.
+pub fn image_extension(image: &VisionImage) -> String {
+    let from = |name: &str| {
+        Path::new(last_path_part(name))
+            .extension()
+            .map(|extension| extension.to_string_lossy().to_lowercase())
+            .filter(|extension| {
+                !extension.is_empty()
+                    && extension
+                        .chars()
+                        .all(|character| character.is_ascii_alphanumeric())
+            })
+    };
+    image
+        .resolved_path
+        .as_deref()
+        .and_then(from)
+        .or_else(|| from(&image.file_name))
+        .map(|extension| format!(".{extension}"))
+        .unwrap_or_default()
+}
+
+/// Copies an image file into an export. Always a copy, never a hard link: a hard link shares
+/// the file, so a tool that rewrites an exported image in place (resizing, augmenting, saving
+/// over it) would rewrite the original the annotations were made on. `std::fs::copy` uses
+/// `copy_file_range` on Linux, which shares the data blocks copy-on-write on filesystems that
+/// can (Btrfs, XFS), so the copy is cheap there.
+pub fn copy_image(source: &str, destination: &Path) -> Result<u64, super::ExportError> {
+    std::fs::copy(source, destination).map_err(|error| super::ExportError::Io {
+        path: destination.to_owned(),
+        source: std::io::Error::new(error.kind(), format!("copying {source}: {error}")),
+    })
 }
 
 /// A number with at most `decimals` decimals and no trailing noise (`20.000000000000004` → 20).

@@ -7,30 +7,47 @@
 //! `xmax = round(x + w)`, clamped into the image. VOC has no polygons, so a polygon or a
 //! rotated rectangle is written as its axis-aligned box. Which tasks go in, and how a stem
 //! that two images share is made unique: `vision.rs`.
+//!
+//! With `--split`, `ImageSets/Main/<split>.txt` lists the stems of each split's images, one a
+//! line, as VOC's own `train.txt`/`val.txt` do (every declared split gets a file, possibly
+//! empty). Images are not copied.
 
 use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 
-use super::vision::{OutputDir, StemNames, VisionPlan};
-use super::{ExportError, ExportSummary, ExportTask, Exporter};
+use super::vision::{OutputDir, RegionCounts, StemNames, VisionPlan};
+use super::{ExportError, ExportOptions, ExportSummary, ExportTask, Exporter};
 use crate::config::Interface;
 
 pub struct VocExporter {
     plan: VisionPlan,
     output: OutputDir,
     stems: StemNames,
+    /// Per `--split` part, in order: its name and the stems of its images.
+    split_lists: Vec<(String, String)>,
+    left_out_regions: RegionCounts,
 }
 
 impl VocExporter {
-    pub fn new(interface: &Interface, out: &std::path::Path) -> Result<VocExporter, ExportError> {
-        let output = OutputDir::create(out)?;
+    pub fn new(interface: &Interface, options: &ExportOptions) -> Result<VocExporter, ExportError> {
+        let output = OutputDir::create(&options.out)?;
         let annotations_dir = output.temporary_dir.join("Annotations");
         std::fs::create_dir_all(&annotations_dir).map_err(ExportError::io(&annotations_dir))?;
         Ok(VocExporter {
             plan: VisionPlan::new(interface),
             output,
             stems: StemNames::default(),
+            split_lists: options
+                .split
+                .iter()
+                .flat_map(|spec| {
+                    spec.parts
+                        .iter()
+                        .map(|(name, _)| (name.clone(), String::new()))
+                })
+                .collect(),
+            left_out_regions: RegionCounts::default(),
         })
     }
 }
@@ -40,6 +57,7 @@ impl Exporter for VocExporter {
         let Some(image) = self.plan.image(task) else {
             return Ok(());
         };
+        self.left_out_regions.add_all(&image.left_out_regions);
         let (width, height) = (image.size.width, image.size.height);
         let base_name = image
             .file_name
@@ -80,6 +98,12 @@ impl Exporter for VocExporter {
             .join("Annotations")
             .join(format!("{stem}.xml"));
         std::fs::write(&xml_path, xml).map_err(ExportError::io(&xml_path))?;
+        if let Some(split) = &task.split
+            && let Some((_, list)) = self.split_lists.iter_mut().find(|(name, _)| name == split)
+        {
+            list.push_str(&stem);
+            list.push('\n');
+        }
         Ok(())
     }
 
@@ -92,6 +116,14 @@ impl Exporter for VocExporter {
             .collect();
         let path = self.output.temporary_dir.join("labels.txt");
         std::fs::write(&path, labels).map_err(ExportError::io(&path))?;
+        if !self.split_lists.is_empty() {
+            let sets_dir = self.output.temporary_dir.join("ImageSets").join("Main");
+            std::fs::create_dir_all(&sets_dir).map_err(ExportError::io(&sets_dir))?;
+            for (split, list) in &self.split_lists {
+                let path = sets_dir.join(format!("{split}.txt"));
+                std::fs::write(&path, list).map_err(ExportError::io(&path))?;
+            }
+        }
         self.output.commit()
     }
 
@@ -112,5 +144,9 @@ impl Exporter for VocExporter {
             .image_size(task)
             .is_none()
             .then_some(super::vision::NO_IMAGE_SIZE)
+    }
+
+    fn left_out_regions(&self) -> Vec<(String, u64)> {
+        self.left_out_regions.to_vec()
     }
 }
