@@ -6,15 +6,16 @@
 //! appended as a new version and audited, all in one durable transaction; the queue hands out
 //! the next task. Formats live in `io/`, SQL in `store/`, result checks in `annotation`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::GlossError;
 use crate::annotation::{parse_result, validate_result, validate_result_for_task};
 use crate::config::{Interface, parse_config};
 use crate::store::{AnnotationHeadRow, NewAnnotationVersion, ProjectStore, StoreError, TaskRow};
 use crate::views::{
-    AnnotationView, AnnotatorProgress, AutosaveDraft, AutosavedDraft, GuidelinesView,
-    ProjectOverview, ProjectStats, SaveAnnotation, SavedAnnotation, TaskView,
+    AnnotationView, AnnotatorProgress, AutosaveDraft, AutosavedDraft, GuidelinesView, MediaKind,
+    MediaProblem, ProjectOverview, ProjectStats, SaveAnnotation, SavedAnnotation, TaskMedia,
+    TaskView,
 };
 
 /// The role new annotators get when they first save (roles arrive with team workflow).
@@ -282,13 +283,121 @@ impl Project {
             None => (None, None),
         };
         let data = task_data(&data_json);
+        let (media, media_problems) = self.task_media(task_id)?;
         Ok(TaskView {
             task_id: id,
             uid,
             data,
             annotation,
             autosaved,
+            media,
+            media_problems,
         })
+    }
+
+    /// The folders media may be read from: the project file's folder (always), then the
+    /// folders recorded by imports and [`Project::add_media_root`], all as real paths.
+    pub fn media_roots(&self) -> Result<Vec<PathBuf>, GlossError> {
+        Ok(crate::io::import::media::MediaRoots::new(
+            self.path(),
+            None,
+            &self.recorded_media_roots()?,
+        )
+        .allowed_dirs()
+        .to_vec())
+    }
+
+    /// The folders recorded in the project file (not the project's own folder).
+    pub fn recorded_media_roots(&self) -> Result<Vec<PathBuf>, StoreError> {
+        Ok(self
+            .store
+            .reader()
+            .media_roots()?
+            .into_iter()
+            .map(PathBuf::from)
+            .collect())
+    }
+
+    /// Allows media to be read from `folder` (and everything under it) from now on: importing
+    /// a folder of media does this. Returns the folder's real path. Recording a folder twice is
+    /// harmless; the change is audited.
+    pub fn add_media_root(&mut self, folder: &Path, actor: &str) -> Result<PathBuf, GlossError> {
+        let real_folder = folder.canonicalize().map_err(|error| {
+            GlossError::BadInput(format!("media folder {}: {error}", folder.display()))
+        })?;
+        if !real_folder.is_dir() {
+            return Err(GlossError::BadInput(format!(
+                "media folder {}: not a folder",
+                folder.display()
+            )));
+        }
+        let path_text = real_folder.display().to_string();
+        let mut writer = self.store.writer()?;
+        if writer.insert_media_root(&path_text, actor)? {
+            writer.audit(
+                actor,
+                "add_media_root",
+                "media_root",
+                Some(&path_text),
+                &serde_json::json!({ "path": path_text }),
+            )?;
+        }
+        writer.commit()?;
+        Ok(real_folder)
+    }
+
+    /// The task's local media files that may be shown now, and the ones that may not, with why.
+    /// The containment check runs again here (not only at import) because files and symlinks
+    /// can change after import.
+    fn task_media(&self, task_id: i64) -> Result<(Vec<TaskMedia>, Vec<MediaProblem>), GlossError> {
+        let reader = self.store.reader();
+        let image_rows = reader.task_media(task_id)?;
+        let audio_rows = reader.task_audio(task_id)?;
+        if image_rows.is_empty() && audio_rows.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let media_roots = crate::io::import::media::MediaRoots::new(
+            self.path(),
+            None,
+            &self.recorded_media_roots()?,
+        );
+        let mut media = Vec::new();
+        let mut problems = Vec::new();
+        let stored = image_rows
+            .into_iter()
+            .map(|row| {
+                (
+                    row.field,
+                    row.path,
+                    MediaKind::Image,
+                    Some((row.width, row.height)),
+                )
+            })
+            .chain(
+                audio_rows
+                    .into_iter()
+                    .map(|row| (row.field, row.path, MediaKind::Audio, None)),
+            );
+        for (field, path, kind, size) in stored {
+            match media_roots.allows(Path::new(&path)) {
+                Some(real_path) => media.push(TaskMedia {
+                    field,
+                    kind,
+                    path: real_path.display().to_string(),
+                    width: size.map(|(width, _)| width),
+                    height: size.map(|(_, height)| height),
+                    duration_seconds: None,
+                }),
+                None => problems.push(MediaProblem {
+                    message: format!(
+                        "{path}: the file is missing, not a file, or now outside the project's \
+                         allowed folders"
+                    ),
+                    field,
+                }),
+            }
+        }
+        Ok((media, problems))
     }
 
     /// Keeps the editor's work in progress on a task (replacing the previous autosave) so that

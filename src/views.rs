@@ -26,6 +26,42 @@ pub struct TaskView {
     /// Work in progress the editor autosaved after that annotation (or with none): the screen
     /// restores it, so nothing typed is lost to a crash or restart.
     pub autosaved: Option<AutosavedDraft>,
+    /// The local files the task's `Image` and `Audio` objects show, each checked just now to be
+    /// a file inside the project's allowed folders. A field that names a URL, a missing file or
+    /// a file outside those folders has no entry (`media_problems` says why for files).
+    pub media: Vec<TaskMedia>,
+    /// Media fields whose file cannot be shown, with the reason (moved, deleted, or a symlink
+    /// that now points outside the allowed folders).
+    pub media_problems: Vec<MediaProblem>,
+}
+
+/// A local media file a task shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TaskMedia {
+    /// The task data field that names the file.
+    pub field: String,
+    pub kind: MediaKind,
+    /// The file's real path (absolute); the desktop turns it into an asset URL.
+    pub path: String,
+    /// Pixel size as people see it (EXIF orientation applied), for images.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Length in seconds, for audio when known.
+    pub duration_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    Image,
+    Audio,
+}
+
+/// Why a task's media file cannot be shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MediaProblem {
+    pub field: String,
+    pub message: String,
 }
 
 /// The editor's autosaved work in progress on a task.
@@ -162,5 +198,42 @@ pub struct ImportReport {
 pub struct ImportRowError {
     #[ts(type = "number")]
     pub line: u64,
+    pub message: String,
+}
+
+/// What a folder import did (`gloss import DIR --format folder`, the desktop's "Import
+/// folder…", a watched folder's new files, reconcile on reopen). `imported`, `skipped` and
+/// `errors` mean what they mean in [`ImportReport`]; each error also names its `file`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct FolderImportReport {
+    /// The folder's real path (now an allowed media folder).
+    pub folder: String,
+    /// The data field each task fills with its file (the config's one `Image` or `Audio` field).
+    pub field: String,
+    #[ts(type = "number")]
+    pub imported: u64,
+    /// Media files refused (and entries refused while walking), each listed in `errors`.
+    #[ts(type = "number")]
+    pub skipped: u64,
+    /// Media files a task already shows: not imported again.
+    #[ts(type = "number")]
+    pub already_imported: u64,
+    /// Entries not read: other extensions, hidden files and folders, special files.
+    #[ts(type = "number")]
+    pub ignored: u64,
+    pub errors: Vec<FolderImportFileError>,
+    /// Whether this import asked for the folder to be watched.
+    pub watched: bool,
+}
+
+/// One refused file of a folder import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct FolderImportFileError {
+    /// The file's position in the import's sorted list of media files (1-based), which is also
+    /// the `source_line` its task would have had; 0 for entries refused while walking.
+    #[ts(type = "number")]
+    pub line: u64,
+    /// The path relative to the imported folder.
+    pub file: String,
     pub message: String,
 }

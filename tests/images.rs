@@ -225,3 +225,46 @@ fn images_next_to_the_imported_file_are_allowed() {
     assert_eq!(media_size(&test_project, 1), Some((12, 34)));
     assert!(Path::new(&tasks).exists());
 }
+
+/// A JPEG whose APP1 segment holds an end-of-image marker, as an EXIF thumbnail does.
+fn with_thumbnail_like_segment(jpeg: &[u8]) -> Vec<u8> {
+    let mut segment = b"Exif\x00\x00".to_vec();
+    segment.extend_from_slice(&[0xFF, 0xD8, 1, 2, 3, 0xFF, 0xD9]); // a "thumbnail" SOI..EOI
+    let length = (segment.len() + 2) as u16;
+    let mut bytes = jpeg[..2].to_vec();
+    bytes.extend_from_slice(&[0xFF, 0xE1]);
+    bytes.extend_from_slice(&length.to_be_bytes());
+    bytes.extend_from_slice(&segment);
+    bytes.extend_from_slice(&jpeg[2..]);
+    bytes
+}
+
+#[test]
+fn a_jpeg_with_trailing_data_imports_and_a_cut_one_with_a_thumbnail_marker_does_not() {
+    let mut test_project = TestProject::new(IMAGE_CONFIG);
+    // Cameras and editors append data after the image (MPF previews, "motion photo" video):
+    // 20 KiB after the end marker is still a whole JPEG.
+    let mut with_trailer = jpeg_bytes(48, 32);
+    with_trailer.extend(std::iter::repeat_n(0xAB, 20 * 1024));
+    test_project.write("trailer.jpg", &with_trailer);
+    // Cut in the middle of the image data, yet an end marker sits in the (thumbnail) APP1
+    // segment near the start and, for files this small, inside the last 4 KiB.
+    let with_thumbnail = with_thumbnail_like_segment(&jpeg_bytes(64, 64));
+    let cut_len = with_thumbnail.len() * 2 / 3;
+    let mut cut = with_thumbnail[..cut_len].to_vec();
+    // Pad with zeros so the thumbnail's marker is no longer within the last 4 KiB.
+    cut.extend(std::iter::repeat_n(0, 8 * 1024));
+    test_project.write("cut.jpg", &cut);
+    let report = test_project.import_text(
+        "tasks.jsonl",
+        &[task_line("trailer.jpg"), task_line("cut.jpg")].join("\n"),
+    );
+    assert_eq!(report.imported, 1, "{report:#?}");
+    assert_eq!(report.errors.len(), 1, "{report:#?}");
+    assert_eq!(report.errors[0].line, 2);
+    assert!(
+        report.errors[0].message.contains("truncated"),
+        "{report:#?}"
+    );
+    assert_eq!(media_size(&test_project, 1), Some((48, 32)));
+}

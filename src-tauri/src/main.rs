@@ -3,6 +3,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod media_scope;
 mod state;
 
 use std::path::PathBuf;
@@ -24,7 +25,8 @@ fn main() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
-            let state = AppState::new(gloss::cli::local_user_name(), data_dir(app)?);
+            app.manage(AppState::new(gloss::cli::local_user_name(), data_dir(app)?));
+            let state = app.state::<AppState>();
             // `gloss-desktop --demo` starts on the demo project (scripts/start-demo.sh);
             // `gloss-desktop PATH` opens that project file (file managers, end-to-end tests).
             let data_dir = state.data_dir.clone();
@@ -37,11 +39,12 @@ fn main() {
                 } else {
                     continue;
                 };
+                let opened =
+                    opened.and_then(|_| media_scope::allow_open_project_media(app.handle()));
                 if let Err(error) = opened {
                     eprintln!("gloss-desktop: cannot open {argument}: {}", error.message);
                 }
             }
-            app.manage(state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use reader::{
-    AnnotationHeadRow, ExportAnnotationRow, ExportTaskRow, PredictionRow, Reader, TaskMediaRow,
-    TaskRow,
+    AnnotationHeadRow, AudioPeaksRow, ExportAnnotationRow, ExportTaskRow, PredictionRow, Reader,
+    TaskAudioRow, TaskMediaRow, TaskRow,
 };
 pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 
@@ -26,6 +26,9 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("migrations/0001_initial.sql")),
     (2, include_str!("migrations/0002_autosaved_drafts.sql")),
     (3, include_str!("migrations/0003_media.sql")),
+    (4, include_str!("migrations/0004_media_roots.sql")),
+    (5, include_str!("migrations/0005_audio_peaks.sql")),
+    (6, include_str!("migrations/0006_watched_folders.sql")),
 ];
 
 /// The schema version this binary writes. A file with a higher `user_version` is refused.

@@ -39,6 +39,13 @@ pub struct TaskMediaRow {
     pub height: u32,
 }
 
+/// A local audio file a task plays, as resolved at import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskAudioRow {
+    pub field: String,
+    pub path: String,
+}
+
 /// A task with its current annotations and predictions, as exports stream them.
 #[derive(Debug, Clone)]
 pub struct ExportTaskRow {
@@ -326,9 +333,6 @@ impl<'conn> Reader<'conn> {
         )?)
     }
 
-    /// Streams every task in id order with its current annotations and predictions, calling
-    /// `visit` once per task. Three ordered scans merged in step: memory stays constant however
-    /// many tasks there are.
     /// The media files of a task whose size import read, by data field.
     pub fn task_media(&self, task_id: i64) -> Result<Vec<TaskMediaRow>, StoreError> {
         let mut statement = self.connection.prepare_cached(
@@ -345,6 +349,68 @@ impl<'conn> Reader<'conn> {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// The local audio files of a task, by data field.
+    pub fn task_audio(&self, task_id: i64) -> Result<Vec<TaskAudioRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT field, path FROM task_audio WHERE task_id = ?1 ORDER BY field",
+        )?;
+        let rows = statement.query_map(params![task_id], |row| {
+            Ok(TaskAudioRow {
+                field: row.get(0)?,
+                path: row.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The recorded media folders (real paths), in the order they were added.
+    pub fn media_roots(&self) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT path FROM media_roots ORDER BY added_at, path")?;
+        let rows = statement.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The watched folders (real paths), in the order they were added (migration 0006).
+    pub fn watched_folders(&self) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT path FROM watched_folders ORDER BY added_at, path")?;
+        let rows = statement.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Whether a task already shows the media file at this real path (image or audio).
+    pub fn media_path_is_imported(&self, path: &str) -> Result<bool, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM task_media WHERE path = ?1)
+                 OR EXISTS (SELECT 1 FROM task_audio WHERE path = ?1)",
+        )?;
+        Ok(statement.query_row(params![path], |row| row.get(0))?)
+    }
+
+    /// The real paths of the media files tasks show that lie under `folder` (a real path
+    /// without a trailing separator): a range scan of the path indexes, so a folder import
+    /// reads only its own folder's rows.
+    pub fn media_paths_under(&self, folder: &str) -> Result<Vec<String>, StoreError> {
+        let separator = std::path::MAIN_SEPARATOR;
+        let trimmed = folder.trim_end_matches(separator);
+        // Every path under the folder starts with "folder/"; "folder" followed by the next
+        // character after the separator bounds the range from above.
+        let lower = format!("{trimmed}{separator}");
+        let upper = format!("{trimmed}{}", char::from_u32(separator as u32 + 1).unwrap_or('0'));
+        let mut statement = self.connection.prepare_cached(
+            "SELECT path FROM task_media WHERE path >= ?1 AND path < ?2
+             UNION ALL SELECT path FROM task_audio WHERE path >= ?1 AND path < ?2",
+        )?;
+        let rows = statement.query_map(params![lower, upper], |row| row.get(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Streams every task in id order with its current annotations and predictions, calling
+    /// `visit` once per task. Three ordered scans merged in step: memory stays constant however
+    /// many tasks there are.
     pub fn for_each_task_for_export<E: From<StoreError>>(
         &self,
         mut visit: impl FnMut(ExportTaskRow) -> Result<(), E>,
@@ -492,5 +558,52 @@ where
                 }
             }
         }
+    }
+}
+
+/// Cached waveform peaks of one audio file (migration 0005), with the file version they were
+/// computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioPeaksRow {
+    /// The file's real path.
+    pub path: String,
+    pub file_size: u64,
+    pub file_modified_ns: i64,
+    /// Stored as SQLite's signed 64-bit integer; the bits are the fingerprint's.
+    pub file_fingerprint: u64,
+    pub peaks_version: u32,
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub duration_seconds: f64,
+    pub peaks_per_second: f64,
+    /// Min and max per bucket, 16-bit little-endian (see `audio::AudioPeaks::peaks_blob`).
+    pub peaks: Vec<u8>,
+}
+
+impl Reader<'_> {
+    /// The cached peaks of the file at `path` (its real path), whatever version they are of.
+    pub fn audio_peaks(&self, path: &str) -> Result<Option<AudioPeaksRow>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "SELECT path, file_size, file_modified_ns, file_fingerprint, peaks_version,
+                        sample_rate, channels, duration_seconds, peaks_per_second, peaks
+                 FROM audio_peaks WHERE path = ?1",
+            )?
+            .query_row(params![path], |row| {
+                Ok(AudioPeaksRow {
+                    path: row.get(0)?,
+                    file_size: row.get::<_, i64>(1)? as u64,
+                    file_modified_ns: row.get(2)?,
+                    file_fingerprint: row.get::<_, i64>(3)? as u64,
+                    peaks_version: row.get(4)?,
+                    sample_rate: row.get(5)?,
+                    channels: row.get(6)?,
+                    duration_seconds: row.get(7)?,
+                    peaks_per_second: row.get(8)?,
+                    peaks: row.get(9)?,
+                })
+            })
+            .optional()?)
     }
 }

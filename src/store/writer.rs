@@ -183,6 +183,54 @@ impl<'conn> Writer<'conn> {
         Ok(())
     }
 
+    /// Records the local audio file a task plays (migration 0004).
+    pub fn insert_task_audio(
+        &mut self,
+        task_id: i64,
+        field: &str,
+        path: &str,
+    ) -> Result<(), StoreError> {
+        self.transaction
+            .prepare_cached(
+                "INSERT OR REPLACE INTO task_audio (task_id, field, path) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![task_id, field, path])?;
+        Ok(())
+    }
+
+    /// Records a folder media may be read from (its real path); recording it again is a no-op.
+    /// Returns whether it was new.
+    pub fn insert_media_root(&mut self, path: &str, added_by: &str) -> Result<bool, StoreError> {
+        let n_inserted = self
+            .transaction
+            .prepare_cached(
+                "INSERT OR IGNORE INTO media_roots (path, added_at, added_by) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![path, super::now_ms(), added_by])?;
+        Ok(n_inserted == 1)
+    }
+
+    /// Records a watched folder (its real path); recording it again is a no-op. Returns
+    /// whether it was new (migration 0006).
+    pub fn insert_watched_folder(&mut self, path: &str, added_by: &str) -> Result<bool, StoreError> {
+        let n_inserted = self
+            .transaction
+            .prepare_cached(
+                "INSERT OR IGNORE INTO watched_folders (path, added_at, added_by) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![path, now_ms(), added_by])?;
+        Ok(n_inserted == 1)
+    }
+
+    /// Stops watching a folder (its tasks stay). Returns whether it was watched.
+    pub fn delete_watched_folder(&mut self, path: &str) -> Result<bool, StoreError> {
+        let n_deleted = self
+            .transaction
+            .prepare_cached("DELETE FROM watched_folders WHERE path = ?1")?
+            .execute(params![path])?;
+        Ok(n_deleted == 1)
+    }
+
     /// Appends a version of the annotator's annotation of the task, moves the head to it, and
     /// keeps the task's submitted count and `open` flag in step. Returns (uid, version).
     pub fn insert_annotation_version(
@@ -344,6 +392,34 @@ impl<'conn> Writer<'conn> {
                 entity,
                 entity_uid,
                 detail.to_string()
+            ])?;
+        Ok(())
+    }
+}
+
+impl Writer<'_> {
+    /// Stores the peaks of one audio file, replacing what was cached for that path (migration
+    /// 0005: a cache, so replacing loses nothing).
+    pub fn upsert_audio_peaks(&mut self, row: &super::AudioPeaksRow) -> Result<(), StoreError> {
+        self.transaction
+            .prepare_cached(
+                "INSERT OR REPLACE INTO audio_peaks (path, file_size, file_modified_ns,
+                     file_fingerprint, peaks_version, sample_rate, channels, duration_seconds,
+                     peaks_per_second, peaks, computed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                row.path,
+                row.file_size as i64,
+                row.file_modified_ns,
+                row.file_fingerprint as i64,
+                row.peaks_version,
+                row.sample_rate,
+                row.channels,
+                row.duration_seconds,
+                row.peaks_per_second,
+                row.peaks,
+                now_ms(),
             ])?;
         Ok(())
     }

@@ -3,7 +3,7 @@
  * and every rejection is normalised to `IpcError` (`{ code, message }`) so screens can switch on
  * `code` instead of pattern-matching strings. File dialogs live here too: they are IPC as well.
  */
-import { invoke } from "@tauri-apps/api/core";
+import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type { AutosaveDraft } from "./bindings/AutosaveDraft";
 import type { ErrorCode } from "./bindings/ErrorCode";
@@ -136,3 +136,12 @@ export const dialogs = {
       ),
     ),
 };
+
+/**
+ * The URL the webview loads a task's local media file from: the Tauri asset protocol, which the
+ * shell scopes to the open project's allowed media folders. Only pass a `TaskMedia.path` the core
+ * handed out (it checked the file is inside those folders).
+ */
+export function mediaSrc(path: string): string {
+  return convertFileSrc(path);
+}

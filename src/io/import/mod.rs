@@ -9,6 +9,7 @@
 //! project exactly as it was, and `strict` imports nothing if any record is bad.
 
 mod delimited;
+pub mod folder;
 mod json_array;
 mod jsonl;
 pub mod media;
@@ -103,6 +104,21 @@ pub enum ImportError {
         first_message: String,
         report: ImportReport,
     },
+    /// `--format folder` with a config that cannot take a folder (see `folder.rs`).
+    #[error("{path}: cannot import a folder into this project: {reason}")]
+    FolderConfig { path: PathBuf, reason: String },
+    #[error("{path}: not a folder (a folder import reads a folder of images or audio files)")]
+    NotAFolder { path: PathBuf },
+    #[error(
+        "{path}: {n_bad} file(s) refused and --strict is set, so nothing was imported; first: {first_file}: {first_message}"
+    )]
+    FolderStrictRefused {
+        path: PathBuf,
+        n_bad: u64,
+        first_file: String,
+        first_message: String,
+        report: crate::views::FolderImportReport,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -189,8 +205,11 @@ pub fn import_reader(
     // The checker reads the interface while the writer holds the store: a clone keeps the two
     // borrows apart (an interface is a few kilobytes).
     let interface = project.interface().clone();
-    // Images are read only from the project's folder and the imported file's folder.
-    let media_roots = media::MediaRoots::new(project.path(), Some(path));
+    // Media is read only from the project's folder, the folders recorded earlier and the
+    // imported file's folder; the last becomes a recorded folder if this import's tasks use it.
+    let recorded_roots = project.recorded_media_roots()?;
+    let media_roots = media::MediaRoots::new(project.path(), Some(path), &recorded_roots);
+    let import_folder = new_media_root_candidate(project.path(), path, &recorded_roots);
     let record_checker =
         record::RecordChecker::new(&interface, format == ImportFormat::Labelstudio, media_roots);
     project
@@ -200,6 +219,7 @@ pub fn import_reader(
         project,
         &mut reader,
         &record_checker,
+        import_folder.as_deref(),
         path,
         format,
         strict,
@@ -211,12 +231,36 @@ pub fn import_reader(
     outcome
 }
 
+/// The imported file's folder (real path) when it is not already allowed: the project's own
+/// folder and the recorded folders need no new record.
+fn new_media_root_candidate(
+    project_path: &Path,
+    import_path: &Path,
+    recorded_roots: &[PathBuf],
+) -> Option<PathBuf> {
+    let real_folder = |file_path: &Path| -> Option<PathBuf> {
+        let folder = match file_path.parent()? {
+            parent if parent.as_os_str().is_empty() => Path::new("."),
+            parent => parent,
+        };
+        folder.canonicalize().ok()
+    };
+    let import_folder = real_folder(import_path)?;
+    let project_folder = real_folder(project_path);
+    let already_allowed = project_folder
+        .iter()
+        .chain(recorded_roots)
+        .any(|allowed| import_folder.starts_with(allowed));
+    (!already_allowed).then_some(import_folder)
+}
+
 /// The writing half of [`import_reader`]: one transaction, committed only if the import
 /// succeeds.
 fn write_import(
     project: &mut Project,
     reader: &mut Box<dyn RecordReader + Send>,
     record_checker: &record::RecordChecker<'_>,
+    import_folder: Option<&Path>,
     path: &Path,
     format: ImportFormat,
     strict: bool,
@@ -238,6 +282,7 @@ fn write_import(
     };
     let mut first_error: Option<(u64, String)> = None;
     let mut n_records = 0u64;
+    let mut uses_import_folder = false;
     let mut record_bad = |report: &mut ImportReport, line: u64, message: String| {
         report.skipped += 1;
         if first_error.is_none() {
@@ -298,6 +343,12 @@ fn write_import(
                             report.imported += 1;
                             continue;
                         }
+                        uses_import_folder |= import_folder.is_some_and(|folder| {
+                            task_record
+                                .media
+                                .iter()
+                                .any(|media| Path::new(&media.path).starts_with(folder))
+                        });
                         record::write_task_record(
                             &mut writer,
                             &task_record,
@@ -344,6 +395,9 @@ fn write_import(
             first_message,
             report: refused_report,
         });
+    }
+    if uses_import_folder && let Some(folder) = import_folder {
+        writer.insert_media_root(&folder.display().to_string(), actor)?;
     }
     let import_uid = writer.finish_import(import_id, report.imported, report.skipped)?;
     writer.audit(

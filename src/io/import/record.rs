@@ -23,15 +23,23 @@ pub struct TaskRecord {
     pub data_json: String,
     pub annotations: Vec<ImportedAnnotation>,
     pub predictions: Vec<ImportedPrediction>,
-    /// The local images the task shows, with their pixel size (`media.rs`).
+    /// The local images the task shows, with their pixel size, and the local audio files it
+    /// plays (`media.rs`).
     pub media: Vec<ImportedMedia>,
 }
 
 #[derive(Debug)]
 pub struct ImportedMedia {
     pub field: String,
+    /// The file's real path.
     pub path: String,
-    pub size: crate::geometry::ImageSize,
+    pub kind: ImportedMediaKind,
+}
+
+#[derive(Debug)]
+pub enum ImportedMediaKind {
+    Image { size: crate::geometry::ImageSize },
+    Audio,
 }
 
 #[derive(Debug)]
@@ -58,6 +66,8 @@ pub struct RecordChecker<'a> {
     config_reads_data_field: bool,
     /// The data fields an `Image` object shows: their files are resolved and measured.
     image_fields: Vec<String>,
+    /// The data fields an `Audio` object plays: their files are resolved.
+    audio_fields: Vec<String>,
     media_roots: MediaRoots,
 }
 
@@ -70,11 +80,18 @@ impl<'a> RecordChecker<'a> {
         let required_fields = interface.data_fields();
         let config_reads_data_field = required_fields.iter().any(|field| field == "data");
         let mut image_fields: Vec<String> = Vec::new();
+        let mut audio_fields: Vec<String> = Vec::new();
         for object in &interface.objects {
-            if let (ObjectKind::Image { .. }, Some(field)) = (&object.kind, &object.data_field)
-                && !image_fields.contains(field)
-            {
-                image_fields.push(field.clone());
+            let Some(field) = &object.data_field else {
+                continue;
+            };
+            let fields = match &object.kind {
+                ObjectKind::Image { .. } => &mut image_fields,
+                ObjectKind::Audio => &mut audio_fields,
+                _ => continue,
+            };
+            if !fields.contains(field) {
+                fields.push(field.clone());
             }
         }
         RecordChecker {
@@ -83,11 +100,13 @@ impl<'a> RecordChecker<'a> {
             require_labelstudio_shape,
             config_reads_data_field,
             image_fields,
+            audio_fields,
             media_roots,
         }
     }
 
-    /// Resolves and measures every image the task shows; the error names the file and reason.
+    /// Resolves and measures every image the task shows and resolves every audio file it plays;
+    /// the error names the file and reason.
     fn measure_media(&self, data: &Map<String, Value>) -> Result<Vec<ImportedMedia>, String> {
         let mut media = Vec::new();
         for field in &self.image_fields {
@@ -107,9 +126,27 @@ impl<'a> RecordChecker<'a> {
                     media.push(ImportedMedia {
                         field: field.clone(),
                         path: path.display().to_string(),
-                        size,
+                        kind: ImportedMediaKind::Image { size },
                     });
                 }
+            }
+        }
+        for field in &self.audio_fields {
+            let Some(value) = data.get(field) else {
+                continue;
+            };
+            let Value::String(reference) = value else {
+                return Err(format!(
+                    "field \"{field}\" must be an audio file path or URL (a string)"
+                ));
+            };
+            match self.media_roots.resolve_media(reference, "audio file")? {
+                MediaReference::Url => {}
+                MediaReference::File(path) => media.push(ImportedMedia {
+                    field: field.clone(),
+                    path: path.display().to_string(),
+                    kind: ImportedMediaKind::Audio,
+                }),
             }
         }
         Ok(media)
@@ -342,13 +379,18 @@ pub fn write_task_record(
         )?;
     }
     for media in &record.media {
-        writer.insert_task_media(
-            task_id,
-            &media.field,
-            &media.path,
-            media.size.width,
-            media.size.height,
-        )?;
+        match &media.kind {
+            ImportedMediaKind::Image { size } => writer.insert_task_media(
+                task_id,
+                &media.field,
+                &media.path,
+                size.width,
+                size.height,
+            )?,
+            ImportedMediaKind::Audio => {
+                writer.insert_task_audio(task_id, &media.field, &media.path)?
+            }
+        }
     }
     for prediction in &record.predictions {
         writer.insert_prediction(&NewPrediction {

@@ -10,7 +10,7 @@ const registry = createRegistry();
 const iface = classification([sentiment]);
 
 function task(extra: Partial<TaskView> = {}): TaskView {
-  return { task_id: 7, uid: "u7", data: { text: "Fine." }, annotation: null, autosaved: null, ...extra };
+  return { task_id: 7, uid: "u7", data: { text: "Fine." }, annotation: null, autosaved: null, media: [], media_problems: [], ...extra };
 }
 
 function fakeApi(first: TaskView) {

@@ -128,17 +128,17 @@ export class FakeBackend {
   private readonly annotations = new Map<number, StoredVersion[]>();
   /** What `autosave_draft` received last, per task. */
   readonly autosaves = new Map<number, AutosavedDraft>();
-  private readonly nerTasks: Array<Omit<TaskView, "annotation" | "autosaved">> = [
+  private readonly nerTasks: Array<Omit<TaskView, "annotation" | "autosaved" | "media" | "media_problems">> = [
     { task_id: 1, uid: "0190a000-0000-7000-8000-000000000101", data: { text: nerText } },
   ];
 
   constructor(readonly project: "demo" | "ner" = "demo") {}
 
-  private get tasks(): Array<Omit<TaskView, "annotation" | "autosaved">> {
+  private get tasks(): Array<Omit<TaskView, "annotation" | "autosaved" | "media" | "media_problems">> {
     return this.project === "ner" ? this.nerTasks : this.demoTasks;
   }
 
-  private readonly demoTasks: Array<Omit<TaskView, "annotation" | "autosaved">> = [
+  private readonly demoTasks: Array<Omit<TaskView, "annotation" | "autosaved" | "media" | "media_problems">> = [
     {
       task_id: 1,
       uid: "0190a000-0000-7000-8000-000000000001",
@@ -220,7 +220,13 @@ export class FakeBackend {
       const { sequence: _sequence, ...view } = latest;
       annotation = view;
     }
-    return { ...task, annotation, autosaved: this.autosaves.get(taskId) ?? null };
+    return {
+      ...task,
+      annotation,
+      autosaved: this.autosaves.get(taskId) ?? null,
+      media: [],
+      media_problems: [],
+    };
   }
 
   private previous(beforeTaskId: number | null): TaskView | null {

@@ -61,7 +61,7 @@ const hostilePage =
 export class FakeLlmBackend {
   readonly saves: SaveAnnotation[] = [];
   private opened = false;
-  private readonly tasks: Array<Omit<TaskView, "annotation" | "autosaved">> = [
+  private readonly tasks: Array<Omit<TaskView, "annotation" | "autosaved" | "media" | "media_problems">> = [
     {
       task_id: 1,
       uid: "0190a000-0000-7000-8000-0000000000l1",
@@ -88,7 +88,7 @@ export class FakeLlmBackend {
         const exclude = (args.exclude as number[] | undefined) ?? [];
         const done = new Set(this.saves.map((save) => save.task_id));
         const task = this.tasks.find((candidate) => !done.has(candidate.task_id) && !exclude.includes(candidate.task_id));
-        return task === undefined ? null : { ...task, annotation: null, autosaved: null };
+        return task === undefined ? null : { ...task, annotation: null, autosaved: null, media: [], media_problems: [] };
       }
       case "previous_task":
         return null;
