@@ -3,6 +3,7 @@
  * all modalities; they never import each other.
  */
 import { Registry } from "../annotation/registry";
+import { registerAudioModality } from "./audio";
 import { registerLlmModality } from "./llm";
 import { registerTextModality } from "./text";
 
@@ -10,5 +11,6 @@ export function createRegistry(): Registry {
   const registry = new Registry();
   registerTextModality(registry);
   registerLlmModality(registry);
+  registerAudioModality(registry);
   return registry;
 }
