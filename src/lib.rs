@@ -6,6 +6,7 @@
 //! checks it.
 
 pub mod annotation;
+pub mod audio;
 pub mod cli;
 pub mod config;
 pub mod demo;
