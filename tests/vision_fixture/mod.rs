@@ -123,3 +123,73 @@ pub fn vision_project(config: &str) -> TestProject {
     }
     test_project
 }
+
+/// A person box and three joints on an image.
+pub const KEYPOINT_CONFIG: &str = r#"<View>
+  <Image name="image" value="$image"/>
+  <RectangleLabels name="box" toName="image">
+    <Label value="person"/>
+  </RectangleLabels>
+  <KeyPointLabels name="joints" toName="image">
+    <Label value="nose"/>
+    <Label value="left_eye"/>
+    <Label value="right_eye"/>
+  </KeyPointLabels>
+</View>
+"#;
+
+pub fn keypoint(xy: [f64; 2], label: &str) -> ResultItem {
+    result_item(serde_json::json!({
+        "from_name": "joints", "to_name": "image", "type": "keypointlabels",
+        "value": { "x": xy[0], "y": xy[1], "width": 0.5, "keypointlabels": [label] },
+    }))
+}
+
+/// Two tasks on [`KEYPOINT_CONFIG`]:
+/// 1. `a.png` (200 × 100): a person box at 10,10 40×80 % → px [20, 10, 80, 80] holding a nose
+///    at 30,50 % → (60, 50) and a left eye at 25,40 % → (50, 40); outside the box a nose at
+///    80,20 % → (160, 20) and a right eye at 90,30 % → (180, 30), which form one loose
+///    instance (box [160, 20, 20, 10], area 200).
+/// 2. `photos/b.png` (100 × 50), no box: noses at 10,10 % → (10, 5) and 50,50 % → (50, 25)
+///    (the same name twice: each its own instance) and a left eye at 20,20 % → (20, 10) (a
+///    loose instance of one point, box [20, 10, 0, 0], area 0).
+pub fn keypoint_project() -> TestProject {
+    let mut test_project = TestProject::new(KEYPOINT_CONFIG);
+    test_project.write("a.png", png_bytes(200, 100));
+    std::fs::create_dir(test_project.file("photos")).unwrap();
+    test_project.write("photos/b.png", png_bytes(100, 50));
+    let lines = [r#"{"image": "a.png"}"#, r#"{"image": "photos/b.png"}"#];
+    let report = test_project.import_text("tasks.jsonl", &lines.join("\n"));
+    assert_eq!(report.imported, 2, "{report:?}");
+    let person = result_item(serde_json::json!({
+        "from_name": "box", "to_name": "image", "type": "rectanglelabels",
+        "value": { "x": 10.0, "y": 10.0, "width": 40.0, "height": 80.0, "rotation": 0.0,
+                   "rectanglelabels": ["person"] },
+    }));
+    let answers: Vec<(i64, Vec<ResultItem>)> = vec![
+        (
+            1,
+            vec![
+                person,
+                keypoint([30.0, 50.0], "nose"),
+                keypoint([25.0, 40.0], "left_eye"),
+                keypoint([80.0, 20.0], "nose"),
+                keypoint([90.0, 30.0], "right_eye"),
+            ],
+        ),
+        (
+            2,
+            vec![
+                keypoint([10.0, 10.0], "nose"),
+                keypoint([50.0, 50.0], "nose"),
+                keypoint([20.0, 20.0], "left_eye"),
+            ],
+        ),
+    ];
+    for (task_id, result) in answers {
+        test_project
+            .save("ann", task_id, AnnotationStatus::Submitted, result)
+            .unwrap_or_else(|error| panic!("saving task {task_id}: {error}"));
+    }
+    test_project
+}
