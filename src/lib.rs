@@ -19,6 +19,7 @@ pub mod result;
 pub mod store;
 pub mod text;
 pub mod views;
+pub mod watch;
 
 pub use error::{ErrorCode, GlossError, IpcError};
 pub use project::Project;

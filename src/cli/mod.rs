@@ -50,15 +50,44 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
-    /// Import tasks from JSONL, a JSON array, CSV, TSV or a Label Studio export.
+    /// Import tasks from JSONL, a JSON array, CSV, TSV, a Label Studio export, or a folder of
+    /// images or audio files (one task per file; picked automatically for a folder).
     Import {
         project: PathBuf,
         file: PathBuf,
         #[arg(long, value_enum)]
         format: Option<ImportFormatArg>,
-        /// Import nothing if any record is bad.
+        /// Import nothing if any record (or file of a folder) is bad.
         #[arg(long)]
         strict: bool,
+        /// Folders only: also watch the folder, so files added later become tasks (while the
+        /// desktop app has the project open or `gloss watch` runs, and at the next reconcile).
+        #[arg(long)]
+        watch: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Watch folders in the foreground: import each DIR and record it as watched, import what
+    /// appeared in every watched folder meanwhile, then add new files as they appear (printing
+    /// each) until Ctrl+C. A new file is imported once its size has not changed for the debounce
+    /// window. With --json, one JSON document per line per event.
+    Watch {
+        project: PathBuf,
+        /// Folders to import and watch (besides the ones the project already watches).
+        folders: Vec<PathBuf>,
+        /// Import what appeared in the watched folders, then exit instead of watching.
+        #[arg(long)]
+        once: bool,
+        /// How long a new file's size must stay unchanged before it is imported.
+        #[arg(long, default_value_t = 2000)]
+        debounce_ms: u64,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Stop watching a folder (its tasks stay).
+    Unwatch {
+        project: PathBuf,
+        folder: PathBuf,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -155,6 +184,8 @@ enum ImportFormatArg {
     Csv,
     Tsv,
     Labelstudio,
+    /// A folder of images or audio files, one task per file.
+    Folder,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -228,6 +259,9 @@ impl From<GlossError> for Failure {
         if let GlossError::Import(ImportError::StrictRefused { report, .. }) = &error {
             json["report"] = serde_json::to_value(report).unwrap_or_default();
         }
+        if let GlossError::Import(ImportError::FolderStrictRefused { report, .. }) = &error {
+            json["report"] = serde_json::to_value(report).unwrap_or_default();
+        }
         Failure {
             json,
             message: error.to_string(),
@@ -258,6 +292,8 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         | Command::Annotate { output, .. }
         | Command::Export { output, .. }
         | Command::Demo { output, .. }
+        | Command::Watch { output, .. }
+        | Command::Unwatch { output, .. }
         | Command::Config {
             command: ConfigCommand::Check { output, .. },
         } => output.json,
@@ -356,8 +392,31 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
             file,
             format,
             strict,
+            watch,
             ..
         } => {
+            let is_folder = match format {
+                Some(ImportFormatArg::Folder) => true,
+                Some(_) => false,
+                None => file.is_dir(),
+            };
+            if is_folder {
+                let mut opened = Project::open(&project)?;
+                let report = crate::io::import::folder::import_folder(
+                    &mut opened,
+                    &file,
+                    crate::io::import::folder::FolderImportOptions { strict, watch },
+                    &actor,
+                )
+                .map_err(GlossError::from)?;
+                return Ok(folder_outcome(&report));
+            }
+            if watch {
+                return Err(GlossError::BadInput(
+                    "--watch is for folders; a file is imported once".to_owned(),
+                )
+                .into());
+            }
             let mut opened = Project::open(&project)?;
             let report = import_file(
                 &mut opened,
@@ -369,6 +428,7 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                         ImportFormatArg::Csv => ImportFormat::Csv,
                         ImportFormatArg::Tsv => ImportFormat::Tsv,
                         ImportFormatArg::Labelstudio => ImportFormat::Labelstudio,
+                        ImportFormatArg::Folder => unreachable!("folders are imported above"),
                     }),
                     strict,
                 },
@@ -544,6 +604,26 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                 json: serde_json::to_value(&summary).unwrap_or_default(),
             })
         }
+        Command::Watch {
+            project,
+            folders,
+            once,
+            debounce_ms,
+            output,
+        } => watch_folders(&project, &folders, once, debounce_ms, output.json, &actor),
+        Command::Unwatch {
+            project, folder, ..
+        } => {
+            let was_watched = Project::open(&project)?.unwatch_folder(&folder, &actor)?;
+            Ok(Outcome {
+                json: serde_json::json!({ "unwatched": was_watched }),
+                human: if was_watched {
+                    format!("stopped watching {} (its tasks stay)", folder.display())
+                } else {
+                    format!("{} was not watched", folder.display())
+                },
+            })
+        }
         Command::Demo { project, .. } => {
             let created = crate::demo::create_demo_project(&project, &actor)?;
             Ok(Outcome {
@@ -575,4 +655,181 @@ pub fn local_user_name() -> String {
         .map(|name| name.trim().to_owned())
         .find(|name| !name.is_empty())
         .unwrap_or_else(|| "annotator".to_owned())
+}
+
+/// The outcome of a folder import: the report as JSON, and a summary with the refused files.
+fn folder_outcome(report: &crate::views::FolderImportReport) -> Outcome {
+    let mut human = format!(
+        "{}: imported {} task(s), refused {} file(s), {} already imported, {} other file(s) ignored{}",
+        report.folder,
+        report.imported,
+        report.skipped,
+        report.already_imported,
+        report.ignored,
+        if report.watched { "; watched" } else { "" }
+    );
+    for error in report.errors.iter().take(20) {
+        human.push_str(&format!("\n{}: {}", error.file, error.message));
+    }
+    if report.errors.len() > 20 {
+        human.push_str(&format!(
+            "\n... {} more (see --json)",
+            report.errors.len() - 20
+        ));
+    }
+    Outcome {
+        json: serde_json::to_value(report).unwrap_or_default(),
+        human,
+    }
+}
+
+/// `gloss watch`: see the command's help. Runs until the process is interrupted (Ctrl+C), which
+/// is safe at any moment: each batch of files is one transaction.
+fn watch_folders(
+    project: &Path,
+    folders: &[PathBuf],
+    once: bool,
+    debounce_ms: u64,
+    json_output: bool,
+    actor: &str,
+) -> Result<Outcome, Failure> {
+    use crate::io::import::folder::{FolderImportOptions, import_folder};
+    use crate::watch::{FolderWatcher, WatchEvent, WatchOptions};
+    let mut opened = Project::open(project)?;
+    let mut reports = Vec::new();
+    for folder in folders {
+        let options = FolderImportOptions {
+            strict: false,
+            watch: true,
+        };
+        let report =
+            import_folder(&mut opened, folder, options, actor).map_err(GlossError::from)?;
+        if !once {
+            let outcome = folder_outcome(&report);
+            if json_output {
+                println!(
+                    "{}",
+                    serde_json::json!({ "event": "imported", "report": outcome.json })
+                );
+            }
+            eprintln!("{}", outcome.human);
+        }
+        reports.push(report);
+    }
+    if opened.watched_folders()?.is_empty() {
+        return Err(GlossError::BadInput(format!(
+            "{}: no watched folders; pass a folder to watch: gloss watch {} DIR",
+            project.display(),
+            project.display()
+        ))
+        .into());
+    }
+    if once {
+        let mut json_folders = Vec::new();
+        let mut human = Vec::new();
+        for report in &reports {
+            human.push(folder_outcome(report).human);
+            json_folders.push(serde_json::to_value(report).unwrap_or_default());
+        }
+        for outcome in opened.reconcile_watched_folders(actor)? {
+            if reports
+                .iter()
+                .any(|report| Path::new(&report.folder) == outcome.folder)
+            {
+                continue; // imported just above
+            }
+            match outcome.result {
+                Ok(report) => {
+                    let summary = folder_outcome(&report);
+                    human.push(summary.human);
+                    json_folders.push(summary.json);
+                }
+                Err(error) => {
+                    let error = GlossError::from(error);
+                    human.push(format!("{}: {error}", outcome.folder.display()));
+                    json_folders.push(serde_json::json!({
+                        "folder": outcome.folder.display().to_string(),
+                        "error": error.to_ipc(),
+                    }));
+                }
+            }
+        }
+        return Ok(Outcome {
+            json: serde_json::json!({ "folders": json_folders }),
+            human: human.join("\n"),
+        });
+    }
+    drop(opened);
+    let (event_sender, event_receiver) = std::sync::mpsc::channel::<WatchEvent>();
+    let _watcher = FolderWatcher::start(
+        project,
+        actor,
+        WatchOptions {
+            debounce: std::time::Duration::from_millis(debounce_ms),
+        },
+        move |event| {
+            let _ = event_sender.send(event);
+        },
+    )?;
+    for event in event_receiver {
+        match event {
+            WatchEvent::Watching { folders } => {
+                if json_output {
+                    let folders: Vec<String> = folders
+                        .iter()
+                        .map(|folder| folder.display().to_string())
+                        .collect();
+                    println!(
+                        "{}",
+                        serde_json::json!({ "event": "watching", "folders": folders })
+                    );
+                }
+                eprintln!(
+                    "watching {} folder(s); new files become tasks; Ctrl+C to stop",
+                    folders.len()
+                );
+            }
+            WatchEvent::Imported {
+                report,
+                added_files,
+            } => {
+                if json_output {
+                    let added: Vec<String> = added_files
+                        .iter()
+                        .map(|file| file.display().to_string())
+                        .collect();
+                    println!(
+                        "{}",
+                        serde_json::json!({ "event": "imported", "report": report, "added_files": added })
+                    );
+                }
+                for file in &added_files {
+                    eprintln!("added {}", file.display());
+                }
+                if added_files.is_empty() && report.imported > 0 {
+                    eprintln!("added {} file(s) from {}", report.imported, report.folder);
+                }
+                for error in &report.errors {
+                    eprintln!("refused {}: {}", error.file, error.message);
+                }
+            }
+            WatchEvent::Problem { folder, message } => {
+                if json_output {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "event": "problem",
+                            "folder": folder.as_ref().map(|folder| folder.display().to_string()),
+                            "message": message,
+                        })
+                    );
+                }
+                eprintln!("gloss: watch: {message}");
+            }
+        }
+    }
+    Ok(Outcome {
+        json: serde_json::json!({ "stopped": true }),
+        human: "the watcher stopped".to_owned(),
+    })
 }
