@@ -532,3 +532,134 @@ fn annotation_view(head: AnnotationHeadRow) -> Result<AnnotationView, GlossError
         created_at: crate::format_time_ms(head.created_at),
     })
 }
+
+/// Audio: the waveform peaks of the files tasks play (`crate::audio`), cached in the project.
+impl Project {
+    /// The waveform peaks of the audio file that `field` of task `task_id` names: cached peaks
+    /// when the file has not changed since they were computed, else computed now (seconds for a
+    /// long compressed file) and stored. The file is read only if it is, today, a file inside the
+    /// project's allowed folders.
+    pub fn audio_peaks(
+        &mut self,
+        task_id: i64,
+        field: &str,
+    ) -> Result<crate::audio::AudioPeaks, GlossError> {
+        match self.audio_peaks_lookup(task_id, field)? {
+            crate::audio::AudioPeaksLookup::Cached(peaks) => Ok(peaks),
+            crate::audio::AudioPeaksLookup::Missing(job) => {
+                let peaks = job.compute().map_err(audio_error)?;
+                self.store_audio_peaks(&job, &peaks)?;
+                Ok(peaks)
+            }
+        }
+    }
+
+    /// The first half of [`Project::audio_peaks`]: the cached peaks, or the job that computes
+    /// them. Front doors that must not hold the project while decoding (the desktop) run the job
+    /// themselves and then call [`Project::store_audio_peaks`].
+    pub fn audio_peaks_lookup(
+        &self,
+        task_id: i64,
+        field: &str,
+    ) -> Result<crate::audio::AudioPeaksLookup, GlossError> {
+        let path = self.task_audio_path(task_id, field)?;
+        self.audio_peaks_lookup_for_path(&path)
+    }
+
+    /// Keeps computed peaks for the file version the job stamped.
+    pub fn store_audio_peaks(
+        &mut self,
+        job: &crate::audio::AudioPeaksJob,
+        peaks: &crate::audio::AudioPeaks,
+    ) -> Result<(), GlossError> {
+        let mut writer = self.store.writer()?;
+        writer.upsert_audio_peaks(&job.row(peaks))?;
+        writer.commit()?;
+        Ok(())
+    }
+
+    /// Jobs for audio files that tasks play and that have no cached peaks yet (at most
+    /// `limit`), so they can be computed in the background after an import and the first open
+    /// is a cache hit. Files outside the allowed folders or unreadable now are passed over (the
+    /// task shows why when it is opened).
+    pub fn audio_peaks_jobs(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<crate::audio::AudioPeaksJob>, GlossError> {
+        let paths = self.store.reader().audio_paths_without_peaks(limit)?;
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let media_roots = crate::io::import::media::MediaRoots::new(
+            self.path(),
+            None,
+            &self.recorded_media_roots()?,
+        );
+        Ok(paths
+            .iter()
+            .filter_map(|path| media_roots.allows(Path::new(path)))
+            .filter_map(|real_path| crate::audio::AudioPeaksJob::new(&real_path).ok())
+            .collect())
+    }
+
+    /// The cached peaks of a file already checked to be allowed, or the job for it.
+    pub fn audio_peaks_lookup_for_path(
+        &self,
+        path: &Path,
+    ) -> Result<crate::audio::AudioPeaksLookup, GlossError> {
+        let job = crate::audio::AudioPeaksJob::new(path).map_err(audio_error)?;
+        let cached = self
+            .store
+            .reader()
+            .audio_peaks(&path.display().to_string())?;
+        Ok(
+            match cached.and_then(|row| crate::audio::peaks_from_row(row, &job.stamp)) {
+                Some(peaks) => crate::audio::AudioPeaksLookup::Cached(peaks),
+                None => crate::audio::AudioPeaksLookup::Missing(job),
+            },
+        )
+    }
+
+    /// The real path of the local audio file `field` of a task names, checked now to be a file
+    /// inside the allowed folders.
+    fn task_audio_path(&self, task_id: i64, field: &str) -> Result<PathBuf, GlossError> {
+        let reader = self.store.reader();
+        let task = reader
+            .task(task_id)?
+            .ok_or(GlossError::TaskNotFound { task_id })?;
+        let Some(row) = reader
+            .task_audio(task_id)?
+            .into_iter()
+            .find(|row| row.field == field)
+        else {
+            let reason = match task_data(&task.data_json).get(field) {
+                None => "the task has no such field".to_owned(),
+                Some(serde_json::Value::String(value)) => format!(
+                    "{value:?} is not a local audio file Gloss read at import (a URL, which is \
+                     not fetched, or a file that was refused)"
+                ),
+                Some(_) => "the field is not a file path".to_owned(),
+            };
+            return Err(GlossError::BadInput(format!(
+                "task {task_id}, field \"{field}\": no audio file to show: {reason}"
+            )));
+        };
+        let media_roots = crate::io::import::media::MediaRoots::new(
+            self.path(),
+            None,
+            &self.recorded_media_roots()?,
+        );
+        media_roots.allows(Path::new(&row.path)).ok_or_else(|| {
+            GlossError::BadInput(format!(
+                "audio file {}: missing, not a file, or now outside the project's allowed folders",
+                row.path
+            ))
+        })
+    }
+}
+
+/// Audio errors reach the front doors as bad input (the file is what is wrong), with the file
+/// and reason in the message.
+fn audio_error(error: crate::audio::AudioError) -> GlossError {
+    GlossError::BadInput(error.to_string())
+}

@@ -32,6 +32,7 @@
 //! the long-standing line every format here decodes with, and moving up is a contained change
 //! inside `decode.rs`.
 
+mod cache;
 mod decode;
 mod peaks;
 mod stamp;
@@ -40,6 +41,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub use cache::{AudioPeaksJob, AudioPeaksLookup, PeaksClaim, PeaksInFlight, peaks_from_row};
 pub use stamp::FileStamp;
 
 /// Buckets per second of audio at full resolution (each bucket 10 ms).
