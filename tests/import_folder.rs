@@ -373,18 +373,43 @@ fn a_folder_of_audio_files_fills_the_audio_field() {
     write(&folder.join("cut.wav"), &cut[..1000]);
     write(&folder.join("cover.png"), png_bytes(3, 3)); // the other media kind
 
+    // The decoder's own fixtures: FLAC, MP3, Ogg Vorbis import; Opus in Ogg is refused by the
+    // probe; M4A is not a folder-import extension.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio");
+    for name in [
+        "tone-mono-8k.flac",
+        "tone-stereo-22k.mp3",
+        "tone-stereo-22k.ogg",
+        "tone-mono-8k.opus.ogg",
+        "tone-mono-8k.m4a",
+    ] {
+        std::fs::copy(fixtures.join(name), folder.join(name)).unwrap();
+    }
+    let mut garbage = b"\xFF\xFB\x90\x00".to_vec(); // an MP3 frame sync, then noise
+    garbage.extend((0..4000u32).map(|n| (n.wrapping_mul(2_654_435_761) >> 13) as u8));
+    write(&folder.join("garbage.mp3"), garbage);
+
     let report = import(&mut test_project, &folder, false).unwrap();
 
-    assert_eq!(report.imported, 2, "{report:#?}");
+    assert_eq!(report.imported, 5, "{report:#?}");
     assert_eq!(report.field, "recording");
-    assert_eq!(report.ignored, 1);
+    assert_eq!(report.ignored, 2, "cover.png and the .m4a");
     assert!(error_for(&report, "silent.wav").contains("empty"));
     assert!(error_for(&report, "cut.wav").contains("truncated"));
+    assert!(error_for(&report, "tone-mono-8k.opus.ogg").contains("codec Opus is not supported"));
+    assert!(error_for(&report, "garbage.mp3").contains("malformed"));
+    assert_eq!(report.skipped, 4, "{report:#?}");
     assert_eq!(
         values(&test_project, "recording"),
-        ["calls/one.wav", "calls/two.WAV"]
+        [
+            "calls/one.wav",
+            "calls/tone-mono-8k.flac",
+            "calls/tone-stereo-22k.mp3",
+            "calls/tone-stereo-22k.ogg",
+            "calls/two.WAV",
+        ]
     );
-    assert_eq!(test_project.count("SELECT count(*) FROM task_audio"), 2);
+    assert_eq!(test_project.count("SELECT count(*) FROM task_audio"), 5);
 }
 
 #[test]

@@ -25,8 +25,10 @@
 //! - **The checks.** Each file goes through the JSONL import's checks (`record.rs`, `media.rs`:
 //!   inside the allowed folders by real path, image header with bomb limits and the JPEG end
 //!   marker) plus [`check_complete`]: not empty, and for formats that record their own length or
-//!   end (PNG `IEND`, BMP, RIFF for WebP and WAV) that the file holds all of it. A refused file is
-//!   listed with its path and reason; the rest of the folder imports.
+//!   end (PNG `IEND`, BMP, RIFF for WebP and WAV) that the file holds all of it; an audio file
+//!   must also pass `crate::audio::probe` (its header is plausible and its first packet decodes,
+//!   so a garbage MP3 is refused here rather than when someone opens the task). A refused file
+//!   is listed with its path and reason; the rest of the folder imports.
 //! - **No duplicates.** A file whose real path a task already shows (`task_media` for images,
 //!   `task_audio` for audio, whichever import added it) is not imported again and is counted in
 //!   `already_imported`; re-importing a folder adds only the files that are new.
@@ -51,9 +53,11 @@ use crate::views::{FolderImportFileError, FolderImportReport, MediaKind};
 /// Image extensions read by a folder import: the formats `media.rs` reads headers of.
 pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"];
 
-/// Audio extensions read by a folder import: WAV, FLAC, MP3 and Ogg (Vorbis), the formats the
-/// core's audio decoder (symphonia) reads. Opus and AAC/M4A are left out because it cannot.
-pub const AUDIO_EXTENSIONS: &[&str] = &["wav", "wave", "flac", "mp3", "ogg", "oga"];
+/// Audio extensions read by a folder import: WAV, AIFF, FLAC, MP3 and Ogg, the containers the
+/// core's audio decoder (`crate::audio`, symphonia) reads. Opus and AAC/M4A are left out
+/// because it cannot decode them; an `.ogg` holding Opus is refused by the probe, with the codec
+/// named.
+pub const AUDIO_EXTENSIONS: &[&str] = &["wav", "wave", "aif", "aiff", "flac", "mp3", "ogg", "oga"];
 
 /// At most this many refused files are listed in a report; `skipped` still counts them all.
 const MAX_LISTED_ERRORS: usize = 10_000;
@@ -709,6 +713,11 @@ fn check_file(
             // folders is opened.
             if let Err(message) = check_complete(&real_path) {
                 return bad(message);
+            }
+            if media_kind_of(file) == Some(MediaKind::Audio)
+                && let Err(error) = crate::audio::probe(&real_path)
+            {
+                return bad(error.to_string());
             }
             CheckedFile::Good {
                 line,
