@@ -231,8 +231,11 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
       waveSurfer.on("error", (error) => setMediaError(errorText(error))),
       regions.on("region-created", (region: Region) => {
         if (region.id !== CUT_REGION_ID) return;
-        const { start, end } = region;
-        region.remove();
+        // wavesurfer starts a drag's region 5 px wide and grows it by the pointer's moves, so
+        // its end is 5 px past the pointer; the pointer's own positions are what was meant.
+        const fromPointer = pointerDrag.range(() => waveSurfer.getWrapper(), peaks.durationSeconds);
+        const { start, end } = fromPointer ?? region;
+        removeRegion(region);
         latestRef.current.onCut(start, end);
       }),
       regions.on("region-updated", (region: Region) => latestRef.current.onRegionMoved(region.id, region.start, region.end)),
@@ -241,6 +244,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
         latestRef.current.onRegionClicked(region.id);
       }),
     ];
+    const pointerDrag = trackPointerDrag(container);
     const disableCutting = regions.enableDragSelection({ id: CUT_REGION_ID, color: PENDING_COLOR }, 3);
     const unregisterPlayer = registerAudioPlayer(object.name, {
       playRange: (start, end) => {
@@ -250,6 +254,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
     return () => {
       unregisterPlayer();
       disableCutting();
+      pointerDrag.stop();
       for (const unsubscribe of unsubscribers) unsubscribe();
       waveSurfer.destroy();
       waveSurferRef.current = null;
@@ -318,22 +323,24 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
         <span className="audio-time" data-testid="audio-time">
           {`${formatTime(currentTime)} / ${formatTime(duration)}`}
         </span>
-        <span className="audio-group">
+        <span className="audio-group" aria-label="Speed">
+          <span className="audio-group-name">Speed</span>
           <button type="button" aria-label="Slower" disabled={!ready} onClick={() => press("slower")}>
             − {hint("slower")}
           </button>
-          <span data-testid="audio-speed">{`${rate}×`}</span>
+          <span className="audio-value" data-testid="audio-speed">{`${rate}×`}</span>
           <button type="button" aria-label="Faster" disabled={!ready} onClick={() => press("faster")}>
             + {hint("faster")}
           </button>
         </span>
-        <span className="audio-group">
+        <span className="audio-group" aria-label="Zoom">
+          <span className="audio-group-name">Zoom</span>
           <button type="button" aria-label="Zoom out" disabled={!ready} onClick={() => press("zoom-out")}>
-            Zoom − {hint("zoom-out")}
+            − {hint("zoom-out")}
           </button>
-          <span data-testid="audio-zoom">{pxPerSec === 0 ? "fit" : `${Math.round(pxPerSec)} px/s`}</span>
+          <span className="audio-value" data-testid="audio-zoom">{pxPerSec === 0 ? "fit" : `${Math.round(pxPerSec)} px/s`}</span>
           <button type="button" aria-label="Zoom in" disabled={!ready} onClick={() => press("zoom-in")}>
-            Zoom + {hint("zoom-in")}
+            + {hint("zoom-in")}
           </button>
         </span>
       </div>
@@ -350,11 +357,6 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
           {`Playback is not available (${mediaError}); the waveform and segments still work.`}
         </p>
       )}
-      {labelsControls.length > 0 && peaksState.status !== "failed" && (
-        <p className="audio-hint muted small">
-          {`Drag on the waveform to cut a segment (at least ${MIN_SEGMENT_SECONDS * 1000} ms), then press a label's key; drag a segment's edges to adjust it.`}
-        </p>
-      )}
     </div>
   );
 }
@@ -368,12 +370,66 @@ interface WantedRegion {
   content: string;
 }
 
+/**
+ * Removes a region and its element. The plugin re-appends a new region's element on a timer
+ * (`virtualAppend`) without checking whether the region was removed meanwhile, so the element is
+ * removed again after that timer has run.
+ */
+function removeRegion(region: Region): void {
+  const element = region.element;
+  region.remove();
+  if (element !== null) setTimeout(() => element.remove(), 0);
+}
+
+/**
+ * Where the pointer went down and where it last was during a drag that started on the
+ * waveform, read in the capture phase (the plugin stops the events' propagation).
+ */
+function trackPointerDrag(container: HTMLElement) {
+  let downX: number | null = null;
+  let lastX: number | null = null;
+  const onDown = (event: PointerEvent) => {
+    if (event.button !== 0) return;
+    downX = event.clientX;
+    lastX = event.clientX;
+  };
+  const onMove = (event: PointerEvent) => {
+    if (downX !== null) lastX = event.clientX;
+  };
+  const onUp = (event: PointerEvent) => {
+    if (downX !== null) lastX = event.clientX;
+    // Cleared after the plugin's own pointerup handler has made the region.
+    setTimeout(() => {
+      downX = null;
+      lastX = null;
+    }, 0);
+  };
+  container.addEventListener("pointerdown", onDown, true);
+  window.addEventListener("pointermove", onMove, true);
+  window.addEventListener("pointerup", onUp, true);
+  return {
+    /** The drag in seconds, from the wrapper's on-screen extent (zoom and scroll included). */
+    range(wrapper: () => HTMLElement, durationSeconds: number): { start: number; end: number } | null {
+      if (downX === null || lastX === null) return null;
+      const rect = wrapper().getBoundingClientRect();
+      if (rect.width <= 0) return null;
+      const toSeconds = (x: number) => clampTime(((x - rect.left) / rect.width) * durationSeconds, durationSeconds);
+      return { start: toSeconds(downX), end: toSeconds(lastX) };
+    },
+    stop() {
+      container.removeEventListener("pointerdown", onDown, true);
+      window.removeEventListener("pointermove", onMove, true);
+      window.removeEventListener("pointerup", onUp, true);
+    },
+  };
+}
+
 /** Makes the plugin's regions match `wanted`: removes, moves, recolours and adds. */
 function syncRegions(regions: RegionsPlugin, wanted: readonly WantedRegion[]): void {
   const wantedIds = new Set(wanted.map((region) => region.id));
   const existing = new Map<string, Region>();
   for (const region of regions.getRegions()) {
-    if (!wantedIds.has(region.id)) region.remove();
+    if (!wantedIds.has(region.id)) removeRegion(region);
     else existing.set(region.id, region);
   }
   for (const want of wanted) {

@@ -131,6 +131,12 @@ class FakeWaveSurfer extends FakeEmitter {
   getWidth() {
     return 600;
   }
+  /** The waveform's on-screen extent: 600 px from x = 0 (jsdom lays nothing out). */
+  getWrapper() {
+    const wrapper = document.createElement("div");
+    wrapper.getBoundingClientRect = () => ({ left: 0, width: 600, top: 0, height: 128, right: 600, bottom: 128, x: 0, y: 0, toJSON: () => ({}) });
+    return wrapper;
+  }
   getCurrentTime() {
     return this.time;
   }
@@ -507,6 +513,18 @@ describe("the audio object", () => {
     expect(waveSurfer.regions.getRegions()).toEqual([]);
     act(() => waveSurfer.regions.drag(4.5, 3.25));
     expect(current().values.kind).toMatchObject([{ start: 3.25, end: 4.5, labels: ["Music"] }]);
+  });
+
+  it("cuts where the pointer went down and up, not where wavesurfer's 5 px-wide drag region ends", async () => {
+    const waveSurfer = await openAudio();
+    const wave = screen.getByTestId("audio-waveform");
+    act(() => {
+      wave.dispatchEvent(new PointerEvent("pointerdown", { clientX: 100, button: 0, bubbles: true }));
+      window.dispatchEvent(new PointerEvent("pointermove", { clientX: 180 }));
+      window.dispatchEvent(new PointerEvent("pointerup", { clientX: 250 }));
+      waveSurfer.regions.drag(1, 2.55);
+    });
+    expect(current().interaction.pending).toMatchObject({ start: 1, end: 2.5 });
   });
 
   it("takes a region drag or resize into the state, selecting it, and snaps back a resize below the minimum", async () => {

@@ -1,0 +1,195 @@
+// End-to-end check of the audio labelling screen in real Chromium, against the fake audio
+// backend (src/modalities/audio/mock/): a WAV made in the page, its peaks computed there and sent
+// in the core's binary layout. Builds only that entry into dist-audio-mock/ with the project's
+// vite config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core: cuts a
+// segment with the mouse, labels it by key, types its transcript, nudges its start, plays,
+// changes speed and zoom by key, submits, and checks what the fake backend received; then the
+// next task, whose audio is a URL, must say so instead of showing a player. Leaves a screenshot
+// at /tmp/gloss-audio.png.
+import { strict as assert } from "node:assert";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, normalize, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { build } from "vite";
+
+const uiDir = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const distDir = join(uiDir, "dist-audio-mock");
+const entryPath = "src/modalities/audio/mock/audio-mock.html";
+const screenshotPath = process.env.GLOSS_AUDIO_SCREENSHOT ?? "/tmp/gloss-audio.png";
+const contentTypes = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
+const DURATION_SECONDS = 6;
+
+let server;
+let browser;
+let baseUrl;
+
+before(async () => {
+  await build({
+    root: uiDir,
+    configFile: join(uiDir, "vite.config.ts"),
+    mode: "mock",
+    logLevel: "warn",
+    build: { outDir: distDir, emptyOutDir: true, rollupOptions: { input: { audio: join(uiDir, entryPath) } } },
+  });
+  server = createServer(async (request, response) => {
+    const pathname = decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname);
+    const filePath = normalize(join(distDir, pathname));
+    if (!filePath.startsWith(distDir)) {
+      response.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(filePath);
+      response.writeHead(200, { "content-type": contentTypes[extname(filePath)] ?? "application/octet-stream" });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
+  baseUrl = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+      "--autoplay-policy=no-user-gesture-required",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolveClose) => (server ? server.close(resolveClose) : resolveClose()));
+});
+
+test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a notice", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const pageErrors = [];
+  const foreignRequests = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(baseUrl) && !url.startsWith("data:") && !url.startsWith("blob:")) foreignRequests.push(url);
+  });
+
+  await page.goto(`${baseUrl}/${entryPath}`);
+  await page.getByTestId("open-demo").click();
+  const audioObject = page.locator('[data-testid="audio-object"][data-ready="true"]');
+  await audioObject.waitFor();
+  assert.equal(await page.getByTestId("audio-time").textContent(), "0:00.00 / 0:06.00");
+  // The waveform is drawn from the peaks the backend sent: canvases with ink on them.
+  const inked = await page.evaluate(() => {
+    const host = document.querySelector(".task-panel");
+    const wave = host?.shadowRoot?.querySelector('[data-testid="audio-waveform"]');
+    const canvases = [...(wave?.firstElementChild?.shadowRoot?.querySelectorAll("canvas") ?? [])];
+    return canvases.some((canvas) => {
+      const pixels = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+      for (let idx = 3; idx < pixels.length; idx += 4) if (pixels[idx] > 0) return true;
+      return false;
+    });
+  });
+  assert.equal(inked, true, "the waveform canvas has no ink");
+  assert.deepEqual(await page.evaluate(() => window.__glossAudioFake.peakRequests.map((args) => args.field)), ["audio"]);
+
+  // Cut 1.0 s – 2.5 s with the mouse.
+  const wave = await page.getByTestId("audio-waveform").boundingBox();
+  const xAt = (seconds) => wave.x + (wave.width * seconds) / DURATION_SECONDS;
+  const y = wave.y + wave.height / 2;
+  await page.mouse.move(xAt(1), y);
+  await page.mouse.down();
+  await page.mouse.move(xAt(1.5), y, { steps: 4 });
+  await page.mouse.move(xAt(2.5), y, { steps: 6 });
+  await page.mouse.up();
+  await page.getByTestId("notice").filter({ hasText: "press a label's key" }).waitFor();
+
+  // Label it with the first label's key: it becomes a segment, selected, listed, drawn.
+  await page.keyboard.press("1");
+  const rows = page.getByTestId("segment-row");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 1);
+  assert.match(await rows.first().textContent(), /Speech.*0:01\.\d\d–0:02\.\d\d/);
+  assert.equal(await page.locator("[data-segment]").count(), 1);
+  assert.equal(await rows.first().getAttribute("class"), "region-row selected");
+
+  // Its transcript, in the per-region TextArea.
+  const transcript = page.getByTestId("per-region-transcript").locator("textarea");
+  await transcript.click();
+  await page.keyboard.type("good morning, everyone");
+  // Leave the text field (keys are off while typing), keeping the selection.
+  await page.locator(".app-header h1").click();
+
+  // Nudge the start 30 ms later and the end 10 ms earlier by key.
+  const segmentBefore = await page.locator("[data-segment]").boundingBox();
+  for (let press = 0; press < 3; press += 1) await page.keyboard.press("Alt+ArrowRight");
+  await page.keyboard.press("Alt+Shift+ArrowLeft");
+  const segmentAfter = await page.locator("[data-segment]").boundingBox();
+  assert.ok(segmentAfter.x > segmentBefore.x, "the drawn segment did not move with the nudge");
+
+  // Speed and zoom by key.
+  await page.keyboard.press(".");
+  assert.equal(await page.getByTestId("audio-speed").textContent(), "1.25×");
+  await page.keyboard.press("=");
+  assert.notEqual(await page.getByTestId("audio-zoom").textContent(), "fit");
+  await page.keyboard.press("-");
+  assert.equal(await page.getByTestId("audio-zoom").textContent(), "fit");
+
+  // Play and pause with Space; the time moves while playing.
+  await page.keyboard.press(" ");
+  await page.getByTestId("audio-play").filter({ hasText: "Pause" }).waitFor();
+  await page.waitForFunction(() => {
+    const host = document.querySelector(".task-panel");
+    const time = host?.shadowRoot?.querySelector('[data-testid="audio-time"]')?.textContent ?? "";
+    return !time.startsWith("0:00.00");
+  });
+  await page.keyboard.press(" ");
+  await page.getByTestId("audio-play").filter({ hasText: "Play" }).waitFor();
+
+  // The ? overlay lists the player's keys.
+  await page.keyboard.press("?");
+  const overlay = page.getByTestId("help-overlay");
+  await overlay.waitFor();
+  const help = await overlay.textContent();
+  for (const line of ["audio: play / pause", "audio: seek back 1 s", "audio: move the selected segment's start 10 ms later", "audio: move the selected segment's end 10 ms earlier", "audio: play faster", "audio: zoom in", "kind: Speech"]) {
+    assert.ok(help.includes(line), `the help overlay lacks "${line}"`);
+  }
+  await page.keyboard.press("Escape");
+
+  await page.screenshot({ path: screenshotPath, fullPage: true });
+
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => (window.__glossAudioFake?.saves.length ?? 0) > 0);
+  const [save] = await page.evaluate(() => window.__glossAudioFake.saves);
+  assert.equal(save.task_id, 1);
+  assert.equal(save.status, "submitted");
+  const segment = save.result.find((item) => item.from_name === "kind");
+  const text = save.result.find((item) => item.from_name === "transcript");
+  assert.equal(save.result.length, 2);
+  assert.equal(segment.type, "labels");
+  assert.equal(segment.to_name, "audio");
+  assert.deepEqual(segment.value.labels, ["Speech"]);
+  assert.equal(segment.value.channel, 0);
+  // The drag was 1.0 – 2.5 s (a few pixels of slack), then +30 ms on the start, -10 ms on the end.
+  assert.ok(Math.abs(segment.value.start - 1.03) < 0.04, `start ${segment.value.start}`);
+  assert.ok(Math.abs(segment.value.end - 2.49) < 0.04, `end ${segment.value.end}`);
+  assert.equal(Math.round(segment.value.start * 1000), segment.value.start * 1000, "start is not kept to the millisecond");
+  assert.deepEqual(text, { id: segment.id, from_name: "transcript", to_name: "audio", type: "textarea", value: { text: ["good morning, everyone"] } });
+
+  // Task 2 names a URL: an honest notice, no player.
+  const note = page.getByTestId("audio-note");
+  await note.waitFor();
+  assert.match(await note.textContent(), /is a URL\. Gloss plays only local files inside the project's folders/);
+  assert.equal(await page.getByTestId("audio-object").count(), 0);
+
+  assert.deepEqual(foreignRequests, []);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
