@@ -334,7 +334,7 @@ fn snapshot_of_the_conll_export() {
 }
 
 #[test]
-fn conll_refuses_configs_without_labels_and_split_exports() {
+fn conll_refuses_configs_without_labels() {
     let triage = project_with(TRIAGE_CONFIG, &[json!({"body": "x"})]);
     let error = try_export(
         &triage,
@@ -345,17 +345,65 @@ fn conll_refuses_configs_without_labels_and_split_exports() {
     )
     .unwrap_err();
     assert!(error.to_string().contains("Labels control"), "{error}");
+    assert!(!triage.file("x.conll").exists());
+}
+
+#[test]
+fn conll_with_split_writes_one_file_per_split_in_a_folder() {
     let ner = ner_project();
-    let error = try_export(
+    let unsplit = {
+        try_export(
+            &ner,
+            ExportFormat::Conll,
+            "all.conll",
+            ShapeOptions::default(),
+            None,
+        )
+        .unwrap();
+        std::fs::read_to_string(ner.file("all.conll")).unwrap()
+    };
+    let summary = try_export(
         &ner,
         ExportFormat::Conll,
-        "x.conll",
+        "split",
         ShapeOptions::default(),
-        Some("train=0.5,test=0.5"),
+        Some("train=0.5,validation=0.25,test=0.25"),
     )
-    .unwrap_err();
-    assert!(error.to_string().contains("--split"), "{error}");
-    assert!(!ner.file("x.conll").exists());
+    .unwrap();
+    assert_eq!(summary.tasks, 2);
+    let mut blocks_in_splits: Vec<String> = Vec::new();
+    for (split, n_tasks) in &summary.splits {
+        let text =
+            std::fs::read_to_string(ner.file("split").join(format!("{split}.conll"))).unwrap();
+        let body = text
+            .strip_prefix("-DOCSTART- -X- -X- O\n\n")
+            .unwrap_or_else(|| panic!("{split}.conll opens without -DOCSTART-: {text:?}"));
+        let blocks: Vec<&str> = body.split_terminator("\n\n").collect();
+        assert_eq!(blocks.len() as u64, *n_tasks, "{split}: {text:?}");
+        blocks_in_splits.extend(blocks.iter().map(|block| block.to_string()));
+    }
+    let names: Vec<&str> = summary
+        .splits
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(names, ["train", "validation", "test"]);
+    // Every block of the unsplit file is in exactly one split file.
+    let mut unsplit_blocks: Vec<String> = unsplit
+        .strip_prefix("-DOCSTART- -X- -X- O\n\n")
+        .unwrap()
+        .split_terminator("\n\n")
+        .map(str::to_owned)
+        .collect();
+    unsplit_blocks.sort();
+    blocks_in_splits.sort();
+    assert_eq!(blocks_in_splits, unsplit_blocks);
+    let mut files: Vec<String> = std::fs::read_dir(ner.file("split"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["test.conll", "train.conll", "validation.conll"]);
 }
 
 #[test]
