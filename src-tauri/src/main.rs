@@ -26,6 +26,11 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             app.manage(AppState::new(gloss::cli::local_user_name(), data_dir(app)?));
+            app.manage(gloss::audio::PeaksInFlight::new());
+            let worker_handle = app.handle().clone();
+            std::thread::Builder::new()
+                .name("gloss-audio-peaks".to_owned())
+                .spawn(move || commands::media::run_peaks_worker(worker_handle))?;
             let state = app.state::<AppState>();
             // `gloss-desktop --demo` starts on the demo project (scripts/start-demo.sh);
             // `gloss-desktop PATH` opens that project file (file managers, end-to-end tests).
@@ -58,6 +63,7 @@ fn main() {
             commands::labelling::previous_task,
             commands::labelling::save_annotation,
             commands::labelling::autosave_draft,
+            commands::media::audio_peaks,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("Gloss could not start its window");

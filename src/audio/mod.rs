@@ -255,3 +255,11 @@ impl AudioPeaks {
             .collect()
     }
 }
+
+/// An unreadable audio file reaches the front doors as bad input (the file is what is wrong),
+/// with the file and the reason in the message.
+impl From<AudioError> for crate::GlossError {
+    fn from(error: AudioError) -> crate::GlossError {
+        crate::GlossError::BadInput(error.to_string())
+    }
+}

@@ -21,7 +21,7 @@ use super::AudioError;
 const FINGERPRINT_WINDOW: u64 = 64 * 1024;
 
 /// One version of a file, as the peaks cache compares it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FileStamp {
     pub size: u64,
     /// Modification time in nanoseconds since the Unix epoch (0 where the platform has none).

@@ -145,3 +145,59 @@ export const dialogs = {
 export function mediaSrc(path: string): string {
   return convertFileSrc(path);
 }
+
+/** A task's audio waveform, as `audioPeaks` returns it. */
+export interface AudioPeaks {
+  /** The decoded length (not the header's claim). */
+  durationSeconds: number;
+  sampleRate: number;
+  channels: number;
+  /** Buckets per second: 100, halved for files longer than ~87 minutes. */
+  peaksPerSecond: number;
+  /** min, max per bucket, interleaved, in -1..1 (of the mono mix). */
+  peaks: Float32Array;
+}
+
+/** The first bytes of the `audio_peaks` message (`src/audio/mod.rs`, `AudioPeaks::to_ipc_bytes`). */
+const AUDIO_PEAKS_MAGIC = "GPK1";
+const AUDIO_PEAKS_HEADER_BYTES = 32;
+
+/**
+ * Decodes the binary `audio_peaks` message: a 32-byte little-endian header (magic, sample rate,
+ * channels, buckets, duration, buckets per second) and then min/max per bucket as 16-bit
+ * integers scaled by 32767. Exported for tests; throws an `IpcError` on a malformed message.
+ */
+export function decodeAudioPeaks(buffer: ArrayBuffer): AudioPeaks {
+  const malformed = (why: string): IpcError => ({
+    code: "internal",
+    message: `The waveform message from the app is malformed: ${why}`,
+  });
+  if (buffer.byteLength < AUDIO_PEAKS_HEADER_BYTES) throw malformed("too short");
+  const view = new DataView(buffer);
+  const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
+  if (magic !== AUDIO_PEAKS_MAGIC) throw malformed(`unknown layout ${JSON.stringify(magic)}`);
+  const nBuckets = view.getUint32(12, true);
+  if (buffer.byteLength !== AUDIO_PEAKS_HEADER_BYTES + nBuckets * 4) {
+    throw malformed(`${nBuckets} buckets do not fit ${buffer.byteLength} bytes`);
+  }
+  const stored = new Int16Array(buffer, AUDIO_PEAKS_HEADER_BYTES, nBuckets * 2);
+  const peaks = Float32Array.from(stored, (peak) => peak / 32767);
+  return {
+    sampleRate: view.getUint32(4, true),
+    channels: view.getUint32(8, true),
+    durationSeconds: view.getFloat64(16, true),
+    peaksPerSecond: view.getFloat64(24, true),
+    peaks,
+  };
+}
+
+/**
+ * The waveform of the audio file that `field` of task `taskId` plays: computed in Rust on the
+ * first open (seconds for an hour of MP3; at once when the background worker got there first)
+ * and cached in the project, so later opens take milliseconds. Sent as one binary message (an
+ * ArrayBuffer), not JSON: an hour is 720,000 numbers.
+ */
+export async function audioPeaks(taskId: number, field: string): Promise<AudioPeaks> {
+  const buffer = await call<ArrayBuffer>("audio_peaks", { taskId, field });
+  return decodeAudioPeaks(buffer);
+}

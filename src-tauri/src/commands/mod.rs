@@ -1,4 +1,5 @@
 //! Tauri commands, one file per domain; each is one core call (see `ui/src/ipc.ts`).
 
 pub mod labelling;
+pub mod media;
 pub mod project;
