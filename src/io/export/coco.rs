@@ -163,12 +163,9 @@ enum Instance {
 
 /// The keypoints of each instance (see the module documentation), and the points that could
 /// not be assigned (a name twice in one instance), which become instances of their own.
-fn group_keypoints<'a>(
-    image: &'a VisionImage,
-) -> (
-    Vec<(Instance, Vec<&'a VisionKeypoint>)>,
-    Vec<&'a VisionKeypoint>,
-) {
+fn group_keypoints(
+    image: &VisionImage,
+) -> (Vec<(Instance, Vec<&VisionKeypoint>)>, Vec<&VisionKeypoint>) {
     let mut instances: Vec<(Instance, Vec<&VisionKeypoint>)> = Vec::new();
     for keypoint in &image.keypoints {
         let container = image
