@@ -1,18 +1,13 @@
 /**
  * Audio peaks as the core computes and caches them (`audio_peaks`): per time bucket one minimum
- * and one maximum sample, interleaved, in -1..1, over all channels mixed. The waveform is drawn
+ * and one maximum sample, interleaved, in -1..1, of the mono mix of the channels. The waveform is drawn
  * from these alone, so the UI never decodes audio. This module turns them into what wavesurfer
  * draws, and (for the mock backend and the tests) computes them from samples the same way.
  */
 
-export interface AudioPeaks {
-  durationSeconds: number;
-  sampleRate: number;
-  channels: number;
-  peaksPerSecond: number;
-  /** min, max, min, max... one pair per bucket of `1 / peaksPerSecond` seconds. */
-  peaks: Float32Array;
-}
+import type { AudioPeaks } from "../../ipc";
+
+export type { AudioPeaks };
 
 /**
  * wavesurfer draws channel 0 above the centre line and channel 1 below it (each by magnitude),
@@ -38,8 +33,9 @@ function clampUnit(value: number): number {
 }
 
 /**
- * Min/max peaks of interleaved samples (`channels` per frame, -1..1), all channels mixed into
- * one envelope, `peaksPerSecond` buckets per second. The mock backend uses it as the core does.
+ * Min/max peaks of interleaved samples (`channels` per frame, -1..1) of the mono mix (the mean
+ * of the channels, as the core computes it), `peaksPerSecond` buckets per second; for the mock
+ * backend and the tests.
  */
 export function computePeaks(samples: Float32Array, sampleRate: number, channels: number, peaksPerSecond: number): AudioPeaks {
   const nFrames = Math.floor(samples.length / channels);
@@ -52,11 +48,11 @@ export function computePeaks(samples: Float32Array, sampleRate: number, channels
     let min = 0;
     let max = 0;
     for (let frameIdx = firstFrame; frameIdx < endFrame; frameIdx += 1) {
-      for (let channelIdx = 0; channelIdx < channels; channelIdx += 1) {
-        const sample = samples[frameIdx * channels + channelIdx] ?? 0;
-        if (sample < min) min = sample;
-        if (sample > max) max = sample;
-      }
+      let sum = 0;
+      for (let channelIdx = 0; channelIdx < channels; channelIdx += 1) sum += samples[frameIdx * channels + channelIdx] ?? 0;
+      const sample = sum / channels;
+      if (sample < min) min = sample;
+      if (sample > max) max = sample;
     }
     peaks[bucketIdx * 2] = min;
     peaks[bucketIdx * 2 + 1] = max;
