@@ -50,11 +50,13 @@ pub enum ExportFormat {
     Labelstudio,
     /// CoNLL-2003 token-per-line NER (`TOKEN -X- _ TAG`, IOB2), from a `Labels` control.
     Conll,
-    /// COCO JSON (boxes and polygons, categories, image sizes), one file.
+    /// COCO JSON (boxes, polygons, keypoints, categories, image sizes): one file, or one per
+    /// split under `annotations/` with `--split`.
     Coco,
-    /// YOLO labels (detect, or segment when the config has polygons) and `data.yaml`.
+    /// YOLO labels (detect, or segment when the config has polygons) and `data.yaml`; with
+    /// `--split`, images copied into `images/<split>/` beside `labels/<split>/`.
     Yolo,
-    /// Pascal VOC XML, one file per image.
+    /// Pascal VOC XML, one file per image (and `ImageSets/Main/<split>.txt` with `--split`).
     Voc,
 }
 
