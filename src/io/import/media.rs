@@ -257,7 +257,7 @@ fn jpeg_reaches_end_of_image(file: &mut std::fs::File) -> Result<bool, String> {
     file.seek(SeekFrom::Start(0))
         .map_err(|error| error.to_string())?;
     let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
-    let mut read_byte = |reader: &mut std::io::BufReader<&mut std::fs::File>| -> Option<u8> {
+    let read_byte = |reader: &mut std::io::BufReader<&mut std::fs::File>| -> Option<u8> {
         let byte = *reader.fill_buf().ok()?.first()?;
         reader.consume(1);
         Some(byte)
