@@ -309,7 +309,15 @@ impl FolderWatcher {
                 let tick = (options.debounce / 4)
                     .clamp(Duration::from_millis(10), Duration::from_millis(250));
                 loop {
-                    match receiver.recv_timeout(tick) {
+                    // Nothing pending: sleep until an event comes (an idle watcher costs nothing).
+                    let received = if state.pending.is_empty() {
+                        receiver
+                            .recv()
+                            .map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+                    } else {
+                        receiver.recv_timeout(tick)
+                    };
+                    match received {
                         Ok(Message::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
                         Ok(Message::FileSystem(Ok(event))) => {
                             state.on_file_event(event, &mut on_event)

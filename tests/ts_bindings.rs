@@ -16,6 +16,7 @@ fn generate_into(dir: &Path) {
     gloss::views::AutosaveDraft::export_all(&config).unwrap();
     gloss::views::SavedAnnotation::export_all(&config).unwrap();
     gloss::views::ImportReport::export_all(&config).unwrap();
+    gloss::views::FolderImportReport::export_all(&config).unwrap();
     gloss::views::ProjectStats::export_all(&config).unwrap();
     gloss::IpcError::export_all(&config).unwrap();
     gloss::result::ResultItem::export_all(&config).unwrap();

@@ -32,6 +32,12 @@ fn main() {
                 .name("gloss-audio-peaks".to_owned())
                 .spawn(move || commands::media::run_peaks_worker(worker_handle))?;
             let state = app.state::<AppState>();
+            // Each opened project gets a watcher over its watched folders (commands/folders.rs).
+            app.manage(commands::folders::FolderWatchState::default());
+            let watch_handle = app.handle().clone();
+            state.set_opened_listener(Box::new(move |project_path| {
+                commands::folders::watch_project(&watch_handle, project_path)
+            }));
             // `gloss-desktop --demo` starts on the demo project (scripts/start-demo.sh);
             // `gloss-desktop PATH` opens that project file (file managers, end-to-end tests).
             let data_dir = state.data_dir.clone();
@@ -59,6 +65,7 @@ fn main() {
             commands::project::current_project,
             commands::project::project_overview,
             commands::project::import_tasks,
+            commands::folders::import_folder,
             commands::labelling::next_task,
             commands::labelling::previous_task,
             commands::labelling::save_annotation,

@@ -1,8 +1,8 @@
 //! What the shell keeps between commands: the open project (one per window for now), the
 //! acting annotator and where the demo project lives.
 
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use gloss::views::ProjectOverview;
 use gloss::{ErrorCode, GlossError, IpcError, Project};
@@ -13,7 +13,13 @@ pub struct AppState {
     pub annotator: String,
     /// The app data folder (or `GLOSS_DATA_DIR`), home of `demo.gloss`.
     pub data_dir: PathBuf,
+    /// Called with the project file's path after each successful open, outside the project
+    /// lock (the folder watcher starts from here: `commands/folders.rs`).
+    opened_listener: OnceLock<ProjectOpenedListener>,
 }
+
+/// See [`AppState::set_opened_listener`].
+pub type ProjectOpenedListener = Box<dyn Fn(&Path) + Send + Sync>;
 
 fn no_project() -> IpcError {
     IpcError {
@@ -28,7 +34,13 @@ impl AppState {
             project: Mutex::new(None),
             annotator,
             data_dir,
+            opened_listener: OnceLock::new(),
         }
+    }
+
+    /// Sets the one listener told about every project opened from now on.
+    pub fn set_opened_listener(&self, listener: ProjectOpenedListener) {
+        let _ = self.opened_listener.set(listener);
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Project>> {
@@ -50,7 +62,12 @@ impl AppState {
         let overview = project
             .overview(&self.annotator)
             .map_err(|error| error.to_ipc())?;
+        let project_path = project.path().to_owned();
         *current = Some(project);
+        drop(current);
+        if let Some(listener) = self.opened_listener.get() {
+            listener(&project_path);
+        }
         Ok(overview)
     }
 

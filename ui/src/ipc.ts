@@ -4,9 +4,11 @@
  * `code` instead of pattern-matching strings. File dialogs live here too: they are IPC as well.
  */
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type { AutosaveDraft } from "./bindings/AutosaveDraft";
 import type { ErrorCode } from "./bindings/ErrorCode";
+import type { FolderImportReport } from "./bindings/FolderImportReport";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { IpcError } from "./bindings/IpcError";
 import type { ProjectOverview } from "./bindings/ProjectOverview";
@@ -66,6 +68,13 @@ export const ipc = {
   currentProject: () => call<ProjectOverview | null>("current_project"),
   projectOverview: () => call<ProjectOverview>("project_overview"),
   importTasks: (path: string) => call<ImportReport>("import_tasks", { path }),
+  /** One task per image or audio file of the folder; `watch`: files added later become tasks too. */
+  importFolder: (path: string, watch: boolean) => call<FolderImportReport>("import_folder", { path, watch }),
+  /**
+   * Calls `onAdded` each time files of a watched folder became tasks (the shell's `tasks-added`
+   * event); resolves to the function that stops listening.
+   */
+  onTasksAdded: (onAdded: (report: FolderImportReport) => void) => listenTo("tasks-added", onAdded),
   /** `exclude`: task ids to pass over (the one on screen, when prefetching the one after it). */
   nextTask: (exclude: number[]) => call<TaskView | null>("next_task", { exclude }),
   /** The task this annotator annotated most recently before `beforeTaskId` (or their latest). */
@@ -78,6 +87,18 @@ export const ipc = {
 };
 
 export type Ipc = typeof ipc;
+
+/**
+ * Listens to a shell event. Where events are not available (the mocked IPC of the browser tests
+ * and the mock build), listening does nothing rather than failing the screen.
+ */
+async function listenTo<T>(event: string, onEvent: (payload: T) => void): Promise<() => void> {
+  try {
+    return await listen<T>(event, (message) => onEvent(message.payload));
+  } catch {
+    return () => {};
+  }
+}
 
 function singlePath(selection: string | string[] | null): string | null {
   if (selection === null) return null;
@@ -132,6 +153,16 @@ export const dialogs = {
           multiple: false,
           directory: false,
           filters: [{ name: "Tasks", extensions: ["jsonl", "json", "csv", "tsv"] }],
+        }),
+      ),
+    ),
+  pickImportFolder: () =>
+    dialog(async () =>
+      singlePath(
+        await openDialog({
+          title: "Import a folder of images or audio files",
+          multiple: false,
+          directory: true,
         }),
       ),
     ),

@@ -632,7 +632,7 @@ fn import_listed(
             n_bad,
             first_file,
             first_message,
-            report,
+            report: Box::new(report),
         });
     }
     let mut changed = false;

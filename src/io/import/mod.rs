@@ -117,7 +117,7 @@ pub enum ImportError {
         n_bad: u64,
         first_file: String,
         first_message: String,
-        report: crate::views::FolderImportReport,
+        report: Box<crate::views::FolderImportReport>,
     },
     #[error(transparent)]
     Store(#[from] StoreError),

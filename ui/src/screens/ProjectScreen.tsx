@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { AnnotatorProgress } from "../bindings/AnnotatorProgress";
+import type { FolderImportReport } from "../bindings/FolderImportReport";
 import type { ImportReport } from "../bindings/ImportReport";
 import type { IpcError } from "../bindings/IpcError";
 import type { ProjectOverview } from "../bindings/ProjectOverview";
@@ -36,6 +37,8 @@ export function ProjectScreen(props: {
   const [helpOpen, setHelpOpen] = useState(false);
   const [guidelinesOpen, setGuidelinesOpen] = useState(false);
   const [importReport, setImportReport] = useState<ImportReport | null>(null);
+  const [folderImport, setFolderImport] = useState<FolderImportStage | null>(null);
+  const [watchNotice, setWatchNotice] = useState<string | null>(null);
   const keymap = useMemo(() => buildKeymap(iface, registry), [iface, registry]);
 
   const refreshProgress = useCallback(async () => {
@@ -62,6 +65,31 @@ export function ProjectScreen(props: {
     }
   }, [api, props.fileDialogs, refreshProgress, session, view.kind, onError]);
 
+  const chooseFolder = useCallback(async () => {
+    try {
+      const path = await props.fileDialogs.pickImportFolder();
+      if (path !== null) setFolderImport({ stage: "confirm", path, watch: false, busy: false });
+    } catch (error) {
+      onError(error as IpcError);
+    }
+  }, [props.fileDialogs, onError]);
+
+  const runFolderImport = useCallback(
+    async (path: string, watch: boolean) => {
+      setFolderImport({ stage: "confirm", path, watch, busy: true });
+      try {
+        const report = await api.importFolder(path, watch);
+        setFolderImport({ stage: "report", report });
+        await refreshProgress();
+        if (view.kind === "empty") await session.reload();
+      } catch (error) {
+        setFolderImport(null);
+        onError(error as IpcError);
+      }
+    },
+    [api, refreshProgress, session, view.kind, onError],
+  );
+
   const submit = useCallback(() => {
     onError(null);
     void session.finish("submitted");
@@ -76,9 +104,32 @@ export function ProjectScreen(props: {
   }, [session, onError]);
 
   // The handler reads the latest state through a ref, so the listener is installed once.
-  const state = { helpOpen, guidelinesOpen, importReport, view, submit, skip, back, session };
+  const state = { helpOpen, guidelinesOpen, importReport, folderImport, view, submit, skip, back, session };
   const stateRef = useRef(state);
   stateRef.current = state;
+
+  // Files a watched folder gained became tasks (the shell's watcher): refresh the progress, and
+  // load a task if the queue was empty.
+  useEffect(() => {
+    let stopped = false;
+    let unlisten: (() => void) | null = null;
+    void api
+      .onTasksAdded((report) => {
+        if (report.imported === 0) return;
+        setWatchNotice(`${report.imported} new task(s) from ${report.folder}`);
+        void refreshProgress();
+        const current = stateRef.current;
+        if (current.view.kind === "empty") void current.session.reload();
+      })
+      .then((stop) => {
+        if (stopped) stop();
+        else unlisten = stop;
+      });
+    return () => {
+      stopped = true;
+      unlisten?.();
+    };
+  }, [api, refreshProgress]);
 
   useEffect(() => {
     const runApp = (action: AppAction, repeat: boolean) => {
@@ -118,7 +169,8 @@ export function ProjectScreen(props: {
           setGuidelinesOpen((open) => !open);
           break;
         case "close":
-          if (current.importReport !== null) setImportReport(null);
+          if (current.folderImport !== null) setFolderImport(null);
+          else if (current.importReport !== null) setImportReport(null);
           else if (current.helpOpen) setHelpOpen(false);
           else if (current.guidelinesOpen) setGuidelinesOpen(false);
           else current.session.dispatch(clearSelection);
@@ -135,7 +187,7 @@ export function ProjectScreen(props: {
       // Undo and redo inside a text field are the field's own.
       if (isTextEntry(origin) && binding.action.type === "app" && ["undo", "redo"].includes(binding.action.action)) return;
       const current = stateRef.current;
-      const overlayOpen = current.helpOpen || current.importReport !== null;
+      const overlayOpen = current.helpOpen || current.importReport !== null || current.folderImport !== null;
       const action = binding.action;
       if (overlayOpen && !(action.type === "app" && ["close", "help", "guidelines"].includes(action.action))) {
         return;
@@ -171,6 +223,9 @@ export function ProjectScreen(props: {
           <button type="button" data-testid="import" onClick={() => void runImport()}>
             Import…
           </button>
+          <button type="button" data-testid="import-folder" onClick={() => void chooseFolder()}>
+            Import folder…
+          </button>
           <button
             type="button"
             aria-pressed={guidelinesOpen}
@@ -184,6 +239,14 @@ export function ProjectScreen(props: {
           </button>
         </nav>
       </header>
+      {watchNotice !== null && (
+        <div className="watch-notice muted small" role="status" data-testid="watch-notice">
+          {watchNotice}
+          <button type="button" className="ghost" onClick={() => setWatchNotice(null)} aria-label="Dismiss">
+            ✕
+          </button>
+        </div>
+      )}
       {overview.config_warnings.length > 0 && (
         <div className="warnings" role="note">
           Config warnings: {overview.config_warnings.join(" · ")}
@@ -229,6 +292,17 @@ export function ProjectScreen(props: {
       </div>
       {helpOpen && <HelpOverlay keymap={keymap} onClose={() => setHelpOpen(false)} />}
       {importReport !== null && <ImportReportDialog report={importReport} onClose={() => setImportReport(null)} />}
+      {folderImport !== null && folderImport.stage === "confirm" && (
+        <FolderImportDialog
+          stage={folderImport}
+          onWatchChange={(watch) => setFolderImport({ ...folderImport, watch })}
+          onImport={() => void runFolderImport(folderImport.path, folderImport.watch)}
+          onClose={() => setFolderImport(null)}
+        />
+      )}
+      {folderImport !== null && folderImport.stage === "report" && (
+        <FolderReportDialog report={folderImport.report} onClose={() => setFolderImport(null)} />
+      )}
     </div>
   );
 }
@@ -253,6 +327,86 @@ function ImportReportDialog(props: { report: ImportReport; onClose: () => void }
             {report.errors.slice(0, SHOWN_IMPORT_ERRORS).map((error, errorIdx) => (
               <li key={errorIdx}>
                 <span className="line-number">line {error.line}</span> {error.message}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <div className="modal-actions">
+        <button type="button" className="primary" onClick={props.onClose}>
+          Close <kbd>Esc</kbd>
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** The folder import dialog's two stages: choosing options for the picked folder, then its report. */
+type FolderImportStage =
+  | { stage: "confirm"; path: string; watch: boolean; busy: boolean }
+  | { stage: "report"; report: FolderImportReport };
+
+function FolderImportDialog(props: {
+  stage: Extract<FolderImportStage, { stage: "confirm" }>;
+  onWatchChange: (watch: boolean) => void;
+  onImport: () => void;
+  onClose: () => void;
+}) {
+  const { stage } = props;
+  return (
+    <Modal title="Import folder" testId="import-folder-dialog" onClose={props.onClose}>
+      <p>
+        One task per image or audio file in <code>{stage.path}</code> and its subfolders. Files a task already shows
+        are not imported twice.
+      </p>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          data-testid="watch-folder"
+          checked={stage.watch}
+          disabled={stage.busy}
+          onChange={(event) => props.onWatchChange(event.target.checked)}
+        />{" "}
+        Watch this folder: files added to it later become tasks
+      </label>
+      <div className="modal-actions">
+        <button type="button" onClick={props.onClose} disabled={stage.busy}>
+          Cancel
+        </button>{" "}
+        <button
+          type="button"
+          className="primary"
+          data-testid="import-folder-start"
+          onClick={props.onImport}
+          disabled={stage.busy}
+        >
+          {stage.busy ? "Importing…" : "Import"}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+function FolderReportDialog(props: { report: FolderImportReport; onClose: () => void }) {
+  const { report } = props;
+  return (
+    <Modal title="Folder imported" testId="folder-import-report" onClose={props.onClose}>
+      <p>
+        <strong>{report.imported}</strong> imported · <strong>{report.skipped}</strong> refused ·{" "}
+        {report.already_imported} already imported · {report.ignored} other files ignored
+      </p>
+      {report.watched && <p className="muted">Watching {report.folder}: files added later become tasks.</p>}
+      {report.errors.length > 0 && (
+        <>
+          <h3>
+            {report.errors.length > SHOWN_IMPORT_ERRORS
+              ? `First ${SHOWN_IMPORT_ERRORS} of ${report.errors.length} refused files`
+              : "Refused files"}
+          </h3>
+          <ul className="import-errors">
+            {report.errors.slice(0, SHOWN_IMPORT_ERRORS).map((error, errorIdx) => (
+              <li key={errorIdx}>
+                <span className="line-number">{error.file}</span> {error.message}
               </li>
             ))}
           </ul>
