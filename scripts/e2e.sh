@@ -3,7 +3,9 @@
 # builds the UI and the app (with the test's dev-dependencies, so tauri is built once),
 # then runs src-tauri/tests/e2e.rs (demo, three tasks) and e2e_ner.rs (mouse and keyboard spans,
 # a relation, hf/jsonl offsets) and e2e_perf.rs (a 50,000-character task with 2,000 spans, key
-# press to next task: prints figures, asserts no timing) through tauri-driver.
+# press to next task: prints figures, asserts no timing) and e2e_audio.rs (a waveform from the
+# core's peaks, a segment cut by mouse, labelled by key, transcribed and nudged; the stored
+# result) through tauri-driver.
 # Needs: xvfb-run (xvfb, xauth), WebKitWebDriver (webkit2gtk-driver), tauri-driver
 # (`cargo install tauri-driver --version '^2' --locked`, or set TAURI_DRIVER).
 set -euo pipefail
@@ -14,4 +16,4 @@ npm --prefix ui run build
 cargo build -p gloss   # the CLI the test also checks the project file with
 cargo test -p gloss-desktop --features custom-protocol --no-run
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
-  env GLOSS_E2E=1 cargo test -p gloss-desktop --features custom-protocol --test e2e --test e2e_ner --test e2e_perf -- --nocapture
+  env GLOSS_E2E=1 cargo test -p gloss-desktop --features custom-protocol --test e2e --test e2e_ner --test e2e_perf --test e2e_audio -- --nocapture
