@@ -2,8 +2,9 @@
 // backend (src/modalities/audio/mock/): a WAV made in the page, its peaks computed there and sent
 // in the core's binary layout. Builds only that entry into dist-audio-mock/ with the project's
 // vite config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core: cuts a
-// segment with the mouse, labels it by key, types its transcript, nudges its start, plays,
-// changes speed and zoom by key, submits, and checks what the fake backend received; then the
+// segment with the mouse, labels it by key, types its transcript, nudges its start, deletes a
+// second segment and brings it back with undo and redo, plays, changes speed and zoom by key,
+// submits, and checks what the fake backend received; then the
 // next task, whose audio is a URL, must say so instead of showing a player. Leaves a screenshot
 // at /tmp/gloss-audio.png.
 import { strict as assert } from "node:assert";
@@ -133,6 +134,24 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   await page.keyboard.press("Alt+Shift+ArrowLeft");
   const segmentAfter = await page.locator("[data-segment]").boundingBox();
   assert.ok(segmentAfter.x > segmentBefore.x, "the drawn segment did not move with the nudge");
+
+  // A second segment (Music, by key), deleted with Delete, brought back by undo, deleted again by redo.
+  await page.mouse.move(xAt(3.5), y);
+  await page.mouse.down();
+  await page.mouse.move(xAt(4.5), y, { steps: 6 });
+  await page.mouse.up();
+  await page.getByTestId("notice").filter({ hasText: "press a label's key" }).waitFor();
+  await page.keyboard.press("2");
+  await rows.nth(1).waitFor();
+  assert.match(await rows.nth(1).textContent(), /Music.*0:03\.\d\d–0:04\.\d\d/);
+  await page.keyboard.press("Delete");
+  await page.waitForFunction(() => document.querySelector(".task-panel").shadowRoot.querySelectorAll('[data-testid="segment-row"]').length === 1);
+  await page.keyboard.press("Control+z");
+  await rows.nth(1).waitFor();
+  assert.equal(await page.locator("[data-segment]").count(), 2);
+  await page.keyboard.press("Control+Shift+z");
+  await page.waitForFunction(() => document.querySelector(".task-panel").shadowRoot.querySelectorAll('[data-testid="segment-row"]').length === 1);
+  assert.equal(await page.locator("[data-segment]").count(), 1);
 
   // Speed and zoom by key.
   await page.keyboard.press(".");
