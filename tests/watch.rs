@@ -233,3 +233,91 @@ fn a_pending_file_is_ready_only_after_a_window_with_no_change() {
     assert!(pending.take_ready(start + window).is_empty());
     assert!(pending.is_empty());
 }
+
+#[test]
+fn gloss_watch_once_adds_what_appeared_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.xml"), IMAGE_CONFIG).unwrap();
+    let output = common::gloss(dir.path(), &["init", "p.gloss", "--config", "config.xml"]);
+    assert!(output.status.success(), "{output:?}");
+    // Without a watched folder there is nothing to watch.
+    let output = common::gloss(dir.path(), &["watch", "p.gloss", "--once"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no watched folders"));
+
+    let folder = dir.path().join("drop");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("a.png"), png_bytes(3, 3)).unwrap();
+    let output = common::gloss(
+        dir.path(),
+        &["watch", "p.gloss", "drop", "--once", "--json"],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["folders"][0]["imported"], 1, "{json}");
+    assert_eq!(json["folders"][0]["watched"], true, "{json}");
+
+    std::fs::write(folder.join("b.png"), png_bytes(3, 3)).unwrap();
+    let output = common::gloss(dir.path(), &["watch", "p.gloss", "--once", "--json"]);
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["folders"][0]["imported"], 1, "{json}");
+    assert_eq!(json["folders"][0]["already_imported"], 1, "{json}");
+
+    let output = common::gloss(dir.path(), &["unwatch", "p.gloss", "drop", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["unwatched"], true, "{json}");
+}
+
+#[test]
+fn gloss_watch_in_the_foreground_prints_each_added_file() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.xml"), IMAGE_CONFIG).unwrap();
+    let output = common::gloss(dir.path(), &["init", "p.gloss", "--config", "config.xml"]);
+    assert!(output.status.success(), "{output:?}");
+    let folder = dir.path().join("drop");
+    std::fs::create_dir_all(&folder).unwrap();
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gloss"))
+        .args(["watch", "p.gloss", "drop", "--debounce-ms", "200"])
+        .current_dir(dir.path())
+        .env("USER", "cli-tester")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (line_sender, lines) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line_sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for_line = |wanted: &str| {
+        let deadline = Instant::now() + EVENT_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) if line.contains(wanted) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("gloss watch printed no line with {wanted:?}"),
+            }
+        }
+    };
+    wait_for_line("Ctrl+C to stop");
+    std::fs::write(folder.join("new.png"), png_bytes(3, 3)).unwrap();
+    let added = wait_for_line("added ");
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    assert!(added.ends_with("new.png"), "{added}");
+    let output = common::gloss(dir.path(), &["stats", "p.gloss", "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(stats["tasks"], 1);
+}

@@ -123,7 +123,11 @@ export function ProjectScreen(props: {
       })
       .then((stop) => {
         if (stopped) stop();
-        else unlisten = stop;
+        else {
+          unlisten = stop;
+          // The watcher may have added tasks (reconcile on open) before this listener existed.
+          void refreshProgress();
+        }
       });
     return () => {
       stopped = true;
