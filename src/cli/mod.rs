@@ -67,10 +67,14 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Watch folders in the foreground: import each DIR and record it as watched, import what
-    /// appeared in every watched folder meanwhile, then add new files as they appear (printing
-    /// each) until Ctrl+C. A new file is imported once its size has not changed for the debounce
-    /// window. With --json, one JSON document per line per event.
+    /// Watch folders: new image and audio files become tasks, until Ctrl+C.
+    ///
+    /// Imports each DIR and records it as watched, imports what appeared in every watched folder
+    /// meanwhile, then adds new files as they appear, printing each. A new file is imported once
+    /// its size has not changed for the debounce window and it passes the import's checks.
+    /// Stopping is safe at any moment (each batch is one transaction). With --json, one JSON
+    /// document per line per event ({"event": "watching" | "imported" | "problem", ...}); with
+    /// --once, one document {"folders": [report, ...]}.
     Watch {
         project: PathBuf,
         /// Folders to import and watch (besides the ones the project already watches).
