@@ -469,6 +469,18 @@ pub fn validate_result_for_task(
                     }
                 }
             }
+            (ResultValue::Labels(segment), ObjectKind::Audio) => {
+                let (Some(start), Some(end)) = (segment.start, segment.end) else {
+                    return Err(invalid(
+                        "an audio segment needs start and end (in seconds)".to_owned(),
+                    ));
+                };
+                if !start.is_finite() || !end.is_finite() || start < 0.0 || end <= start {
+                    return Err(invalid(format!(
+                        "audio segment {start}..{end} s: start must be 0 or more and end after start"
+                    )));
+                }
+            }
             (ResultValue::Ranker(ranker), ObjectKind::List { .. }) => {
                 let item_ids: HashSet<String> = match field_value {
                     Some(serde_json::Value::Array(items)) => items
@@ -490,6 +502,50 @@ pub fn validate_result_for_task(
                 }
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// How far past the decoded length an audio segment may end, in seconds. The player in the
+/// desktop measures the length itself and can differ from the decoder by a frame or two (MP3
+/// encoder padding, rounding), and a segment dragged to the very end must still save.
+pub const AUDIO_END_TOLERANCE_SECONDS: f64 = 0.1;
+
+/// Checks that audio segments end within the audio they label, for the `Audio` objects whose
+/// length is known (`duration_of(object_name)`, in seconds; Gloss knows it once the file's
+/// waveform has been computed). Call after [`validate_result_for_task`].
+pub fn validate_audio_segments_within(
+    interface: &Interface,
+    duration_of: impl Fn(&str) -> Option<f64>,
+    result: &[ResultItem],
+) -> Result<(), ResultError> {
+    use crate::config::ObjectKind;
+    for (item_idx, item) in result.iter().enumerate() {
+        let ResultItem::Control(control_result) = item else {
+            continue;
+        };
+        let ResultValue::Labels(segment) = &control_result.value else {
+            continue;
+        };
+        let is_audio = interface
+            .object(&control_result.to_name)
+            .is_some_and(|object| matches!(object.kind, ObjectKind::Audio));
+        if !is_audio {
+            continue;
+        }
+        let (Some(end), Some(duration)) = (segment.end, duration_of(&control_result.to_name))
+        else {
+            continue;
+        };
+        if end > duration + AUDIO_END_TOLERANCE_SECONDS {
+            return Err(ResultError::InvalidValue {
+                item_idx,
+                from_name: control_result.from_name.clone(),
+                message: format!(
+                    "audio segment ends at {end} s, after the end of the audio ({duration:.3} s)"
+                ),
+            });
         }
     }
     Ok(())

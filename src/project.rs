@@ -510,6 +510,7 @@ fn check_result_against_task(
         .task(task_id)?
         .ok_or(GlossError::TaskNotFound { task_id })?;
     validate_result_for_task(interface, &task_data(&task.data_json), result)?;
+    check_audio_segments_within(interface, writer, task_id, result)?;
     Ok(())
 }
 
@@ -662,4 +663,30 @@ impl Project {
 /// and reason in the message.
 fn audio_error(error: crate::audio::AudioError) -> GlossError {
     GlossError::BadInput(error.to_string())
+}
+
+/// Audio segments must end within their file where its length is known (from the cached
+/// peaks: `annotation::validate_audio_segments_within`).
+fn check_audio_segments_within(
+    interface: &Interface,
+    writer: &crate::store::Writer<'_>,
+    task_id: i64,
+    result: &[crate::result::ResultItem],
+) -> Result<(), GlossError> {
+    let audio_durations = writer.reader().audio_durations(task_id)?;
+    if audio_durations.is_empty() {
+        return Ok(());
+    }
+    crate::annotation::validate_audio_segments_within(
+        interface,
+        |object_name| {
+            let field = interface.object(object_name)?.data_field.as_ref()?;
+            audio_durations
+                .iter()
+                .find(|(audio_field, _)| audio_field == field)
+                .map(|(_, duration_seconds)| *duration_seconds)
+        },
+        result,
+    )?;
+    Ok(())
 }

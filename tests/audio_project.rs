@@ -195,3 +195,40 @@ fn tasks_sharing_a_file_share_one_cache_row_and_jobs_list_only_uncached_files() 
     );
     assert_eq!(test_project.project.audio_peaks(3, "audio").unwrap(), peaks);
 }
+
+#[test]
+fn import_refuses_an_audio_file_that_cannot_be_read_as_a_row_error_naming_it() {
+    let mut test_project = TestProject::new(AUDIO_CONFIG);
+    std::fs::write(test_project.file("empty.wav"), b"").unwrap();
+    std::fs::write(test_project.file("garbage.mp3"), "not audio\n".repeat(500)).unwrap();
+    std::fs::copy(
+        fixture("tone-mono-8k.opus.ogg"),
+        test_project.file("talk.ogg"),
+    )
+    .unwrap();
+    std::fs::copy(fixture("tone-mono-8k.wav"), test_project.file("fine.wav")).unwrap();
+    let report = test_project.import_text(
+        "tasks.jsonl",
+        "{\"audio\": \"empty.wav\"}\n{\"audio\": \"garbage.mp3\"}\n{\"audio\": \"talk.ogg\"}\n{\"audio\": \"fine.wav\"}",
+    );
+    assert_eq!(report.imported, 1, "{report:?}");
+    assert_eq!(report.skipped, 3);
+    let messages: Vec<(u64, &str)> = report
+        .errors
+        .iter()
+        .map(|error| (error.line, error.message.as_str()))
+        .collect();
+    assert_eq!(messages[0].0, 1);
+    assert!(
+        messages[0].1.contains("empty.wav") && messages[0].1.contains("empty"),
+        "{messages:?}"
+    );
+    assert_eq!(messages[1].0, 2);
+    assert!(messages[1].1.contains("garbage.mp3"), "{messages:?}");
+    assert_eq!(messages[2].0, 3);
+    assert!(
+        messages[2].1.contains("talk.ogg") && messages[2].1.contains("Opus"),
+        "{messages:?}"
+    );
+    assert_eq!(test_project.count("SELECT COUNT(*) FROM task_audio"), 1);
+}

@@ -202,6 +202,10 @@ enum ExportFormatArg {
     Coco,
     Yolo,
     Voc,
+    /// Audio segments, one JSON line per labelled segment.
+    Segments,
+    /// NeMo-style manifest, one line per labelled audio segment.
+    Nemo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -579,6 +583,8 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                         ExportFormatArg::Coco => ExportFormat::Coco,
                         ExportFormatArg::Yolo => ExportFormat::Yolo,
                         ExportFormatArg::Voc => ExportFormat::Voc,
+                        ExportFormatArg::Segments => ExportFormat::Segments,
+                        ExportFormatArg::Nemo => ExportFormat::Nemo,
                     },
                     out,
                     only: only.map(|only| match only {

@@ -621,3 +621,31 @@ impl Reader<'_> {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 }
+
+impl Reader<'_> {
+    /// The decoded length in seconds of each local audio file a task plays whose peaks are
+    /// cached, by data field (migration 0005).
+    pub fn audio_durations(&self, task_id: i64) -> Result<Vec<(String, f64)>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT task_audio.field, audio_peaks.duration_seconds
+             FROM task_audio JOIN audio_peaks ON audio_peaks.path = task_audio.path
+             WHERE task_audio.task_id = ?1 ORDER BY task_audio.field",
+        )?;
+        let rows = statement.query_map(params![task_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+impl Reader<'_> {
+    /// Every task's local audio files: `(task_id, field)` to the real path resolved at import
+    /// (migration 0004), for exports that write absolute paths.
+    pub fn all_task_audio(
+        &self,
+    ) -> Result<std::collections::HashMap<(i64, String), String>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT task_id, field, path FROM task_audio")?;
+        let rows = statement.query_map([], |row| Ok(((row.get(0)?, row.get(1)?), row.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -18,6 +18,8 @@ mod hf;
 mod hf_objects;
 mod jsonl;
 mod labelstudio;
+mod nemo;
+pub mod segments;
 pub mod select;
 pub mod shape;
 pub mod split;
@@ -58,6 +60,10 @@ pub enum ExportFormat {
     Yolo,
     /// Pascal VOC XML, one file per image (and `ImageSets/Main/<split>.txt` with `--split`).
     Voc,
+    /// Audio segments as JSON Lines, one row per labelled segment (`segments.rs`).
+    Segments,
+    /// A NeMo-style manifest, one line per labelled audio segment (`nemo.rs`).
+    Nemo,
 }
 
 impl ExportFormat {
@@ -71,6 +77,8 @@ impl ExportFormat {
             ExportFormat::Coco => "coco",
             ExportFormat::Yolo => "yolo",
             ExportFormat::Voc => "voc",
+            ExportFormat::Segments => "segments",
+            ExportFormat::Nemo => "nemo",
         }
     }
 }
@@ -239,6 +247,18 @@ pub fn export_project_with(
         )?),
         ExportFormat::Yolo => Box::new(yolo::YoloExporter::new(interface, options)?),
         ExportFormat::Voc => Box::new(voc::VocExporter::new(interface, options)?),
+        ExportFormat::Segments => {
+            refuse_split_for_segments(options)?;
+            Box::new(segments::SegmentsExporter::new(interface, &options.out)?)
+        }
+        ExportFormat::Nemo => {
+            refuse_split_for_segments(options)?;
+            Box::new(nemo::NemoExporter::new(
+                interface,
+                &options.out,
+                project.store().reader().all_task_audio()?,
+            )?)
+        }
     };
     let mut summary = ExportSummary {
         format: options.format,
@@ -370,4 +390,16 @@ pub(crate) fn io_error(path: &Path, source: std::io::Error) -> ExportError {
         path: path.to_owned(),
         source,
     }
+}
+
+/// The audio segment formats write one file and no split column yet: `--split` is refused
+/// rather than ignored.
+fn refuse_split_for_segments(options: &ExportOptions) -> Result<(), ExportError> {
+    if options.split.is_some() {
+        return Err(ExportError::BadOption(format!(
+            "--split is not supported by --format {} yet; export without it",
+            options.format.name()
+        )));
+    }
+    Ok(())
 }

@@ -142,11 +142,16 @@ impl<'a> RecordChecker<'a> {
             };
             match self.media_roots.resolve_media(reference, "audio file")? {
                 MediaReference::Url => {}
-                MediaReference::File(path) => media.push(ImportedMedia {
-                    field: field.clone(),
-                    path: path.display().to_string(),
-                    kind: ImportedMediaKind::Audio,
-                }),
+                MediaReference::File(path) => {
+                    // Header and first packet only (milliseconds): a file the waveform could
+                    // never be drawn from is a row error now, not a surprise when opened.
+                    crate::audio::probe(&path).map_err(|error| error.to_string())?;
+                    media.push(ImportedMedia {
+                        field: field.clone(),
+                        path: path.display().to_string(),
+                        kind: ImportedMediaKind::Audio,
+                    });
+                }
             }
         }
         Ok(media)
