@@ -77,8 +77,17 @@ fn wav_bytes() -> Vec<u8> {
     bytes
 }
 
+/// A 1×1 PNG beside the WAV: the report loads it through the asset protocol too, to tell a
+/// media-specific failure from a refused asset URL.
+const PROBE_PNG: [u8; 69] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0,
+    0, 0, 144, 119, 83, 222, 0, 0, 0, 12, 73, 68, 65, 84, 120, 156, 99, 248, 207, 192, 0, 0, 3, 1,
+    1, 0, 201, 254, 146, 239, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
 fn make_project(dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
     std::fs::write(dir.join("greeting.wav"), wav_bytes())?;
+    std::fs::write(dir.join("probe.png"), PROBE_PNG)?;
     let path = dir.join("audio.gloss");
     let actor = gloss::cli::local_user_name();
     let mut project =
@@ -277,18 +286,31 @@ async fn label_in_window(client: &Client) -> TestResult {
     )
     .await?;
     eprintln!("e2e-audio: after Space (play): {playback}");
-    // What the media element made of the file, for the report (a missing audio sink and a
-    // refused asset URL look alike from the play button).
+    // What the media element made of the file, and whether a WAV made in the page (a blob URL,
+    // no asset protocol) loads in this web view: tells a missing audio back end from a refused
+    // asset URL, for the report.
     let media = client
         .execute_async(
             "const done = arguments[arguments.length - 1]; \
              const root = document.querySelector('.task-panel').shadowRoot; \
              const audio = root.querySelector('[data-testid=audio-object] audio'); \
              const state = { src: audio.currentSrc, readyState: audio.readyState, networkState: audio.networkState, \
-               error: audio.error ? audio.error.code + ' ' + audio.error.message : null, duration: audio.duration }; \
-             fetch(audio.currentSrc || audio.src).then( \
-               (response) => response.arrayBuffer().then((body) => done({ ...state, fetch: response.status, bytes: body.byteLength })), \
-               (error) => done({ ...state, fetch: String(error) }));",
+               error: audio.error ? audio.error.code + ' ' + audio.error.message : null }; \
+             const rate = 8000, n = rate; const buffer = new ArrayBuffer(44 + n * 2); const view = new DataView(buffer); \
+             const ascii = (at, text) => [...text].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0))); \
+             ascii(0, 'RIFF'); view.setUint32(4, 36 + n * 2, true); ascii(8, 'WAVEfmt '); view.setUint32(16, 16, true); \
+             view.setUint16(20, 1, true); view.setUint16(22, 1, true); view.setUint32(24, rate, true); \
+             view.setUint32(28, rate * 2, true); view.setUint16(32, 2, true); view.setUint16(34, 16, true); \
+             ascii(36, 'data'); view.setUint32(40, n * 2, true); \
+             const probe = new Audio(URL.createObjectURL(new Blob([buffer], { type: 'audio/wav' }))); \
+             const image = new Image(); let imageState = 'no answer'; \
+             image.onload = () => { imageState = 'loads ' + image.naturalWidth + 'x' + image.naturalHeight; }; \
+             image.onerror = () => { imageState = 'error'; }; \
+             image.src = (audio.currentSrc || audio.src).replace('greeting.wav', 'probe.png'); \
+             const finish = (blob) => setTimeout(() => done({ ...state, blobWav: blob, assetPng: imageState }), 500); \
+             probe.addEventListener('loadedmetadata', () => finish('loads, duration ' + probe.duration)); \
+             probe.addEventListener('error', () => finish('error ' + (probe.error ? probe.error.code : '?'))); \
+             setTimeout(() => finish('no answer in 3 s'), 3000); probe.load();",
             vec![],
         )
         .await?;
@@ -400,4 +422,141 @@ async fn cut_label_and_transcribe_an_audio_segment() -> TestResult {
     );
     eprintln!("e2e-audio: passed in {:?}", started.elapsed());
     Ok(())
+}
+
+/// A one-hour WAV (8 kHz mono, 16-bit: 57.6 MB): a second of a buzzing tone, then two seconds of
+/// silence, over and over, so the waveform has shape at every zoom.
+fn write_long_wav(path: &Path, seconds: u32) -> std::io::Result<()> {
+    const RATE: u32 = 8_000;
+    let n_frames = RATE * seconds;
+    let data_bytes = n_frames * 2;
+    let mut bytes = Vec::with_capacity(44 + data_bytes as usize);
+    bytes.extend_from_slice(b"RIFF");
+    bytes.extend_from_slice(&(36 + data_bytes).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    bytes.extend_from_slice(&1u16.to_le_bytes());
+    bytes.extend_from_slice(&1u16.to_le_bytes());
+    bytes.extend_from_slice(&RATE.to_le_bytes());
+    bytes.extend_from_slice(&(RATE * 2).to_le_bytes());
+    bytes.extend_from_slice(&2u16.to_le_bytes());
+    bytes.extend_from_slice(&16u16.to_le_bytes());
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&data_bytes.to_le_bytes());
+    for frame_idx in 0..n_frames {
+        let sample: i16 = if (frame_idx / RATE) % 3 == 0 {
+            // A 200 Hz sawtooth at about half scale.
+            ((frame_idx % 40) as i16 - 20) * 800
+        } else {
+            0
+        };
+        bytes.extend_from_slice(&sample.to_le_bytes());
+    }
+    std::fs::write(path, bytes)
+}
+
+/// The open timings of the waveform the audio object records (`data-peaks-ms`: mount to peaks
+/// received; `data-drawn-ms`: mount to waveform drawn) of the first task other than `previous`
+/// (the task line above the panel) whose waveform is drawn.
+async fn waveform_timings(
+    client: &Client,
+    previous: Option<&str>,
+) -> Result<(String, u64, u64), Box<dyn std::error::Error>> {
+    let body = "const element = root.querySelector('[data-testid=audio-object][data-ready=true][data-drawn-ms]'); \
+        if (!element) return null; \
+        const time = root.querySelector('[data-testid=audio-time]').textContent; \
+        return [document.querySelector('.task-meta').textContent, time, \
+                Number(element.dataset.peaksMs), Number(element.dataset.drawnMs)];";
+    let started = Instant::now();
+    loop {
+        let value = in_panel(client, body, vec![]).await?;
+        if let Some(list) = value.as_array()
+            && list[0].as_str() != previous
+        {
+            let task = list[0].as_str().unwrap_or_default().to_owned();
+            assert!(
+                list[1]
+                    .as_str()
+                    .is_some_and(|time| time.ends_with("1:00:00.00")),
+                "duration on screen {value}"
+            );
+            let as_ms = |value: &Value| value.as_f64().map(|ms| ms as u64).unwrap_or(u64::MAX);
+            return Ok((task, as_ms(&list[2]), as_ms(&list[3])));
+        }
+        if started.elapsed() > Duration::from_secs(180) {
+            return Err(format!("no waveform drawn after {:?}", started.elapsed()).into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Prints how long a one-hour file's waveform takes to appear: the first open (the core decodes
+/// the file; this is a debug build of the shell, so the decode is slower than in the installed
+/// app) and a later open of the same file from another task (peaks from the project's cache).
+/// Asserts only that both show the hour-long waveform.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_hour_waveform_open_times() -> TestResult {
+    if !common::enabled() {
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let wav_started = Instant::now();
+    write_long_wav(&dir.path().join("hour.wav"), 3600)?;
+    eprintln!(
+        "e2e-audio-hour: wrote the WAV in {:?}",
+        wav_started.elapsed()
+    );
+    let project_path = dir.path().join("hour.gloss");
+    let actor = gloss::cli::local_user_name();
+    let mut project = gloss::Project::create(
+        &project_path,
+        CONFIG,
+        "e2e_audio.rs",
+        Some("Hour"),
+        None,
+        &actor,
+    )?;
+    let lines = format!(
+        "{}\n{}\n",
+        serde_json::json!({ "audio": "hour.wav", "part": 1 }),
+        serde_json::json!({ "audio": "hour.wav", "part": 2 })
+    );
+    gloss::io::import::import_reader(
+        &mut project,
+        Box::new(std::io::Cursor::new(lines.into_bytes())),
+        &dir.path().join("tasks.jsonl"),
+        gloss::io::ImportFormat::Jsonl,
+        true,
+        &actor,
+    )?;
+    drop(project);
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir_all(&data_dir)?;
+    let (driver, port) = common::start_driver(&data_dir)?;
+    let path_arg = project_path.to_str().ok_or("temporary path is not UTF-8")?;
+    let client = common::connect(port, &[path_arg]).await?;
+    let outcome = async {
+        let (first_task, first_peaks, first_drawn) = waveform_timings(&client, None).await?;
+        eprintln!(
+            "e2e-audio-hour: first open ({first_task}): peaks after {first_peaks} ms, waveform drawn after {first_drawn} ms"
+        );
+        wait_in_panel(&client, "ink on the waveform", WAVEFORM_INKED).await?;
+        if let Ok(png) = client.screenshot().await {
+            common::screenshot(&png, "gloss-e2e-audio-hour.png");
+        }
+        common::press(&client, ENTER).await?;
+        let (second_task, later_peaks, later_drawn) =
+            waveform_timings(&client, Some(&first_task)).await?;
+        eprintln!(
+            "e2e-audio-hour: later open ({second_task}, same file): peaks after {later_peaks} ms, waveform drawn after {later_drawn} ms"
+        );
+        Ok::<(), Box<dyn std::error::Error>>(())
+    }
+    .await;
+    if outcome.is_err() {
+        common::report_failure(&client, "gloss-e2e-audio-hour.png").await;
+    }
+    client.close().await?;
+    drop(driver);
+    outcome
 }

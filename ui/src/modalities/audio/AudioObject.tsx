@@ -108,12 +108,18 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
   const waveSurferRef = useRef<WaveSurfer | null>(null);
   const regionsRef = useRef<RegionsPlugin | null>(null);
 
+  // How long the waveform took (shown as data attributes for the end-to-end timings).
+  const mountedAtRef = useRef(performance.now());
+  const [timings, setTimings] = useState<{ peaksMs: number | null; readyMs: number | null }>({ peaksMs: null, readyMs: null });
+
   useEffect(() => {
     let cancelled = false;
     setPeaksState({ status: "loading" });
     loadAudioPeaks(taskId, media.field).then(
       (peaks) => {
-        if (!cancelled) setPeaksState({ status: "ready", peaks });
+        if (cancelled) return;
+        setTimings((current) => ({ ...current, peaksMs: Math.round(performance.now() - mountedAtRef.current) }));
+        setPeaksState({ status: "ready", peaks });
       },
       (error: unknown) => {
         if (!cancelled) setPeaksState({ status: "failed", message: errorText(error) });
@@ -224,6 +230,9 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
     regionsRef.current = regions;
     const unsubscribers = [
       waveSurfer.on("ready", () => setReady(true)),
+      waveSurfer.on("redrawcomplete", () =>
+        setTimings((current) => (current.readyMs !== null ? current : { ...current, readyMs: Math.round(performance.now() - mountedAtRef.current) })),
+      ),
       waveSurfer.on("timeupdate", (time) => setCurrentTime(time)),
       waveSurfer.on("play", () => setPlaying(true)),
       waveSurfer.on("pause", () => setPlaying(false)),
@@ -312,7 +321,14 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
   const press = (target: string) => latestRef.current.onKey(target);
 
   return (
-    <div className="audio-object" data-testid="audio-object" data-object={object.name} data-ready={ready ? "true" : "false"}>
+    <div
+      className="audio-object"
+      data-testid="audio-object"
+      data-object={object.name}
+      data-ready={ready ? "true" : "false"}
+      data-peaks-ms={timings.peaksMs ?? undefined}
+      data-drawn-ms={timings.readyMs ?? undefined}
+    >
       <AudioStyle />
       {/* Hidden: wavesurfer drives it; `preload="metadata"` so opening a task never reads the whole file. */}
       <audio ref={audioRef} src={audioUrl(media.path)} preload="metadata" />
