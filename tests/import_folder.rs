@@ -459,7 +459,7 @@ fn reconcile_after_reopening_imports_what_appeared_in_watched_folders_meanwhile(
     let real_watched = watched.canonicalize().unwrap();
     assert_eq!(
         test_project.project.watched_folders().unwrap(),
-        [real_watched.clone()]
+        std::slice::from_ref(&real_watched)
     );
 
     // Closed: files arrive, one of them bad.

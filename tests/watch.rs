@@ -151,14 +151,12 @@ fn a_half_written_file_is_not_imported_until_it_is_complete() {
     // be reported as refused, truncated).
     let waited_until = Instant::now() + DEBOUNCE * 8;
     while Instant::now() < waited_until {
-        if let Ok(event) = events.recv_timeout(DEBOUNCE) {
-            if let WatchEvent::Imported { report, .. } = &event {
-                assert_eq!(report.imported, 0, "{report:#?}");
-                assert!(
-                    report.errors[0].message.contains("truncated"),
-                    "{report:#?}"
-                );
-            }
+        if let Ok(WatchEvent::Imported { report, .. }) = events.recv_timeout(DEBOUNCE) {
+            assert_eq!(report.imported, 0, "{report:#?}");
+            assert!(
+                report.errors[0].message.contains("truncated"),
+                "{report:#?}"
+            );
         }
     }
     assert_eq!(test_project.n_tasks(), 0);
@@ -224,7 +222,10 @@ fn a_pending_file_is_ready_only_after_a_window_with_no_change() {
         .unwrap();
     assert!(pending.take_ready(start + window).is_empty(), "it changed");
     assert!(pending.take_ready(start + window + window / 2).is_empty());
-    assert_eq!(pending.take_ready(start + window * 2), [path.clone()]);
+    assert_eq!(
+        pending.take_ready(start + window * 2),
+        std::slice::from_ref(&path)
+    );
     assert!(pending.is_empty());
 
     // A file that disappears while pending is dropped.
