@@ -5,10 +5,21 @@
 //! type the control produces, uses only values the control offers, and, for a submission, holds
 //! every `required` control. Text offsets against the task text and image coordinates against the
 //! image are checked by their modalities. This module decides; it never stores.
+//!
+//! Chat messages are regions. A message that came with the task has the region id
+//! `<chat name>:<index>` (its 0-based position in the task's message list, which never changes:
+//! imported messages cannot be edited or removed); a message the annotator added is a
+//! `chatmessage` result whose `from_name` and `to_name` are the chat's name, and its region id
+//! is that result's `id`. A `perRegion` control that labels a chat stores one item per message
+//! with the message's region id as the item's `id`, and must name a message that exists. The
+//! count of messages (the task's plus the added ones) may not exceed `maxMessages` in any save
+//! and must reach `minMessages` in a submission ([`validate_submission_for_task`]); drafts may
+//! have fewer. Which added messages may be edited (`editable`) is a rule of the editor: the core
+//! stores whatever the annotator's result holds.
 
 use std::collections::HashSet;
 
-use crate::config::{ControlKind, ControlTag, Interface, TaxonomyOption};
+use crate::config::{ControlKind, ControlTag, Interface, ObjectKind, TaxonomyOption};
 use crate::result::{ControlResult, ResultItem, ResultValue};
 use crate::views::AnnotationStatus;
 
@@ -58,6 +69,23 @@ pub enum ResultError {
     MissingRequired { control: String },
     #[error("result item {item_idx}: relation: {message}")]
     BadRelation { item_idx: usize, message: String },
+    #[error("result item {item_idx}: chat \"{chat}\": {message}")]
+    BadChatMessage {
+        item_idx: usize,
+        chat: String,
+        message: String,
+    },
+    #[error("chat \"{chat}\": {message}")]
+    ChatMessageCount { chat: String, message: String },
+}
+
+/// The most code points one added chat message may hold (about 25 pages of text): enough for
+/// any answer an annotator writes, small enough that a pasted file cannot bloat the project.
+pub const MAX_CHAT_MESSAGE_CHARS: usize = 100_000;
+
+/// The region id of the task's own message at `message_idx` in the chat called `chat_name`.
+pub fn chat_message_region_id(chat_name: &str, message_idx: usize) -> String {
+    format!("{chat_name}:{message_idx}")
 }
 
 /// Parses result JSON (an array of Label Studio result items) into typed items.
@@ -104,6 +132,11 @@ pub fn validate_result(
     let mut answered_controls: Vec<&str> = Vec::new();
     for (item_idx, item) in result.iter().enumerate() {
         match item {
+            ResultItem::Control(control_result)
+                if matches!(control_result.value, ResultValue::ChatMessage(_)) =>
+            {
+                validate_chat_message(item_idx, interface, control_result)?;
+            }
             ResultItem::Control(control_result) => {
                 let control = interface
                     .control(&control_result.from_name)
@@ -176,6 +209,57 @@ pub fn validate_result(
     Ok(())
 }
 
+/// An added chat message: it names a `<Chat>` (as `from_name` and `to_name`), has a region id,
+/// a role the chat offers, and content of a sane size.
+fn validate_chat_message(
+    item_idx: usize,
+    interface: &Interface,
+    control_result: &ControlResult,
+) -> Result<(), ResultError> {
+    let ResultValue::ChatMessage(value) = &control_result.value else {
+        return Ok(());
+    };
+    let chat = control_result.from_name.clone();
+    let bad = |message: String| ResultError::BadChatMessage {
+        item_idx,
+        chat: chat.clone(),
+        message,
+    };
+    let Some(ObjectKind::Chat { message_roles, .. }) = interface
+        .object(&control_result.from_name)
+        .map(|object| &object.kind)
+    else {
+        return Err(bad(
+            "a chatmessage result must name a <Chat> object as from_name".to_owned(),
+        ));
+    };
+    if control_result.to_name != control_result.from_name {
+        return Err(bad(format!(
+            "to_name \"{}\" must be the chat's own name",
+            control_result.to_name
+        )));
+    }
+    if control_result.id.as_deref().is_none_or(str::is_empty) {
+        return Err(bad(
+            "an added message needs an id (it is the message's region id)".to_owned(),
+        ));
+    }
+    let role = &value.chatmessage.role;
+    if !message_roles.contains(role) {
+        return Err(bad(format!(
+            "the role \"{role}\" is not one the chat offers ({})",
+            message_roles.join(", ")
+        )));
+    }
+    let n_chars = value.chatmessage.content.chars().count();
+    if n_chars > MAX_CHAT_MESSAGE_CHARS {
+        return Err(bad(format!(
+            "the message holds {n_chars} characters; at most {MAX_CHAT_MESSAGE_CHARS} are allowed"
+        )));
+    }
+    Ok(())
+}
+
 /// Whole-task controls take one answer per task; region controls take one item per region.
 fn takes_one_answer(control: &ControlTag) -> bool {
     if control.per_region {
@@ -226,6 +310,7 @@ fn value_type_name(value: &ResultValue) -> &'static str {
         ResultValue::Taxonomy(_) => "taxonomy",
         ResultValue::Pairwise(_) => "pairwise",
         ResultValue::Ranker(_) => "ranker",
+        ResultValue::ChatMessage(_) => "chatmessage",
     }
 }
 
@@ -416,7 +501,6 @@ pub fn validate_result_for_task(
     data: &serde_json::Map<String, serde_json::Value>,
     result: &[ResultItem],
 ) -> Result<(), ResultError> {
-    use crate::config::ObjectKind;
     // Byte offset of every code point (and of the end) per text object, built once per text:
     // a long document with thousands of spans is then checked in one pass over its text.
     let mut char_boundaries: std::collections::HashMap<&str, Vec<usize>> =
@@ -502,6 +586,176 @@ pub fn validate_result_for_task(
                 }
             }
             _ => {}
+        }
+    }
+    validate_chats_for_task(interface, data, result)
+}
+
+/// Messages of each `<Chat>` in this task and result: the task's own (from its data field) and
+/// the added ones (the `chatmessage` items naming it), with their region ids.
+struct ChatMessages<'a> {
+    chat: &'a crate::config::ObjectTag,
+    n_task_messages: usize,
+    added_ids: Vec<&'a str>,
+}
+
+fn chats_in_result<'a>(
+    interface: &'a Interface,
+    data: &serde_json::Map<String, serde_json::Value>,
+    result: &'a [ResultItem],
+) -> Vec<ChatMessages<'a>> {
+    interface
+        .objects
+        .iter()
+        .filter(|object| matches!(object.kind, ObjectKind::Chat { .. }))
+        .map(|chat| {
+            let n_task_messages = match chat.data_field.as_ref().and_then(|field| data.get(field)) {
+                Some(serde_json::Value::Array(messages)) => messages.len(),
+                _ => 0,
+            };
+            let added_ids = result
+                .iter()
+                .filter_map(|item| match item {
+                    ResultItem::Control(control_result)
+                        if control_result.from_name == chat.name
+                            && matches!(control_result.value, ResultValue::ChatMessage(_)) =>
+                    {
+                        Some(control_result.id.as_deref().unwrap_or_default())
+                    }
+                    _ => None,
+                })
+                .collect();
+            ChatMessages {
+                chat,
+                n_task_messages,
+                added_ids,
+            }
+        })
+        .collect()
+}
+
+/// `maxMessages` is never exceeded by added messages, added messages have distinct ids, and
+/// every per-region result on a chat names one of its messages.
+fn validate_chats_for_task(
+    interface: &Interface,
+    data: &serde_json::Map<String, serde_json::Value>,
+    result: &[ResultItem],
+) -> Result<(), ResultError> {
+    let chats = chats_in_result(interface, data, result);
+    for chat_messages in &chats {
+        let chat = &chat_messages.chat.name;
+        let n_added = chat_messages.added_ids.len();
+        let distinct: HashSet<&str> = chat_messages.added_ids.iter().copied().collect();
+        if distinct.len() != n_added {
+            return Err(ResultError::ChatMessageCount {
+                chat: chat.clone(),
+                message: "two added messages share one id".to_owned(),
+            });
+        }
+        if let Some(task_message) = chat_messages.added_ids.iter().find(|id| {
+            (0..chat_messages.n_task_messages)
+                .any(|message_idx| chat_message_region_id(chat, message_idx) == **id)
+        }) {
+            return Err(ResultError::ChatMessageCount {
+                chat: chat.clone(),
+                message: format!(
+                    "an added message has the id \"{task_message}\" of one of the task's own messages"
+                ),
+            });
+        }
+        let ObjectKind::Chat { max_messages, .. } = &chat_messages.chat.kind else {
+            continue;
+        };
+        if let Some(max_messages) = max_messages
+            && n_added > 0
+        {
+            let max =
+                max_messages
+                    .resolve(data)
+                    .map_err(|reason| ResultError::ChatMessageCount {
+                        chat: chat.clone(),
+                        message: format!("maxMessages cannot be read: {reason}"),
+                    })?;
+            let n_messages = chat_messages.n_task_messages + n_added;
+            if n_messages > max as usize {
+                return Err(ResultError::ChatMessageCount {
+                    chat: chat.clone(),
+                    message: format!(
+                        "{n_messages} messages ({} from the task, {n_added} added), but maxMessages is {max}",
+                        chat_messages.n_task_messages
+                    ),
+                });
+            }
+        }
+    }
+    for (item_idx, item) in result.iter().enumerate() {
+        let ResultItem::Control(control_result) = item else {
+            continue;
+        };
+        let Some(control) = interface.control(&control_result.from_name) else {
+            continue;
+        };
+        let Some(chat_messages) = chats
+            .iter()
+            .find(|chat_messages| chat_messages.chat.name == control_result.to_name)
+        else {
+            continue;
+        };
+        if !control.per_region {
+            continue;
+        }
+        let chat = &chat_messages.chat.name;
+        let region_id = control_result.id.as_deref().unwrap_or_default();
+        let names_a_message = chat_messages.added_ids.contains(&region_id)
+            || (0..chat_messages.n_task_messages)
+                .any(|message_idx| chat_message_region_id(chat, message_idx) == region_id);
+        if !names_a_message {
+            return Err(ResultError::InvalidValue {
+                item_idx,
+                from_name: control.name.clone(),
+                message: format!(
+                    "\"{region_id}\" is not a message of chat \"{chat}\" (its messages are \"{chat}:0\"..\"{chat}:{}\" and the added messages' ids)",
+                    chat_messages.n_task_messages.saturating_sub(1)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks what only a submission must satisfy against the task: every `<Chat>` holds at least
+/// `minMessages` messages (the task's plus the added ones). Drafts and autosaves may hold fewer,
+/// and imported annotations are not held to it (as with `required`). Call after
+/// [`validate_result_for_task`].
+pub fn validate_submission_for_task(
+    interface: &Interface,
+    data: &serde_json::Map<String, serde_json::Value>,
+    result: &[ResultItem],
+) -> Result<(), ResultError> {
+    for chat_messages in chats_in_result(interface, data, result) {
+        let ObjectKind::Chat {
+            min_messages: Some(min_messages),
+            ..
+        } = &chat_messages.chat.kind
+        else {
+            continue;
+        };
+        let chat = &chat_messages.chat.name;
+        let min = min_messages
+            .resolve(data)
+            .map_err(|reason| ResultError::ChatMessageCount {
+                chat: chat.clone(),
+                message: format!("minMessages cannot be read: {reason}"),
+            })?;
+        let n_messages = chat_messages.n_task_messages + chat_messages.added_ids.len();
+        if n_messages < min as usize {
+            return Err(ResultError::ChatMessageCount {
+                chat: chat.clone(),
+                message: format!(
+                    "a submission needs at least {min} messages (minMessages), this one has {n_messages}: add {} more",
+                    min as usize - n_messages
+                ),
+            });
         }
     }
     Ok(())

@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::GlossError;
-use crate::annotation::{parse_result, validate_result, validate_result_for_task};
+use crate::annotation::{
+    parse_result, validate_result, validate_result_for_task, validate_submission_for_task,
+};
 use crate::config::{Interface, parse_config};
 use crate::store::{AnnotationHeadRow, NewAnnotationVersion, ProjectStore, StoreError, TaskRow};
 use crate::views::{
@@ -413,7 +415,13 @@ impl Project {
             self.checked_result_json(&request.result, crate::views::AnnotationStatus::Draft)?;
         let interface = &self.interface;
         let mut writer = self.store.writer()?;
-        check_result_against_task(interface, &writer, request.task_id, &request.result)?;
+        check_result_against_task(
+            interface,
+            &writer,
+            request.task_id,
+            &request.result,
+            crate::views::AnnotationStatus::Draft,
+        )?;
         let annotator_id = writer.ensure_annotator(annotator, DEFAULT_ROLE)?;
         writer.upsert_autosaved_draft(request.task_id, annotator_id, &result_json)?;
         writer.commit()?;
@@ -439,7 +447,13 @@ impl Project {
             (self.config_version, self.guidelines_version(), self.overlap);
         let interface = &self.interface;
         let mut writer = self.store.writer()?;
-        check_result_against_task(interface, &writer, request.task_id, &request.result)?;
+        check_result_against_task(
+            interface,
+            &writer,
+            request.task_id,
+            &request.result,
+            request.status,
+        )?;
         let annotator_id = writer.ensure_annotator(annotator, DEFAULT_ROLE)?;
         writer.delete_autosaved_draft(request.task_id, annotator_id)?;
         let (annotation_uid, version) = writer.insert_annotation_version(
@@ -498,19 +512,25 @@ fn checked_annotator_name(annotator: &str) -> Result<&str, GlossError> {
     Ok(annotator)
 }
 
-/// Checks, inside the save's transaction, that the task exists and that the result fits it.
+/// Checks, inside the save's transaction, that the task exists and that the result fits it
+/// (and, for a submission, what only a submission must hold: a chat's `minMessages`).
 fn check_result_against_task(
     interface: &Interface,
     writer: &crate::store::Writer<'_>,
     task_id: i64,
     result: &[crate::result::ResultItem],
+    status: crate::views::AnnotationStatus,
 ) -> Result<(), GlossError> {
     let task = writer
         .reader()
         .task(task_id)?
         .ok_or(GlossError::TaskNotFound { task_id })?;
-    validate_result_for_task(interface, &task_data(&task.data_json), result)?;
+    let data = task_data(&task.data_json);
+    validate_result_for_task(interface, &data, result)?;
     check_audio_segments_within(interface, writer, task_id, result)?;
+    if status == crate::views::AnnotationStatus::Submitted {
+        validate_submission_for_task(interface, &data, result)?;
+    }
     Ok(())
 }
 

@@ -59,6 +59,10 @@ pub enum ResultValue {
     Taxonomy(TaxonomyValue),
     Pairwise(PairwiseValue),
     Ranker(RankerValue),
+    /// A message the annotator added to a `<Chat>`: `from_name` and `to_name` are both the
+    /// chat's name, and the item's `id` is the message's region id. Boxed: it is the largest
+    /// value and the rarest.
+    ChatMessage(Box<ChatMessageValue>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -151,6 +155,26 @@ pub struct PairwiseValue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct RankerValue {
     pub ranker: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// `{"chatmessage": {"role", "content", "timestamp"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChatMessageValue {
+    pub chatmessage: ChatMessage,
+}
+
+/// One added chat message. `timestamp` is kept exactly as written (Label Studio writes the
+/// time the message was added); other fields are kept in `extra`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChatMessage {
+    pub role: String,
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number | string")]
+    pub timestamp: Option<Value>,
+    #[serde(flatten)]
+    #[ts(skip)]
+    pub extra: Map<String, Value>,
 }
 
 /// `{"from_id", "to_id", "type": "relation", "direction", "labels"}`.

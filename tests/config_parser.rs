@@ -80,6 +80,7 @@ fn text_classification_template_parses_into_the_typed_tree() {
         LayoutNode::View {
             style: None,
             class_name: None,
+            visible_when: None,
             children: vec![
                 LayoutNode::Object {
                     name: "text".into()
@@ -375,7 +376,7 @@ fn unknown_attribute_is_a_warning_naming_tag_and_attribute() {
 #[test]
 fn accepted_attributes_not_applied_yet_are_warned_about() {
     let parsed = parse_ok(
-        r#"<View visibleWhen="region-selected"><Text name="text" value="$text"/>
+        r#"<View visibleWhen="choice-selected"><Text name="text" value="$text"/>
 <Choices name="c" toName="text" showInLine="true" layout="vertical"><Choice value="A"/></Choices></View>"#,
     );
     let warnings = warning_messages(&parsed);

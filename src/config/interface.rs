@@ -30,6 +30,11 @@ pub enum LayoutNode {
         style: Option<String>,
         class_name: Option<String>,
         children: Vec<LayoutNode>,
+        /// `visibleWhen="region-selected" | "no-region-selected"` (with `whenRole`): shown only
+        /// while the selection matches. Other `visibleWhen` conditions are not applied yet.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        visible_when: Option<VisibleWhen>,
     },
     /// `<Header value="...">`: a heading. `value` may contain `$field` references.
     Header { value: String, size: Option<u8> },
@@ -41,6 +46,18 @@ pub enum LayoutNode {
     Object { name: String },
     /// A control tag, by name.
     Control { name: String },
+}
+
+/// When a `<View visibleWhen=...>` is shown. Generic over modalities: "a region" is any region
+/// of any object (a span, a box, a chat message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "condition", rename_all = "snake_case")]
+pub enum VisibleWhen {
+    /// Some region is selected; with `when_role` (`whenRole`), it must be a chat message with
+    /// that role.
+    RegionSelected { when_role: Option<String> },
+    /// No region is selected.
+    NoRegionSelected,
 }
 
 /// One `<Panel value="...">` inside a `<Collapse>`.
@@ -92,11 +109,64 @@ pub enum ObjectKind {
         name_key: String,
         text_key: String,
     },
-    Chat,
+    /// Label Studio's chat display. Annotators may add messages (stored as `chatmessage`
+    /// results named after the chat); each message, the task's own and the added ones, is a
+    /// region that `perRegion` controls labelling the chat attach to (region ids: see
+    /// `crate::annotation`).
+    Chat {
+        /// `messageRoles`: the roles an added message may have (default `user`, `assistant`).
+        message_roles: Vec<String>,
+        /// `editable`: the roles whose *added* messages the annotator may edit afterwards
+        /// (`"true"`: every role of `message_roles`; `"false"` or absent: none). Messages that
+        /// came with the task are never editable. A rule of the editor; the core stores results.
+        editable_roles: Vec<String>,
+        /// `minMessages`: a submission needs at least this many messages (the task's plus
+        /// the added ones). Drafts may have fewer.
+        min_messages: Option<MessageCount>,
+        /// `maxMessages`: at most this many messages in all; no message may be added past it.
+        max_messages: Option<MessageCount>,
+    },
     /// A list of items (`title`, `body`, `id`) for `Ranker`.
     List {
         title: Option<String>,
     },
+}
+
+/// A message bound of `<Chat>`: a number written in the config, or a `$field` of the task data
+/// (`maxMessages="$max"`) read per task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageCount {
+    Count(u32),
+    Field(String),
+}
+
+impl MessageCount {
+    /// The bound for one task: the number, or the task field read as a whole number (a number
+    /// or a string of digits). `Err` says why a field does not give one.
+    pub fn resolve(
+        &self,
+        data: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<u32, String> {
+        match self {
+            MessageCount::Count(count) => Ok(*count),
+            MessageCount::Field(field) => {
+                let value = data
+                    .get(field)
+                    .ok_or_else(|| format!("the task has no \"{field}\" field"))?;
+                let count = match value {
+                    serde_json::Value::Number(number) => number.as_u64(),
+                    serde_json::Value::String(text) => text.trim().parse::<u64>().ok(),
+                    _ => None,
+                };
+                count
+                    .and_then(|count| u32::try_from(count).ok())
+                    .ok_or_else(|| {
+                        format!("the task's \"{field}\" field is {value}, not a whole number")
+                    })
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

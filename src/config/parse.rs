@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use super::interface::{
     ChoiceOption, CollapsePanel, ControlKind, ControlTag, Interface, LabelOption, LayoutNode,
-    ObjectKind, ObjectTag, RankerBucket, SourcePosition, TaxonomyOption, TextGranularity,
+    MessageCount, ObjectKind, ObjectTag, RankerBucket, SourcePosition, TaxonomyOption,
+    TextGranularity, VisibleWhen,
 };
 use super::tags::{self, Tag, TagClass};
 use super::xml::{self, Element, Node, Positions, RawAttribute, quote_excerpt};
@@ -273,12 +274,14 @@ impl<'p> Builder<'p> {
                 let mut attributes = self.attributes(element, tag);
                 let style = attributes.string("style");
                 let class_name = attributes.string("className");
+                let visible_when = attributes.visible_when()?;
                 self.finish(attributes);
                 let children = self.layout_children(element)?;
                 Ok(LayoutNode::View {
                     style,
                     class_name,
                     children,
+                    visible_when,
                 })
             }
             Tag::Header => self.header(element),
@@ -434,7 +437,7 @@ impl<'p> Builder<'p> {
                         .unwrap_or_else(|| "text".to_string()),
                 }
             }
-            Tag::Chat => ObjectKind::Chat,
+            Tag::Chat => attributes.chat()?,
             Tag::List => ObjectKind::List {
                 title: attributes.string("title"),
             },
@@ -854,6 +857,21 @@ impl<'p> Builder<'p> {
     }
 }
 
+/// `"a, b,c"` as `["a", "b", "c"]` (empty entries dropped, duplicates kept once).
+fn comma_list(list: &str) -> Vec<String> {
+    let mut items: Vec<String> = Vec::new();
+    for item in list
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+    {
+        if !items.iter().any(|known| known == item) {
+            items.push(item.to_owned());
+        }
+    }
+    items
+}
+
 /// `"$text"` references the task data field `text`; anything else is a literal.
 fn data_field(value: &str) -> Option<String> {
     let field = value.strip_prefix('$')?;
@@ -956,6 +974,96 @@ impl<'e> Attributes<'e, '_> {
                 self.element.name
             ))),
         }
+    }
+
+    /// `visibleWhen` on a `<View>`: the region conditions are applied (and `whenRole` with
+    /// `region-selected`); any other condition is left unread, so it is reported as accepted
+    /// but not applied yet.
+    fn visible_when(&mut self) -> Result<Option<VisibleWhen>, ConfigError> {
+        let condition = self
+            .element
+            .attributes
+            .iter()
+            .find(|attribute| attribute.name.eq_ignore_ascii_case("visibleWhen"))
+            .map(|attribute| attribute.value.trim().to_owned());
+        match condition.as_deref() {
+            Some("region-selected") => {
+                self.get("visibleWhen");
+                let when_role = self
+                    .string("whenRole")
+                    .map(|role| role.trim().to_owned())
+                    .filter(|role| !role.is_empty());
+                Ok(Some(VisibleWhen::RegionSelected { when_role }))
+            }
+            Some("no-region-selected") => {
+                self.get("visibleWhen");
+                Ok(Some(VisibleWhen::NoRegionSelected))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `<Chat>`'s attributes: `messageRoles` (comma-separated, default `user,assistant`),
+    /// `editable` (`true`, `false` or a comma-separated list of roles), `minMessages` and
+    /// `maxMessages` (a whole number or a `$field`). `llm` stays unread: Gloss never calls a
+    /// model from the labelling screen.
+    fn chat(&mut self) -> Result<ObjectKind, ConfigError> {
+        let message_roles: Vec<String> = match self.string("messageRoles") {
+            Some(list) => comma_list(&list),
+            None => vec!["user".to_owned(), "assistant".to_owned()],
+        };
+        if message_roles.is_empty() {
+            return Err(self.error("attribute \"messageRoles\" on <Chat> names no role"));
+        }
+        let editable_roles = match self.string("editable") {
+            None => Vec::new(),
+            Some(value) if value.trim().eq_ignore_ascii_case("false") => Vec::new(),
+            Some(value) if value.trim().eq_ignore_ascii_case("true") => message_roles.clone(),
+            Some(value) => {
+                let roles = comma_list(&value);
+                if let Some(unknown) = roles.iter().find(|role| !message_roles.contains(role)) {
+                    return Err(self.error(format!(
+                        "attribute \"editable\" on <Chat> names the role \"{unknown}\", which \"messageRoles\" does not offer ({})",
+                        message_roles.join(", ")
+                    )));
+                }
+                roles
+            }
+        };
+        let min_messages = self.message_count("minMessages")?;
+        let max_messages = self.message_count("maxMessages")?;
+        if let (Some(MessageCount::Count(min)), Some(MessageCount::Count(max))) =
+            (&min_messages, &max_messages)
+            && min > max
+        {
+            return Err(self.error(format!(
+                "minMessages ({min}) is greater than maxMessages ({max}) on <Chat>"
+            )));
+        }
+        Ok(ObjectKind::Chat {
+            message_roles,
+            editable_roles,
+            min_messages,
+            max_messages,
+        })
+    }
+
+    fn message_count(&mut self, name: &str) -> Result<Option<MessageCount>, ConfigError> {
+        let Some(attribute) = self.get(name) else {
+            return Ok(None);
+        };
+        let text = attribute.value.trim();
+        if let Some(field) = data_field(text) {
+            return Ok(Some(MessageCount::Field(field)));
+        }
+        text.parse::<u32>()
+            .map(|count| Some(MessageCount::Count(count)))
+            .map_err(|_| {
+                self.error(format!(
+                    "attribute \"{}\" on <{}> must be a whole number or a $field reference, not \"{}\"",
+                    attribute.name, self.element.name, attribute.value
+                ))
+            })
     }
 
     /// Warnings for every attribute nobody read: accepted-but-not-applied ones, second

@@ -155,8 +155,9 @@ pub(crate) fn case_hint(name: &str) -> Option<&'static str> {
         .copied()
 }
 
-/// Conditional-visibility attributes. Gloss accepts them on every tag but does not apply them
-/// yet, so each one gets an "accepted but not applied yet" warning.
+/// Conditional-visibility attributes. Gloss accepts them on every tag; it applies
+/// `visibleWhen="region-selected"` (with `whenRole`) and `"no-region-selected"` on `<View>`
+/// (`parse.rs` reads those), and every other use gets an "accepted but not applied yet" warning.
 const VISIBILITY: &[&str] = &[
     "visiblewhen",
     "whentagname",
@@ -246,7 +247,9 @@ pub(crate) fn accepted_not_applied(tag: Tag) -> (&'static [&'static str], &'stat
             "savetextresult",
             "contextscroll",
         ],
-        Tag::Chat => &["messageroles", "editable", "minmessages", "maxmessages"],
+        // `llm` asks Label Studio to call a model for the next message; Gloss never calls a
+        // model from the labelling screen (pre-labelling is a separate, explicit step).
+        Tag::Chat => &["llm"],
         Tag::List => &[],
         Tag::Choices => &["layout", "allownested", "selection"],
         Tag::Choice => &["selected", "hint", "style", "color"],

@@ -22,8 +22,11 @@
 //!   of 5); a two-option choice is good when it is the positive word of a thumbs pair, else
 //!   when it is the first option.
 //! - **SFT roles**: `system` stays; `assistant`, `bot`, `ai`, `agent`, `model`, `gpt`,
-//!   `chatbot`, `llm` become `assistant`; every other speaker is `user`. The `TextArea` answer
-//!   is appended as the last `assistant` message.
+//!   `chatbot`, `llm` become `assistant`; every other speaker is `user`. Messages the annotator
+//!   added to a `Chat` (`chatmessage` results) follow the task's own, in the order saved, with
+//!   the role they were given; then the `TextArea` answer, when there is one, as the last
+//!   `assistant` message. `--hf-shape sft` also takes a `Chat` without a `TextArea` (rows are
+//!   the tasks where the annotator added messages); auto needs the `TextArea`.
 
 use std::collections::HashMap;
 
@@ -159,7 +162,8 @@ enum Judge {
 
 #[derive(Debug)]
 pub(crate) struct SftPlan {
-    control: String,
+    /// The whole-task `TextArea` whose text is the final answer; `None` for a `Chat` alone.
+    control: Option<String>,
     conversation: Conversation,
 }
 
@@ -172,6 +176,8 @@ enum Conversation {
     },
     Chat {
         field: Option<String>,
+        /// The chat's name: added messages are the `chatmessage` results naming it.
+        name: String,
     },
     /// A plain text object: one user message.
     Text {
@@ -386,9 +392,10 @@ impl ShapePlan {
                         "the `{}` dialogue",
                         field.as_deref().unwrap_or("Paragraphs")
                     ),
-                    Conversation::Chat { field } => {
-                        format!("the `{}` chat", field.as_deref().unwrap_or("Chat"))
-                    }
+                    Conversation::Chat { field, .. } => format!(
+                        "the `{}` chat with the messages the annotator added",
+                        field.as_deref().unwrap_or("Chat")
+                    ),
                     Conversation::Text { field } => format!(
                         "the `{}` text as one user message",
                         field.as_deref().unwrap_or("Text")
@@ -402,9 +409,13 @@ impl ShapePlan {
                         ("content".to_owned(), Feature::String),
                     ]),
                     format!(
-                        "{source}, then the `{}` answer as the last `assistant` message. Roles: \
-                         `system` stays; {} become `assistant`; every other speaker is `user`",
-                        plan.control,
+                        "{source}{}. Roles: `system` stays; {} become `assistant`; every other \
+                         speaker is `user`",
+                        plan.control
+                            .as_ref()
+                            .map_or(String::new(), |control| format!(
+                                ", then the `{control}` answer as the last `assistant` message"
+                            )),
                         ASSISTANT_NAMES.join(", ")
                     ),
                 )]
@@ -856,11 +867,19 @@ impl UnpairedPlan {
 }
 
 /// The first whole-task `TextArea`, with the first `Paragraphs` or `Chat` object (with
-/// `auto`, required; otherwise falling back to the first `Text` object).
+/// `auto`, required; otherwise falling back to the first `Text` object). Without `auto`, a
+/// `Chat` alone will do: the conversation with the messages the annotator added.
 fn sft_plan(interface: &Interface, auto: bool) -> Option<SftPlan> {
     let control = interface.controls.iter().find(|control| {
         matches!(control.kind, ControlKind::TextArea { .. }) && !control.per_region
-    })?;
+    });
+    let has_chat = interface
+        .objects
+        .iter()
+        .any(|object| matches!(object.kind, ObjectKind::Chat { .. }));
+    if control.is_none() && (auto || !has_chat) {
+        return None;
+    }
     let conversation = interface
         .objects
         .iter()
@@ -872,8 +891,9 @@ fn sft_plan(interface: &Interface, auto: bool) -> Option<SftPlan> {
                 name_key: name_key.clone(),
                 text_key: text_key.clone(),
             }),
-            ObjectKind::Chat => Some(Conversation::Chat {
+            ObjectKind::Chat { .. } => Some(Conversation::Chat {
                 field: object.data_field.clone(),
+                name: object.name.clone(),
             }),
             _ => None,
         });
@@ -889,16 +909,42 @@ fn sft_plan(interface: &Interface, auto: bool) -> Option<SftPlan> {
             }),
     };
     Some(SftPlan {
-        control: control.name.clone(),
+        control: control.map(|control| control.name.clone()),
         conversation,
     })
 }
 
 impl SftPlan {
     fn row(&self, task: &ExportTask, result: &[ResultItem]) -> Option<Map<String, Value>> {
-        let ResultValue::TextArea(answer) = control_result(result, &self.control)? else {
-            return None;
+        let answer = match self
+            .control
+            .as_ref()
+            .and_then(|control| control_result(result, control))
+        {
+            Some(ResultValue::TextArea(answer)) => Some(answer),
+            _ => None,
         };
+        let added: Vec<(&str, &str)> = match &self.conversation {
+            Conversation::Chat { name, .. } => result
+                .iter()
+                .filter_map(|item| match item {
+                    ResultItem::Control(control_result) if &control_result.from_name == name => {
+                        match &control_result.value {
+                            ResultValue::ChatMessage(added) => Some((
+                                added.chatmessage.role.as_str(),
+                                added.chatmessage.content.as_str(),
+                            )),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if answer.is_none() && added.is_empty() {
+            return None;
+        }
         let message = |role: &str, content: String| json!({"role": role, "content": content});
         let mut messages: Vec<Value> = Vec::new();
         let turns = |field: &Option<String>| match field.as_ref().and_then(|f| task.data.get(f)) {
@@ -917,11 +963,14 @@ impl SftPlan {
                     messages.push(message(chat_role(&speaker), content));
                 }
             }
-            Conversation::Chat { field } => {
+            Conversation::Chat { field, .. } => {
                 for turn in turns(field) {
                     let role = first_text(&turn, &["role", "author"]);
                     let content = first_text(&turn, &["content", "text"]);
                     messages.push(message(chat_role(&role), content));
+                }
+                for (role, content) in &added {
+                    messages.push(message(chat_role(role), (*content).to_owned()));
                 }
             }
             Conversation::Text { field } => {
@@ -931,7 +980,9 @@ impl SftPlan {
             }
             Conversation::None => {}
         }
-        messages.push(message("assistant", answer.text.join("\n")));
+        if let Some(answer) = answer {
+            messages.push(message("assistant", answer.text.join("\n")));
+        }
         let mut row = Map::new();
         row.insert("messages".to_owned(), Value::from(messages));
         Some(row)

@@ -25,6 +25,11 @@ export function control(name: string, toName: string[], kind: ControlKind, requi
   return { name, to_name: toName, required, per_region: false, kind, position };
 }
 
+/** A `<Chat>` object kind as the core parses it (defaults: roles user and assistant, nothing editable, no bounds). */
+export function chatKind(overrides: Partial<Omit<Extract<ObjectKind, { kind: "chat" }>, "kind">> = {}): ObjectKind {
+  return { kind: "chat", message_roles: ["user", "assistant"], editable_roles: [], min_messages: null, max_messages: null, ...overrides };
+}
+
 const objectNode = (name: string): LayoutNode => ({ node: "object", name });
 const controlNode = (name: string): LayoutNode => ({ node: "control", name });
 const view = (children: LayoutNode[], className: string | null = null): LayoutNode => ({ node: "view", style: null, class_name: className, children });
@@ -118,7 +123,7 @@ export const ratedResponsesInterface: Interface = {
 /** chat__chatbot.xml (the whole-conversation part; per-message controls need regions). */
 export const chatInterface: Interface = {
   root: view([objectNode("instructions"), objectNode("chat"), controlNode("rating")]),
-  objects: [text("instructions", null), object("chat", { kind: "chat" })],
+  objects: [text("instructions", null), object("chat", chatKind())],
   controls: [control("rating", ["chat"], { kind: "rating", max_rating: 5 })],
 };
 

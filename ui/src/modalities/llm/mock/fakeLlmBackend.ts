@@ -11,7 +11,7 @@ import type { ProjectOverview } from "../../../bindings/ProjectOverview";
 import type { SaveAnnotation } from "../../../bindings/SaveAnnotation";
 import type { SavedAnnotation } from "../../../bindings/SavedAnnotation";
 import type { TaskView } from "../../../bindings/TaskView";
-import { chatData, control, humanFeedbackData, llmRankerData, object, text } from "../fixtures";
+import { chatData, chatKind, control, humanFeedbackData, llmRankerData, object, text } from "../fixtures";
 
 const objectNode = (name: string): LayoutNode => ({ node: "object", name });
 const controlNode = (name: string): LayoutNode => ({ node: "control", name });
@@ -32,7 +32,7 @@ export const llmInterface: Interface = {
     objectNode("page"),
   ]),
   objects: [
-    object("chat", { kind: "chat" }),
+    object("chat", chatKind()),
     text("answer1"),
     text("answer2"),
     object("answers", { kind: "list", title: "Unsorted" }, "items"),
