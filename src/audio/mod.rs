@@ -211,7 +211,7 @@ impl AudioPeaks {
     /// Peaks from a stored blob (see [`AudioPeaks::peaks_blob`]); `None` if its length is not a
     /// whole number of buckets.
     pub fn peaks_from_blob(blob: &[u8]) -> Option<Vec<i16>> {
-        if blob.len() % 4 != 0 {
+        if !blob.len().is_multiple_of(4) {
             return None;
         }
         Some(
