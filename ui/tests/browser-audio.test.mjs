@@ -144,6 +144,17 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   await page.keyboard.press("2");
   await rows.nth(1).waitFor();
   assert.match(await rows.nth(1).textContent(), /Music.*0:03\.\d\d–0:04\.\d\d/);
+  // Drag its right edge by 0.75 s (the grip sits a few pixels inside the edge, and the drag is
+  // relative): the state, and so the list, follow the plugin.
+  const handle = await page.locator('[data-labels="Music"] [part~="region-handle-right"]').boundingBox();
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(xAt(5), y, { steps: 4 });
+  await page.mouse.move(xAt(5.25), y, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForFunction(() =>
+    /0:05\.[23]\d/.test(document.querySelector(".task-panel").shadowRoot.querySelectorAll('[data-testid="segment-row"]')[1]?.textContent ?? ""),
+  );
   await page.keyboard.press("Delete");
   await page.waitForFunction(() => document.querySelector(".task-panel").shadowRoot.querySelectorAll('[data-testid="segment-row"]').length === 1);
   await page.keyboard.press("Control+z");

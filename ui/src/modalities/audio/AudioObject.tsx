@@ -474,6 +474,7 @@ function syncRegions(regions: RegionsPlugin, wanted: readonly WantedRegion[]): v
     const element = region.element;
     if (element !== null) {
       element.dataset.segment = want.id;
+      element.dataset.labels = want.content;
       element.style.boxShadow = want.outline === null ? "" : `inset 0 0 0 2px ${want.outline}`;
     }
   }
