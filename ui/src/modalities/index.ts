@@ -4,6 +4,7 @@
  */
 import { Registry } from "../annotation/registry";
 import { registerAudioModality } from "./audio";
+import { registerImageModality } from "./image";
 import { registerLlmModality } from "./llm";
 import { registerTextModality } from "./text";
 
@@ -12,5 +13,6 @@ export function createRegistry(): Registry {
   registerTextModality(registry);
   registerLlmModality(registry);
   registerAudioModality(registry);
+  registerImageModality(registry);
   return registry;
 }

@@ -1,0 +1,187 @@
+// End-to-end check of the image modality in real Chromium, against the fake image backend
+// (src/modalities/image/mock/). Builds only that entry into dist-image-mock/ with the project's
+// vite config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core: draws a
+// box, a polygon (then drags one vertex), a keypoint, picks a choice, submits, and checks the
+// Label Studio result the fake backend received; then the URL task's notice. Leaves a screenshot
+// at /tmp/gloss-image.png.
+import { strict as assert } from "node:assert";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, normalize, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { build } from "vite";
+
+const uiDir = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const distDir = join(uiDir, "dist-image-mock");
+const entryPath = "src/modalities/image/mock/image-mock.html";
+const screenshotPath = process.env.GLOSS_IMAGE_SCREENSHOT ?? "/tmp/gloss-image.png";
+const contentTypes = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
+
+let server;
+let browser;
+let baseUrl;
+
+before(async () => {
+  await build({
+    root: uiDir,
+    configFile: join(uiDir, "vite.config.ts"),
+    mode: "mock",
+    logLevel: "warn",
+    build: { outDir: distDir, emptyOutDir: true, rollupOptions: { input: { image: join(uiDir, entryPath) } } },
+  });
+  server = createServer(async (request, response) => {
+    const pathname = decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname);
+    const filePath = normalize(join(distDir, pathname));
+    if (!filePath.startsWith(distDir)) {
+      response.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(filePath);
+      response.writeHead(200, { "content-type": contentTypes[extname(filePath)] ?? "application/octet-stream" });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
+  baseUrl = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolveClose) => (server ? server.close(resolveClose) : resolveClose()));
+});
+
+/** Screen position of an image pixel, from the stage's box and the view it publishes. */
+async function screenOf(page, x, y) {
+  const stage = page.getByTestId("image-stage");
+  const box = await stage.boundingBox();
+  const [scale, offsetX, offsetY] = (await stage.getAttribute("data-view")).split(" ").map(Number);
+  return { x: box.x + offsetX + x * scale, y: box.y + offsetY + y * scale };
+}
+
+async function clickImage(page, x, y) {
+  const point = await screenOf(page, x, y);
+  await page.mouse.click(point.x, point.y);
+}
+
+async function dragImage(page, from, to) {
+  const start = await screenOf(page, from[0], from[1]);
+  const end = await screenOf(page, to[0], to[1]);
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move((start.x + end.x) / 2, (start.y + end.y) / 2, { steps: 4 });
+  await page.mouse.move(end.x, end.y, { steps: 4 });
+  await page.mouse.up();
+}
+
+const near = (actual, expected, tolerance, what) =>
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
+
+test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit; a URL gets a notice", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const pageErrors = [];
+  const foreignRequests = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(baseUrl) && !url.startsWith("data:")) foreignRequests.push(url);
+  });
+
+  await page.goto(`${baseUrl}/${entryPath}`);
+  await page.getByTestId("open-demo").click();
+  const stage = page.getByTestId("image-stage");
+  await stage.waitFor();
+  await page.waitForFunction(() => document.querySelector("[data-testid=task-panel], .task-panel")?.shadowRoot?.querySelector("[data-view]") ?? document.querySelector("[data-view]"));
+  const keyOf = async (testId) => (await page.getByTestId(testId).locator("kbd").textContent()).trim();
+
+  // A box: pick "Car" by its key, drag from (100, 100) to (300, 250) image px.
+  await page.keyboard.press(await keyOf("label-Car"));
+  assert.equal(await page.getByTestId("label-Car").getAttribute("aria-pressed"), "true");
+  await dragImage(page, [100, 100], [300, 250]);
+  await page.getByTestId("regions-box").getByTestId("image-region-row").waitFor();
+
+  // A polygon: pick "Building", click four points, close by clicking the first one.
+  await page.keyboard.press(await keyOf("label-Building"));
+  for (const [x, y] of [[450, 100], [650, 100], [650, 300], [450, 300]]) await clickImage(page, x, y);
+  await clickImage(page, 450, 100);
+  await page.getByTestId("regions-outline").getByTestId("image-region-row").waitFor();
+
+  // Put the label down, select the polygon by clicking inside it, drag its third vertex.
+  await page.keyboard.press("Escape");
+  await clickImage(page, 550, 200);
+  assert.match(await page.getByTestId("regions-outline").getByTestId("image-region-row").getAttribute("class"), /selected/);
+  await dragImage(page, [650, 300], [700, 350]);
+  await page.waitForFunction(() => {
+    const host = document.querySelector(".task-panel");
+    const root = host?.shadowRoot ?? document;
+    return /polygon, 4 points/.test(root.querySelector("[data-testid=regions-outline]")?.textContent ?? "");
+  });
+
+  // A keypoint, and the whole-image choice.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press(await keyOf("label-Eye"));
+  await clickImage(page, 200, 450);
+  await page.getByTestId("regions-point").getByTestId("image-region-row").waitFor();
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Escape");
+  await page.getByText("Sharp").click();
+
+  // The ? overlay lists the image keys.
+  await page.locator("body").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("?");
+  const overlay = page.getByRole("dialog");
+  await overlay.waitFor();
+  const help = await overlay.textContent();
+  for (const phrase of ["zoom in", "fit the image to the view", "close the polygon being drawn", "rotate the selected box", "delete the selected polygon vertex"]) {
+    assert.ok(help.includes(phrase), `the help overlay lists "${phrase}"`);
+  }
+  await page.keyboard.press("Escape");
+
+  await page.screenshot({ path: screenshotPath, fullPage: true });
+
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => (window.__glossImageFake?.saves.length ?? 0) > 0);
+  const [save] = await page.evaluate(() => window.__glossImageFake.saves);
+  const byName = Object.fromEntries(save.result.map((item) => [item.from_name, item]));
+  const box = byName.box;
+  assert.equal(box.type, "rectanglelabels");
+  assert.deepEqual([box.original_width, box.original_height, box.image_rotation], [800, 600, 0]);
+  assert.deepEqual(box.value.rectanglelabels, ["Car"]);
+  // Percent of the image: 100 px of 800 is 12.5 %, 100 of 600 is 16.67 %; a screen pixel here
+  // is about 1.3 image px, so allow 1 %.
+  near(box.value.x, 12.5, 1, "box x");
+  near(box.value.y, 16.667, 1, "box y");
+  near(box.value.width, 25, 1, "box width");
+  near(box.value.height, 25, 1, "box height");
+  assert.equal(box.value.rotation, 0);
+  const polygon = byName.outline;
+  assert.equal(polygon.type, "polygonlabels");
+  assert.equal(polygon.value.closed, true);
+  assert.deepEqual(polygon.value.polygonlabels, ["Building"]);
+  assert.equal(polygon.value.points.length, 4);
+  near(polygon.value.points[2][0], 87.5, 1, "moved vertex x (700 px)");
+  near(polygon.value.points[2][1], 58.333, 1, "moved vertex y (350 px)");
+  near(polygon.value.points[0][0], 56.25, 1, "first vertex x (450 px)");
+  const point = byName.point;
+  assert.equal(point.type, "keypointlabels");
+  near(point.value.x, 25, 1, "keypoint x");
+  near(point.value.y, 75, 1, "keypoint y");
+  assert.deepEqual(byName.quality.value, { choices: ["Sharp"] });
+
+  // Task 2 names a URL: an honest notice, nothing fetched.
+  const note = page.getByTestId("image-note");
+  await note.waitFor();
+  assert.match(await note.textContent(), /is a URL\. Gloss shows only local files/);
+
+  assert.deepEqual(foreignRequests, []);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
