@@ -1,15 +1,19 @@
 //! End-to-end audio test in the real window: a project made with the core library (an `Audio`
 //! object, `Labels` on it and a per-segment `TextArea`) with one task playing a short WAV the
 //! test writes next to it. The app opens it; the waveform must be drawn from the peaks the core
-//! computed (the `audio_peaks` command's binary message); the file plays through the asset
-//! protocol; a
-//! segment is cut with a real mouse drag, labelled with its key, given a transcript typed into
-//! the per-region text field, its start nudged by key; Enter submits. The stored annotation and
-//! the `jsonl` export must hold Label Studio's audio result: seconds as floats (the drag's within
-//! a few pixels, the nudge exactly), channel 0, the label, and the transcript under the same id.
+//! computed (the `audio_peaks` command's binary message); a segment is cut with a real mouse
+//! drag, labelled with its key, given a transcript typed into the per-region text field, its
+//! start nudged by key; Enter submits. The stored annotation, read through the `jsonl` export,
+//! must hold Label Studio's audio result: seconds as floats (the drag's within a few pixels, the
+//! nudge exactly, kept to the millisecond), the label, and the transcript under the same id.
 //!
-//! Playback is tried too (Space) and reported, not asserted: WebKitGTK under Xvfb may have no
-//! audio sink, and the screen must then say playback is unavailable while segments still work.
+//! Playback is tried too (Space) and reported, not asserted, with what the media element made of
+//! the file: here (WebKitGTK 2.50 under Xvfb) a WAV made in the page as a blob loads and a PNG
+//! loads through the asset protocol, but the WAV through the asset protocol does not (media
+//! error 4), so the screen says playback is unavailable while waveform and segments still work.
+//!
+//! `one_hour_waveform_open_times` prints how long an hour-long file's waveform takes to appear,
+//! first and from the cache (docs/PERFORMANCE.md).
 //!
 //! Needs a display (run `scripts/e2e.sh`, which uses Xvfb) and `tauri-driver` (env
 //! `TAURI_DRIVER`, default on PATH). Skipped unless `GLOSS_E2E=1`.

@@ -78,7 +78,19 @@ export function missingMediaMessage(field: string, value: unknown, problem: stri
 
 type PeaksState = { status: "loading" } | { status: "ready"; peaks: AudioPeaks } | { status: "failed"; message: string };
 
+/** What a media element's error code means, for the notice (WebKit leaves `message` empty). */
+const MEDIA_ERROR_TEXT: Record<number, string> = {
+  1: "loading was aborted",
+  2: "the file could not be read",
+  3: "the file could not be decoded",
+  4: "this window cannot open the file for playback",
+};
+
 function errorText(error: unknown): string {
+  if (typeof MediaError !== "undefined" && error instanceof MediaError) {
+    const meaning = MEDIA_ERROR_TEXT[error.code] ?? `media error ${error.code}`;
+    return error.message === "" ? meaning : `${meaning}: ${error.message}`;
+  }
   if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {
     return (error as { message: string }).message;
   }
@@ -186,7 +198,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
       const seek = seekOfKey(target);
       const nudge = nudgeOfKey(target);
       if (target === "play") {
-        if (waveSurfer !== null) waveSurfer.playPause().catch((error: unknown) => setMediaError(errorText(error)));
+        if (waveSurfer !== null) waveSurfer.playPause().catch((error: unknown) => setMediaError((current) => current ?? errorText(error)));
       } else if (seek !== null) {
         if (waveSurfer !== null) waveSurfer.setTime(clampTime(waveSurfer.getCurrentTime() + seek, duration));
       } else if (nudge !== null) {
@@ -237,7 +249,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
       waveSurfer.on("play", () => setPlaying(true)),
       waveSurfer.on("pause", () => setPlaying(false)),
       waveSurfer.on("finish", () => setPlaying(false)),
-      waveSurfer.on("error", (error) => setMediaError(errorText(error))),
+      waveSurfer.on("error", (error) => setMediaError((current) => current ?? errorText(error))),
       regions.on("region-created", (region: Region) => {
         if (region.id !== CUT_REGION_ID) return;
         // wavesurfer starts a drag's region 5 px wide and grows it by the pointer's moves, so
@@ -257,7 +269,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
     const disableCutting = regions.enableDragSelection({ id: CUT_REGION_ID, color: PENDING_COLOR }, 3);
     const unregisterPlayer = registerAudioPlayer(object.name, {
       playRange: (start, end) => {
-        waveSurfer.play(start, end).catch((error: unknown) => setMediaError(errorText(error)));
+        waveSurfer.play(start, end).catch((error: unknown) => setMediaError((current) => current ?? errorText(error)));
       },
     });
     return () => {

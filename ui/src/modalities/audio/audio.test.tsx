@@ -605,6 +605,18 @@ describe("the audio object", () => {
     expect(waveSurfer.regions.getRegions()).toHaveLength(1);
   });
 
+  it("says when playback fails and keeps the first reason, while segments still work", async () => {
+    const waveSurfer = await openAudio();
+    act(() => waveSurfer.emit("error", new Error("no audio output")));
+    act(() => waveSurfer.emit("error", new Error("The operation is not supported.")));
+    expect(screen.getByTestId("audio-media-error").textContent).toBe(
+      "Playback is not available (no audio output); the waveform and segments still work.",
+    );
+    act(() => waveSurfer.regions.drag(1, 2));
+    fireEvent.click(screen.getByTestId("label-Speech"));
+    expect(current().values.kind).toMatchObject([{ start: 1, end: 2, labels: ["Speech"] }]);
+  });
+
   it("says why a task's audio cannot be played instead of showing a broken player", async () => {
     const urlTask: TaskView = { ...audioTask, data: { audio: "https://example.com/talk.mp3" }, media: [] };
     const { unmount } = render(<Screen task={urlTask} />);
