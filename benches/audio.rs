@@ -7,7 +7,10 @@
 //! "skipped". Files are kept in `$TMPDIR/gloss-audio-bench` between runs (they take a minute
 //! each to encode). Each file is measured in a fresh project:
 //! - probe: `audio::probe` (what import runs per file);
-//! - first open: `Project::audio_peaks` with an empty cache (decode, peaks, store);
+//! - first open: `Project::audio_peaks` with an empty cache (decode in parallel chunks, peaks,
+//!   store);
+//! - in order: `audio::compute_peaks_in_order`, the same decode on one core, and the largest
+//!   difference between its peaks and the chunked ones (in 16-bit steps; 0 = identical);
 //! - later open: the project reopened, `Project::audio_peaks` from the cache, plus building the
 //!   IPC message (`AudioPeaks::to_ipc_bytes`): everything the desktop does before sending;
 //! - the IPC message size.
@@ -56,7 +59,7 @@ fn main() {
         if encode_if_missing(&wav, &path, codec_arguments) {
             rows.push(measure(label, &path));
         } else {
-            rows.push(format!("| {label} | skipped: ffmpeg not found | | | | |"));
+            rows.push(format!("| {label} | skipped: ffmpeg not found | | | | | |"));
         }
     }
     println!();
@@ -66,9 +69,9 @@ fn main() {
     );
     println!();
     println!(
-        "| file | size | probe | first open (decode + peaks + store) | later open (cache + IPC bytes) | IPC message |"
+        "| file | size | probe | first open (chunked decode + peaks + store) | in order, one core | later open (cache + IPC bytes) | IPC message |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for row in rows {
         println!("{row}");
     }
@@ -113,6 +116,22 @@ fn measure(label: &str, media_path: &Path) -> String {
     let first_ms = started.elapsed().as_secs_f64() * 1e3;
     drop(project);
 
+    let started = Instant::now();
+    let in_order = gloss::audio::compute_peaks_in_order(&local_path).unwrap();
+    let in_order_ms = started.elapsed().as_secs_f64() * 1e3;
+    let max_difference = if in_order.peaks.len() == peaks.peaks.len() {
+        in_order
+            .peaks
+            .iter()
+            .zip(&peaks.peaks)
+            .map(|(left, right)| (i32::from(*left) - i32::from(*right)).abs())
+            .max()
+            .unwrap_or(0)
+            .to_string()
+    } else {
+        format!("{} vs {} buckets", in_order.n_buckets(), peaks.n_buckets())
+    };
+
     let mut later_ms = f64::INFINITY;
     let mut message_len = 0;
     for _ in 0..5 {
@@ -133,9 +152,10 @@ fn measure(label: &str, media_path: &Path) -> String {
         peaks.peaks_per_second
     );
     format!(
-        "| {label} | {:.0} MB | {probe_ms:.1} ms | {:.2} s | {later_ms:.1} ms | {:.2} MB |",
+        "| {label} | {:.0} MB | {probe_ms:.1} ms | {:.2} s | {:.2} s (max diff {max_difference}) | {later_ms:.1} ms | {:.2} MB |",
         std::fs::metadata(&local_path).unwrap().len() as f64 / 1e6,
         first_ms / 1e3,
+        in_order_ms / 1e3,
         message_len as f64 / 1e6,
     )
 }

@@ -8,7 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-use gloss::audio::{AudioError, MAX_PEAK_BUCKETS, PEAK_SCALE, compute_peaks, probe};
+use gloss::audio::{
+    AudioError, MAX_PEAK_BUCKETS, PEAK_SCALE, compute_peaks, compute_peaks_in_chunks,
+    compute_peaks_in_order, probe,
+};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -341,4 +344,53 @@ fn the_ipc_bytes_have_the_documented_layout() {
     let first_min = i16::from_le_bytes([bytes[32], bytes[33]]);
     assert_eq!(first_min, peak(0.5));
     assert_eq!(peaks.peaks_f32()[0], f32::from(peak(0.5)) / PEAK_SCALE);
+}
+
+/// 75 s at 8 kHz mono: a tone whose loudness and pitch change every second, so every bucket
+/// differs from its neighbours and a misplaced chunk would show.
+fn write_long_wav(path: &Path, sample_rate: u32, seconds: u32) {
+    let samples: Vec<i16> = (0..sample_rate * seconds)
+        .map(|frame_idx| {
+            let time = f64::from(frame_idx) / f64::from(sample_rate);
+            let second = f64::from(frame_idx / sample_rate);
+            let loudness = 0.1 + 0.8 * ((second * 0.37).sin().abs());
+            let pitch = 200.0 + 10.0 * second;
+            (loudness * (2.0 * std::f64::consts::PI * pitch * time).sin() * 32_000.0) as i16
+        })
+        .collect();
+    write_wav(path, sample_rate, 1, &samples);
+}
+
+#[test]
+fn chunks_decoded_in_parallel_give_exactly_the_peaks_of_decoding_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    // 22,050 Hz: 220.5 frames per bucket, so chunk starts fall between whole frames' worth.
+    let path = dir.path().join("long.wav");
+    write_long_wav(&path, 22_050, 75);
+    let in_order = compute_peaks_in_order(&path).unwrap();
+    assert_eq!(in_order.n_buckets(), 7_500);
+    for n_chunks in [2, 3, 7] {
+        let in_chunks = compute_peaks_in_chunks(&path, n_chunks)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{n_chunks} chunks: fell back to decoding in order"));
+        assert_eq!(in_chunks, in_order, "{n_chunks} chunks");
+    }
+    assert_eq!(compute_peaks(&path).unwrap(), in_order);
+}
+
+#[test]
+fn short_files_and_truncated_long_files_are_decoded_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("short.wav");
+    write_long_wav(&short, 8_000, 30);
+    assert!(compute_peaks_in_chunks(&short, 2).unwrap().is_none());
+    // Cut at 60 %: the last chunk ends early, so the whole file is decoded in order, which
+    // reports the truncation.
+    let long = dir.path().join("long.wav");
+    write_long_wav(&long, 8_000, 75);
+    let bytes = std::fs::read(&long).unwrap();
+    let cut = dir.path().join("cut.wav");
+    std::fs::write(&cut, &bytes[..bytes.len() * 6 / 10]).unwrap();
+    let error = compute_peaks(&cut).unwrap_err();
+    assert!(matches!(error, AudioError::Truncated { .. }), "{error:?}");
 }

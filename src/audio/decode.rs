@@ -154,13 +154,53 @@ impl OpenedAudio {
         Some(n_frames as f64 / f64::from(sample_rate))
     }
 
+    /// The number of frames the container declares, when it declares one.
+    pub(super) fn declared_n_frames(&self) -> Option<u64> {
+        self.params.n_frames
+    }
+
+    /// The declared sample rate, when the container declares one.
+    pub(super) fn declared_sample_rate(&self) -> Option<u32> {
+        self.params.sample_rate
+    }
+
+    /// Whether packet timestamps count frames (time base 1 / sample rate), so a decoded
+    /// buffer's place in the stream is known after a seek.
+    pub(super) fn frame_timestamps(&self) -> bool {
+        match (self.params.time_base, self.params.sample_rate) {
+            (Some(time_base), Some(sample_rate)) => {
+                time_base.numer == 1 && time_base.denom == sample_rate
+            }
+            _ => false,
+        }
+    }
+
+    /// Seeks (accurately) to just before `frame` and resets the decoder. Returns the frame the
+    /// next packet starts at, which is at or before `frame`; `None` if the reader cannot seek
+    /// there.
+    pub(super) fn seek_to_frame(&mut self, frame: u64) -> Option<u64> {
+        use symphonia::core::formats::{SeekMode, SeekTo};
+        let seeked = self
+            .format
+            .seek(
+                SeekMode::Accurate,
+                SeekTo::TimeStamp {
+                    ts: frame,
+                    track_id: self.track_id,
+                },
+            )
+            .ok()?;
+        self.decoder.reset();
+        (seeked.actual_ts <= frame).then_some(seeked.actual_ts)
+    }
+
     /// Decodes packets until one yields audio; the file is refused if none does.
     pub(super) fn decode_first(&mut self) -> Result<FirstAudio, AudioError> {
         let mut first: Option<FirstAudio> = None;
         let mut n_packets_read = 0u32;
         while first.is_none() && n_packets_read < MAX_PACKETS_BEFORE_AUDIO {
             n_packets_read += 1;
-            let more = self.decode_next(&mut |buffer| {
+            let more = self.decode_next(&mut |buffer, _| {
                 let spec = buffer.spec();
                 first = Some(FirstAudio {
                     sample_rate: spec.rate,
@@ -177,16 +217,21 @@ impl OpenedAudio {
         })
     }
 
-    /// Decodes every packet of the track, handing each non-empty buffer to `on_buffer`.
+    /// Decodes every packet of the track (from where the reader is), handing each non-empty
+    /// buffer to `on_buffer` with the packet's timestamp (its first frame, in frames when
+    /// [`OpenedAudio::frame_timestamps`]); `on_buffer` returns false to stop early.
     pub(super) fn decode_all(
         &mut self,
-        mut on_buffer: impl FnMut(AudioBufferRef<'_>),
+        mut on_buffer: impl FnMut(AudioBufferRef<'_>, u64) -> bool,
     ) -> Result<DecodeOutcome, AudioError> {
         let mut max_frames_per_packet = 0u64;
-        while self.decode_next(&mut |buffer| {
-            max_frames_per_packet = max_frames_per_packet.max(buffer.frames() as u64);
-            on_buffer(buffer);
-        })? {}
+        let mut keep_going = true;
+        while keep_going
+            && self.decode_next(&mut |buffer, timestamp| {
+                max_frames_per_packet = max_frames_per_packet.max(buffer.frames() as u64);
+                keep_going = on_buffer(buffer, timestamp);
+            })?
+        {}
         if self.n_packets_decoded == 0 {
             return Err(AudioError::Malformed {
                 path: self.path.clone(),
@@ -236,7 +281,7 @@ impl OpenedAudio {
     /// Reads and decodes one packet of the track. Returns false at the end of the stream.
     fn decode_next(
         &mut self,
-        on_buffer: &mut dyn FnMut(AudioBufferRef<'_>),
+        on_buffer: &mut dyn FnMut(AudioBufferRef<'_>, u64),
     ) -> Result<bool, AudioError> {
         let mut consecutive_errors = 0u32;
         loop {
@@ -265,6 +310,7 @@ impl OpenedAudio {
             if packet.track_id() != self.track_id {
                 continue;
             }
+            let timestamp = packet.ts();
             match self.decoder.decode(&packet) {
                 Ok(buffer) => {
                     if buffer.frames() == 0 {
@@ -288,7 +334,7 @@ impl OpenedAudio {
                         Some(_) => {}
                     }
                     self.n_packets_decoded += 1;
-                    on_buffer(buffer);
+                    on_buffer(buffer, timestamp);
                     return Ok(true);
                 }
                 Err(SymphoniaError::ResetRequired) => {

@@ -33,6 +33,7 @@
 //! inside `decode.rs`.
 
 mod cache;
+mod compute;
 mod decode;
 mod peaks;
 mod stamp;
@@ -42,6 +43,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use cache::{AudioPeaksJob, AudioPeaksLookup, PeaksClaim, PeaksInFlight, peaks_from_row};
+pub use compute::{
+    MAX_DECODE_THREADS, MIN_SECONDS_FOR_CHUNKS, compute_peaks_in_chunks, compute_peaks_in_order,
+};
 pub use stamp::FileStamp;
 
 /// Buckets per second of audio at full resolution (each bucket 10 ms).
@@ -148,42 +152,11 @@ pub fn probe(path: &Path) -> Result<AudioInfo, AudioError> {
     })
 }
 
-/// Decodes the whole file, streaming, and computes its peaks (see the module documentation).
-/// Takes about as long as decoding the file: PCM WAV at memory speed, MP3 and Vorbis at
-/// their decoders' speed (`docs/PERFORMANCE.md`, "Audio").
+/// Decodes the whole file, streaming, and computes its peaks (see the module documentation);
+/// a long file with a declared length is decoded in parallel chunks (`compute.rs`). Takes
+/// about as long as decoding the file: figures in `docs/PERFORMANCE.md`, "Audio".
 pub fn compute_peaks(path: &Path) -> Result<AudioPeaks, AudioError> {
-    let mut opened = decode::OpenedAudio::open(path)?;
-    let mut accumulator: Option<peaks::PeakAccumulator> = None;
-    let mut mix: Vec<f32> = Vec::new();
-    let mut n_channels: u16 = 0;
-    let outcome = opened.decode_all(|buffer| {
-        let spec = *buffer.spec();
-        if accumulator.is_none() {
-            n_channels = spec.channels.count() as u16;
-            accumulator = Some(peaks::PeakAccumulator::new(spec.rate));
-        }
-        peaks::mono_mix(&buffer, &mut mix);
-        if let Some(accumulator) = accumulator.as_mut() {
-            accumulator.push(&mix);
-        }
-    })?;
-    let Some(accumulator) = accumulator else {
-        return Err(AudioError::Malformed {
-            path: path.to_owned(),
-            reason: "no audio could be decoded".to_owned(),
-        });
-    };
-    let sample_rate = accumulator.sample_rate();
-    let (peaks, peaks_per_second, n_frames) = accumulator.finish();
-    let duration_seconds = n_frames as f64 / f64::from(sample_rate);
-    opened.check_not_truncated(n_frames, outcome.max_frames_per_packet)?;
-    Ok(AudioPeaks {
-        sample_rate,
-        channels: n_channels,
-        duration_seconds,
-        peaks_per_second,
-        peaks,
-    })
+    compute::compute_peaks(path)
 }
 
 /// The first bytes of [`AudioPeaks::to_ipc_bytes`]: "GPK" and the layout version 1.

@@ -49,6 +49,12 @@ pub(super) struct PeakAccumulator {
     sample_rate: u32,
     /// Each halving doubles the bucket width: width = 2^level / [`PEAKS_PER_SECOND`] seconds.
     level: u32,
+    /// The index of the first bucket this accumulator fills (not 0 for a chunk of a file
+    /// decoded in parallel).
+    first_bucket: u64,
+    /// Whether reaching [`MAX_PEAK_BUCKETS`] halves the resolution (a whole file decoded in
+    /// order) or not (a chunk, whose level was chosen up front).
+    halves: bool,
     /// Finished buckets: min, max interleaved, scaled.
     buckets: Vec<i16>,
     n_frames_seen: u64,
@@ -59,18 +65,35 @@ pub(super) struct PeakAccumulator {
 }
 
 impl PeakAccumulator {
+    /// An accumulator for a whole file decoded in order, from its first frame.
     pub(super) fn new(sample_rate: u32) -> PeakAccumulator {
+        let mut accumulator = PeakAccumulator::starting_at(sample_rate, 0, 0);
+        accumulator.halves = true;
+        accumulator
+    }
+
+    /// An accumulator for the buckets from `first_bucket` on at a fixed `level`: its first
+    /// frame is that bucket's first frame.
+    pub(super) fn starting_at(sample_rate: u32, level: u32, first_bucket: u64) -> PeakAccumulator {
         let mut accumulator = PeakAccumulator {
             sample_rate,
-            level: 0,
+            level,
+            first_bucket,
+            halves: false,
             buckets: Vec::new(),
             n_frames_seen: 0,
             bucket_end: 0,
             bucket_min: f32::INFINITY,
             bucket_max: f32::NEG_INFINITY,
         };
-        accumulator.bucket_end = accumulator.bucket_start(1);
+        accumulator.n_frames_seen = bucket_start(sample_rate, level, first_bucket);
+        accumulator.bucket_end = bucket_start(sample_rate, level, first_bucket + 1);
         accumulator
+    }
+
+    /// The frame index the next pushed frame has.
+    pub(super) fn position(&self) -> u64 {
+        self.n_frames_seen
     }
 
     pub(super) fn sample_rate(&self) -> u32 {
@@ -79,10 +102,7 @@ impl PeakAccumulator {
 
     /// The first frame of bucket `bucket_idx` at the current level.
     fn bucket_start(&self, bucket_idx: u64) -> u64 {
-        let numerator =
-            u128::from(bucket_idx) * u128::from(self.sample_rate) * (1u128 << self.level);
-        let start = numerator.div_ceil(u128::from(PEAKS_PER_SECOND));
-        u64::try_from(start).unwrap_or(u64::MAX)
+        bucket_start(self.sample_rate, self.level, bucket_idx)
     }
 
     pub(super) fn push(&mut self, frames: &[f32]) {
@@ -109,36 +129,50 @@ impl PeakAccumulator {
         self.buckets.push(quantize(self.bucket_max));
         self.bucket_min = f32::INFINITY;
         self.bucket_max = f32::NEG_INFINITY;
-        if self.buckets.len() / 2 == MAX_PEAK_BUCKETS {
-            self.halve();
+        if self.halves && self.buckets.len() / 2 == MAX_PEAK_BUCKETS {
+            self.buckets = halve(&self.buckets);
+            self.level += 1;
         }
-        let next_bucket_idx = (self.buckets.len() / 2) as u64 + 1;
+        let next_bucket_idx = self.first_bucket + (self.buckets.len() / 2) as u64 + 1;
         self.bucket_end = self.bucket_start(next_bucket_idx);
     }
 
-    /// Merges neighbouring buckets. Called exactly when the bucket count reaches the (even)
-    /// limit and the next bucket is empty, so the next bucket at the new level starts on the
-    /// frame where the next one at the old level would have.
-    fn halve(&mut self) {
-        let merged: Vec<i16> = self
-            .buckets
-            .chunks_exact(4)
-            .flat_map(|pair| [pair[0].min(pair[2]), pair[1].max(pair[3])])
-            .collect();
-        self.buckets = merged;
-        self.level += 1;
-    }
-
-    /// The peaks, the buckets per second and the number of frames seen. A last, partly filled
-    /// bucket is kept.
-    pub(super) fn finish(mut self) -> (Vec<i16>, f64, u64) {
+    /// The peaks, the level and the index one past the last frame seen. A last, partly
+    /// filled bucket is kept.
+    pub(super) fn finish(mut self) -> (Vec<i16>, u32, u64) {
         if self.bucket_min <= self.bucket_max {
             self.buckets.push(quantize(self.bucket_min));
             self.buckets.push(quantize(self.bucket_max));
         }
-        let peaks_per_second = f64::from(PEAKS_PER_SECOND) / f64::from(1u32 << self.level.min(31));
-        (self.buckets, peaks_per_second, self.n_frames_seen)
+        (self.buckets, self.level, self.n_frames_seen)
     }
+}
+
+/// The first frame of bucket `bucket_idx` at `level`: `ceil(b × rate × 2^level / 100)`.
+pub(super) fn bucket_start(sample_rate: u32, level: u32, bucket_idx: u64) -> u64 {
+    let numerator = u128::from(bucket_idx) * u128::from(sample_rate) * (1u128 << level.min(64));
+    let start = numerator.div_ceil(u128::from(PEAKS_PER_SECOND));
+    u64::try_from(start).unwrap_or(u64::MAX)
+}
+
+/// Buckets per second at `level`.
+pub(super) fn peaks_per_second(level: u32) -> f64 {
+    f64::from(PEAKS_PER_SECOND) / 2f64.powi(level.min(1_000) as i32)
+}
+
+/// Merges neighbouring buckets (min of the minima, max of the maxima): the buckets of the next
+/// level. Bucket `b` at level `l + 1` starts where bucket `2b` at level `l` does, so merging
+/// pairs gives exactly what computing at the coarser level would; an odd last bucket stays
+/// alone.
+pub(super) fn halve(buckets: &[i16]) -> Vec<i16> {
+    buckets
+        .chunks(4)
+        .flat_map(|pair| match pair {
+            [low_a, high_a, low_b, high_b] => [*low_a.min(low_b), *high_a.max(high_b)],
+            [low, high, ..] => [*low, *high],
+            _ => [0, 0],
+        })
+        .collect()
 }
 
 /// A sample in -1..1 (NaN as 0, out of range clamped) as a 16-bit peak.
@@ -163,9 +197,9 @@ mod tests {
             .map(|frame_idx| frame_idx as f32 / 22_050.0)
             .collect();
         accumulator.push(&frames);
-        let (peaks, peaks_per_second, n_frames) = accumulator.finish();
+        let (peaks, level, n_frames) = accumulator.finish();
         assert_eq!(n_frames, 22_050);
-        assert_eq!(peaks_per_second, 100.0);
+        assert_eq!(level, 0);
         assert_eq!(peaks.len(), 200, "one second is exactly 100 buckets");
         // Bucket 1 starts at ceil(220.5) = 221: its minimum is frame 221.
         assert_eq!(peaks[2], quantize(221.0 / 22_050.0));
@@ -187,9 +221,9 @@ mod tests {
             accumulator.push(&chunk[..n_take]);
             n_pushed += n_take as u64;
         }
-        let (peaks, peaks_per_second, n_seen) = accumulator.finish();
+        let (peaks, level, n_seen) = accumulator.finish();
         assert_eq!(n_seen, n_frames);
-        assert_eq!(peaks_per_second, 50.0);
+        assert_eq!(peaks_per_second(level), 50.0);
         // 1.5 × limit buckets of 10 frames became 0.75 × limit buckets of 20 frames.
         assert_eq!(peaks.len() / 2, MAX_PEAK_BUCKETS * 3 / 4);
         assert!(
