@@ -15,9 +15,14 @@ export interface RegionSummary {
   /** What it covers, for the side panel (the span's text). */
   text: string;
   color: string | null;
+  /** A chat message's role, for `<View visibleWhen="region-selected" whenRole=...>`. */
+  role?: string;
 }
 
-/** A selection in an object not yet labelled, in code points of the object's text. */
+/**
+ * A selection in an object not yet labelled: code points of the object's text, or seconds of an
+ * audio object (a cut waiting for its label).
+ */
 export interface PendingSelection {
   object: string;
   start: number;
