@@ -5,7 +5,9 @@
 # a relation, hf/jsonl offsets) and e2e_perf.rs (a 50,000-character task with 2,000 spans, key
 # press to next task: prints figures, asserts no timing) and e2e_audio.rs (a waveform from the
 # core's peaks, a segment cut by mouse, labelled by key, transcribed and nudged; the stored
-# result) through tauri-driver.
+# result) and e2e_folders.rs (a watched folder: reconcile on open, a file written while open
+# becomes a task and the progress updates; the import_folder command's report) through
+# tauri-driver.
 # Needs: xvfb-run (xvfb, xauth), WebKitWebDriver (webkit2gtk-driver), tauri-driver
 # (`cargo install tauri-driver --version '^2' --locked`, or set TAURI_DRIVER).
 set -euo pipefail
@@ -16,4 +18,4 @@ npm --prefix ui run build
 cargo build -p gloss   # the CLI the test also checks the project file with
 cargo test -p gloss-desktop --features custom-protocol --no-run
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
-  env GLOSS_E2E=1 cargo test -p gloss-desktop --features custom-protocol --test e2e --test e2e_ner --test e2e_perf --test e2e_audio -- --nocapture
+  env GLOSS_E2E=1 cargo test -p gloss-desktop --features custom-protocol --test e2e --test e2e_ner --test e2e_perf --test e2e_audio --test e2e_folders -- --nocapture

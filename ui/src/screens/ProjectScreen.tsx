@@ -244,7 +244,12 @@ export function ProjectScreen(props: {
         </nav>
       </header>
       {watchNotice !== null && (
-        <div className="watch-notice muted small" role="status" data-testid="watch-notice">
+        <div
+          className="watch-notice muted small"
+          role="status"
+          data-testid="watch-notice"
+          style={{ padding: "0.35rem 1.25rem", borderBottom: "1px solid var(--border)" }}
+        >
           {watchNotice}
           <button type="button" className="ghost" onClick={() => setWatchNotice(null)} aria-label="Dismiss">
             ✕
