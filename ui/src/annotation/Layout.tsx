@@ -7,6 +7,7 @@ import { useCallback, useMemo, useRef, useState, type ReactNode } from "react";
 import type { ControlTag } from "../bindings/ControlTag";
 import type { Interface } from "../bindings/Interface";
 import type { LayoutNode } from "../bindings/LayoutNode";
+import type { VisibleWhen } from "../bindings/VisibleWhen";
 import { allRegions, setControlValue, startEditor, type EditorState } from "./editor";
 import { controlTagName, objectTagName, type Registry } from "./registry";
 import { perRegionValue, type ControlValues } from "./result";
@@ -113,6 +114,9 @@ function renderNode(node: LayoutNode, props: LayoutProps, key: string): ReactNod
   switch (node.node) {
     case "view":
       if (holdsOnlyOwned(node, ownedObjectNames(props))) return null;
+      if (node.visible_when !== undefined) {
+        return <ConditionalView key={key} node={node} visibleWhen={node.visible_when} layout={props} nodeKey={key} />;
+      }
       return (
         <div key={key} className="view" style={parseInlineStyle(node.style)}>
           {node.children.map((child, childIdx) => renderNode(child, props, `${key}.${childIdx}`))}
@@ -154,6 +158,34 @@ function renderNode(node: LayoutNode, props: LayoutProps, key: string): ReactNod
       return <ControlSlot key={key} control={control} {...props} />;
     }
   }
+}
+
+/**
+ * `<View visibleWhen="region-selected" | "no-region-selected">`: shown only while the selection
+ * matches. "A region" is any region of any object (a span, a box, a chat message); `whenRole`
+ * asks for a region with that role (a chat message's). Hidden views keep their controls' values.
+ */
+function ConditionalView(props: {
+  node: Extract<LayoutNode, { node: "view" }>;
+  visibleWhen: VisibleWhen;
+  layout: LayoutProps;
+  nodeKey: string;
+}) {
+  const editor = useTaskEditor();
+  const selected = editor.state.interaction.selected;
+  const region =
+    selected === null ? undefined : allRegions(editor.iface, editor.registry, editor.state.values).find((candidate) => candidate.id === selected);
+  const visible =
+    props.visibleWhen.condition === "no_region_selected"
+      ? region === undefined
+      : region !== undefined && (props.visibleWhen.when_role === null || region.role === props.visibleWhen.when_role);
+  if (!visible) return null;
+  const { node, layout, nodeKey } = props;
+  return (
+    <div className="view" style={parseInlineStyle(node.style)} data-visible-when={props.visibleWhen.condition}>
+      {node.children.map((child, childIdx) => renderNode(child, layout, `${nodeKey}.${childIdx}`))}
+    </div>
+  );
 }
 
 function ControlSlot(props: LayoutProps & { control: ControlTag }) {

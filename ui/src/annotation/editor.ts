@@ -69,9 +69,16 @@ export function redo(state: EditorState, iface: Interface, registry: Registry): 
   return reconcile(setInteraction(redone, { notice: null }), iface, registry);
 }
 
-/** Every region of the task, in control order then the control's own order. */
+/**
+ * Every region of the task: the regions objects hold themselves (a chat's messages) in object
+ * order, then the controls' regions in control order, each in its own order.
+ */
 export function allRegions(iface: Interface, registry: Registry, values: ControlValues): RegionSummary[] {
   const regions: RegionSummary[] = [];
+  for (const object of iface.objects) {
+    const hooks = registry.object(object.kind.kind)?.values;
+    if (hooks !== undefined && object.name in values) regions.push(...hooks.regions(object, values[object.name]));
+  }
   for (const control of iface.controls) {
     const renderer = registry.controlOf(control, iface.objects);
     if (renderer?.regions !== undefined) regions.push(...renderer.regions(control, values[control.name]));
@@ -125,6 +132,14 @@ export function pressKey(
 /** Deletes a region, with the relations and per-region values that refer to it; or a relation. */
 export function deleteRegion(state: EditorState, iface: Interface, registry: Registry, regionId: string): EditorState {
   const values: Record<string, unknown> = { ...state.values };
+  for (const object of iface.objects) {
+    const hooks = registry.object(object.kind.kind)?.values;
+    if (hooks === undefined || !(object.name in values)) continue;
+    if (!hooks.regions(object, values[object.name]).some((region) => region.id === regionId)) continue;
+    const without = hooks.removeRegion(object, values[object.name], regionId);
+    if (without === null) return setInteraction(state, { notice: "The selected region cannot be deleted (it came with the task, or the project does not let you change it)." });
+    values[object.name] = without;
+  }
   for (const control of iface.controls) {
     const renderer = registry.controlOf(control, iface.objects);
     if (renderer === undefined) continue;

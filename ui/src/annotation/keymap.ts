@@ -171,7 +171,9 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
   const conflicts: string[] = [];
   const controlBindings: KeyBinding[] = [];
   const keys = new Map<string, string>();
-  const hasRegions = iface.controls.some((control) => registry.controlOf(control, iface.objects)?.regions !== undefined);
+  const hasRegions =
+    iface.controls.some((control) => registry.controlOf(control, iface.objects)?.regions !== undefined) ||
+    iface.objects.some((object) => registry.object(object.kind.kind)?.values !== undefined);
   const hasRelations = iface.controls.some((control) => control.kind.kind === "relations");
   const reserved = [...RESERVED_APP_BINDINGS, ...(hasRegions ? REGION_BINDINGS : [])];
   const yieldingCandidates = [...YIELDING_APP_BINDINGS, ...(hasRelations ? RELATION_BINDINGS : [])];

@@ -31,6 +31,25 @@ export interface ObjectRenderer {
    * press reaches the mounted object through `objectKeys.ts`.
    */
   keyTargets?: (object: ObjectTag) => KeyTarget[];
+  /**
+   * Objects that hold results of their own (`<Chat>`: the messages the annotator adds, saved
+   * as `chatmessage` results named after the object) and regions of their own (each chat
+   * message). Their value lives in the control values under the object's name (tag names are
+   * unique across objects and controls), so undo, autosave and submit treat it like a control's.
+   */
+  values?: ObjectValueHooks<unknown>;
+}
+
+/** What `ObjectRenderer.values` provides; the value is whatever the renderer keeps. */
+export interface ObjectValueHooks<Value> {
+  /** The value a task starts with: the saved result's items of this object (or none). */
+  fromResult: (object: ObjectTag, data: Record<string, unknown>, result: ResultItem[]) => Value;
+  toResult: (object: ObjectTag, value: Value) => ResultItem[];
+  regions: (object: ObjectTag, value: Value) => RegionSummary[];
+  /** The value without one of its regions, or null when that region cannot be removed. */
+  removeRegion: (object: ObjectTag, value: Value, regionId: string) => Value | null;
+  /** Why the value cannot be submitted yet (fewer chat messages than `minMessages`), or null. */
+  submitProblem: (object: ObjectTag, value: Value) => string | null;
 }
 
 /** Something inside a control that a key can act on (a choice, a label, a rating star...). */

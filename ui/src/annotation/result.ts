@@ -37,12 +37,21 @@ function perRegionFromResult(control: ControlTag, renderer: AnyControlRenderer, 
 }
 
 
+/**
+ * The values a task starts with. `data` is the task's data, for objects that hold values of
+ * their own (registry `ObjectRenderer.values`: a chat's messages).
+ */
 export function initialValues(
   iface: Interface,
   registry: Registry,
   savedResult: ResultItem[] | null,
+  data: Record<string, unknown> = {},
 ): ControlValues {
   const values: Record<string, unknown> = {};
+  for (const object of iface.objects) {
+    const hooks = registry.object(object.kind.kind)?.values;
+    if (hooks !== undefined) values[object.name] = hooks.fromResult(object, data, savedResult ?? []);
+  }
   for (const control of iface.controls) {
     const renderer = registry.controlOf(control, iface.objects);
     if (renderer === undefined) continue;
@@ -70,6 +79,21 @@ export function missingRequired(iface: Interface, registry: Registry, values: Co
   });
 }
 
+/** Objects whose value cannot be submitted yet, with the reason (a chat below `minMessages`). */
+export function objectSubmitProblems(
+  iface: Interface,
+  registry: Registry,
+  values: ControlValues,
+): Array<{ object: string; message: string }> {
+  const problems: Array<{ object: string; message: string }> = [];
+  for (const object of iface.objects) {
+    const hooks = registry.object(object.kind.kind)?.values;
+    const message = hooks?.submitProblem(object, values[object.name]) ?? null;
+    if (message !== null) problems.push({ object: object.name, message });
+  }
+  return problems;
+}
+
 /** A short random result id, like the ones Label Studio writes (10 url-safe characters). */
 export function newResultId(): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
@@ -85,6 +109,10 @@ export function buildResult(
   newId: () => string = newResultId,
 ): ResultItem[] {
   const result: ResultItem[] = [];
+  for (const object of iface.objects) {
+    const hooks = registry.object(object.kind.kind)?.values;
+    if (hooks !== undefined && object.name in values) result.push(...hooks.toResult(object, values[object.name]));
+  }
   for (const control of iface.controls) {
     const renderer = registry.controlOf(control, iface.objects);
     if (renderer === undefined) continue;

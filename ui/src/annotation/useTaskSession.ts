@@ -19,11 +19,11 @@ import type { Interface } from "../bindings/Interface";
 import type { IpcError } from "../bindings/IpcError";
 import type { TaskView } from "../bindings/TaskView";
 import { toIpcError, type Ipc } from "../ipc";
-import { setControlValue, startEditor, pressKey as pressEditorKey, type EditorState } from "./editor";
+import { setControlValue, setInteraction, startEditor, pressKey as pressEditorKey, type EditorState } from "./editor";
 import { appKeyOf, type Keymap } from "./keymap";
 import { pressObjectKey } from "./objectKeys";
 import type { Registry } from "./registry";
-import { buildResult, initialValues, missingRequired, type ControlValues } from "./result";
+import { buildResult, initialValues, missingRequired, objectSubmitProblems, type ControlValues } from "./result";
 import type { EditorUpdate, TaskEditor } from "./TaskContext";
 
 export type SessionView =
@@ -93,7 +93,7 @@ export function useTaskSession(options: {
         return;
       }
       // Autosaved work is newer than the saved annotation whenever the core sends it.
-      const values = initialValues(iface, registry, task.autosaved?.result ?? task.annotation?.result ?? null);
+      const values = initialValues(iface, registry, task.autosaved?.result ?? task.annotation?.result ?? null, task.data);
       shownAtRef.current = performance.now();
       setView({ kind: "task", task, values, editor: startEditor(values), shownValues: values, missing: NO_MISSING });
       const promise = api.nextTask([task.task_id]);
@@ -210,6 +210,16 @@ export function useTaskSession(options: {
         const missing = missingRequired(iface, registry, current.values);
         if (missing.length > 0) {
           setView({ ...current, missing: new Set(missing.map((control) => control.name)) });
+          return;
+        }
+        // Objects with values of their own (a chat below minMessages) say why, as a notice.
+        const problems = objectSubmitProblems(iface, registry, current.values);
+        if (problems.length > 0) {
+          setView({
+            ...current,
+            missing: new Set(problems.map((problem) => problem.object)),
+            editor: setInteraction(current.editor, { notice: problems.map((problem) => problem.message).join(" ") }),
+          });
           return;
         }
       }

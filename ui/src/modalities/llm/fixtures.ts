@@ -140,6 +140,68 @@ export const chatData = {
   max: 10,
 };
 
+function perRegion(tag: ControlTag): ControlTag {
+  return { ...tag, per_region: true };
+}
+
+function choiceOptions(values: string[]) {
+  return values.map((value) => ({ value, alias: null, hotkey: null, background: null, html: null }));
+}
+
+/** chat__chat_rlhf.xml: the conversation, whole-chat rating and comment, per-message evaluation. */
+export const chatRlhfInterface: Interface = {
+  root: view([
+    view([view([objectNode("instructions")], "instructions"), objectNode("chat")], "chat"),
+    view(
+      [
+        view([{ node: "header", value: "Overall quality of this conversation", size: 4 }, controlNode("rating"), controlNode("conversation_comment")], "overall-chat"),
+        { node: "view", style: null, class_name: null, visible_when: { condition: "no_region_selected" }, children: [{ node: "header", value: "Click on a message to evaluate", size: 3 }] },
+        {
+          node: "view",
+          style: null,
+          class_name: null,
+          visible_when: { condition: "region_selected", when_role: "assistant" },
+          children: [
+            { node: "header", value: "Response Accuracy", size: null },
+            controlNode("assistant_response_accuracy"),
+            { node: "header", value: "Relevance", size: null },
+            controlNode("relevance"),
+            { node: "header", value: "Tone", size: null },
+            controlNode("tone"),
+            controlNode("message_comment"),
+          ],
+        },
+      ],
+      "evaluation",
+    ),
+  ]),
+  objects: [text("instructions", null), object("chat", chatKind({ min_messages: { count: 2 } }))],
+  controls: [
+    control("rating", ["chat"], { kind: "rating", max_rating: 5 }),
+    control("conversation_comment", ["chat"], { kind: "text_area", placeholder: null, rows: null, max_submissions: null, editable: false, shortcuts: [] }),
+    perRegion(control("assistant_response_accuracy", ["chat"], { kind: "rating", max_rating: 5 })),
+    perRegion(
+      control("relevance", ["chat"], {
+        kind: "choices",
+        multiple: false,
+        show_inline: false,
+        options: choiceOptions(["Highly relevant", "Somewhat relevant", "Not relevant"]),
+        dynamic_options_field: null,
+      }),
+    ),
+    perRegion(
+      control("tone", ["chat"], {
+        kind: "choices",
+        multiple: true,
+        show_inline: false,
+        options: choiceOptions(["Too formal", "Too casual", "Appropriate"]),
+        dynamic_options_field: null,
+      }),
+    ),
+    perRegion(control("message_comment", ["chat"], { kind: "text_area", placeholder: null, rows: null, max_submissions: null, editable: false, shortcuts: [] })),
+  ],
+};
+
 /** conversational-ai__response-selection.xml */
 export const dialogueInterface: Interface = {
   root: view([objectNode("prg")]),

@@ -1,10 +1,11 @@
 /**
- * The LLM-feedback modality: conversation and response objects (`<Paragraphs>`, `<Chat>`,
- * `<List>`, `<HyperText>`) and the controls that judge them (`<Pairwise>`, `<Ranker>`,
+ * The LLM-feedback modality: conversation and response objects (`<Paragraphs>`, `<Chat>` with
+ * its selectable, extendable messages, `<List>`, `<HyperText>`) and the controls that judge them (`<Pairwise>`, `<Ranker>`,
  * and rely on the shared `<Rating>`). Task content is shown as text; HyperText only after sanitising.
  */
 import type { Registry } from "../../annotation/registry";
-import { ChatObject } from "./ChatObject";
+import { chatValueHooks } from "./chat";
+import { ChatObject, chatKeyTargets } from "./ChatObject";
 import { HyperTextObject } from "./HyperTextObject";
 import { ListObject } from "./ListObject";
 import { pairwiseRenderer } from "./PairwiseControl";
@@ -13,7 +14,7 @@ import { rankerRenderer } from "./RankerControl";
 
 export function registerLlmModality(registry: Registry): void {
   registry.registerObject({ kind: "paragraphs", Component: ParagraphsObject });
-  registry.registerObject({ kind: "chat", Component: ChatObject });
+  registry.registerObject({ kind: "chat", Component: ChatObject, keyTargets: chatKeyTargets, values: chatValueHooks });
   registry.registerObject({ kind: "list", Component: ListObject });
   registry.registerObject({ kind: "hyper_text", Component: HyperTextObject });
   registry.registerControl(pairwiseRenderer);

@@ -39,7 +39,7 @@ afterEach(() => {
 
 /** The layout with real state, like the labelling screen holds it. */
 function Harness(props: { iface: Interface; data: Record<string, unknown> }) {
-  const [values, setValues] = useState<ControlValues>(() => initialValues(props.iface, registry, null));
+  const [values, setValues] = useState<ControlValues>(() => initialValues(props.iface, registry, null, props.data));
   latestValues = values;
   const keymap = buildKeymap(props.iface, registry);
   return (
@@ -86,8 +86,7 @@ describe("Paragraphs", () => {
 describe("Chat", () => {
   it("renders user and assistant messages distinctly, in order", () => {
     renderTask(chatInterface, chatData);
-    const log = screen.getByRole("log");
-    const messages = log.querySelectorAll(".llm-message");
+    const messages = screen.getByTestId("chat").querySelectorAll(".llm-message");
     expect([...messages].map((message) => message.getAttribute("data-role"))).toEqual(["user", "assistant"]);
     expect(messages[0]?.textContent).toBe(`user${chatData.chat[0]?.content}`);
   });
@@ -100,7 +99,7 @@ describe("Chat", () => {
         { author: "bot", text: [{ type: "text", text: "Hello" }] },
       ],
     });
-    const messages = screen.getByRole("log").querySelectorAll(".llm-message");
+    const messages = screen.getByTestId("chat").querySelectorAll(".llm-message");
     expect([...messages].map((message) => message.getAttribute("data-role"))).toEqual(["system", "user", "assistant"]);
     expect(messages[1]?.textContent).toBe('Human<img src=x onerror="window.__pwned = 1">');
     expect(document.querySelector("img")).toBeNull();
