@@ -297,10 +297,15 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
   }, [pxPerSec, ready]);
 
   // Mirror the segments (and the cut waiting for a label) into the plugin's regions.
+  // Only the segment values count: typing a transcript changes `values` but redraws nothing.
+  const segmentValues = labelsControls.map((control) => values[control.name] as AudioLabelsState | undefined);
+  const segmentValuesRef = useRef(segmentValues);
+  if (segmentValues.some((value, controlIdx) => value !== segmentValuesRef.current[controlIdx])) segmentValuesRef.current = segmentValues;
+  const stableSegmentValues = segmentValuesRef.current;
   const wanted = useMemo(() => {
     const regions: WantedRegion[] = [];
-    for (const control of labelsControls) {
-      for (const segment of (values[control.name] as AudioLabelsState | undefined) ?? []) {
+    for (const [controlIdx, control] of labelsControls.entries()) {
+      for (const segment of stableSegmentValues[controlIdx] ?? []) {
         const selected = segment.id === interaction.selected;
         const color = labelColor(control, segment.labels[0] ?? "");
         regions.push({
@@ -317,7 +322,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
       regions.push({ id: PENDING_REGION_ID, start: pending.start, end: pending.end, color: PENDING_COLOR, outline: "#2f5bd3", content: "press a label key" });
     }
     return regions;
-  }, [labelsControls, values, interaction.selected, pending]);
+  }, [labelsControls, stableSegmentValues, interaction.selected, pending]);
 
   useEffect(() => {
     const regions = regionsRef.current;
