@@ -179,6 +179,42 @@ fn a_half_written_file_is_not_imported_until_it_is_complete() {
 }
 
 #[test]
+fn a_file_renamed_into_place_and_a_folder_moved_in_become_tasks() {
+    let (test_project, media, folder) = project_watching(&[]);
+    let (watcher, events) = start(&test_project.path);
+    wait_for(&events, watching);
+
+    // Downloaders write under a temporary name, then rename: only the final name is a task.
+    std::fs::write(folder.join("download.png.part"), png_bytes(6, 6)).unwrap();
+    std::fs::rename(
+        folder.join("download.png.part"),
+        folder.join("download.png"),
+    )
+    .unwrap();
+    let ((_, added_files), _) = wait_for(&events, imported);
+    assert_eq!(added_files, [folder.join("download.png")]);
+
+    // A folder of images made elsewhere and moved in whole: its files predate any watch on it.
+    let outside = media.path().join("batch");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("x.png"), png_bytes(3, 3)).unwrap();
+    std::fs::write(outside.join("y.png"), png_bytes(3, 3)).unwrap();
+    std::fs::rename(&outside, folder.join("batch")).unwrap();
+    let mut added = Vec::new();
+    while added.len() < 2 {
+        let ((_, files), _) = wait_for(&events, imported);
+        added.extend(files);
+    }
+    added.sort();
+    assert_eq!(
+        added,
+        [folder.join("batch/x.png"), folder.join("batch/y.png")]
+    );
+    assert_eq!(test_project.n_tasks(), 3);
+    watcher.stop();
+}
+
+#[test]
 fn starting_the_watcher_imports_what_appeared_while_nothing_watched() {
     let (test_project, _media, folder) = project_watching(&[("a.png", png_bytes(3, 3))]);
     std::fs::write(folder.join("b.png"), png_bytes(3, 3)).unwrap();
