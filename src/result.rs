@@ -87,6 +87,11 @@ pub struct SpanValue {
     pub end: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The audio channel a segment was drawn on (Label Studio writes `0`); kept so audio results
+    /// round-trip. Absent for text spans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub channel: Option<u32>,
     pub labels: Vec<String>,
 }
 

@@ -165,6 +165,25 @@ fn audio_seconds_keep_their_fractions_in_the_stored_result() {
 }
 
 #[test]
+fn the_channel_label_studio_writes_on_audio_segments_is_kept() {
+    let mut test_project = audio_project();
+    let with_channel = result_item(json!({
+        "id": "r1", "from_name": "segment", "to_name": "audio", "type": "labels",
+        "value": {"start": 0.5, "end": 0.75, "channel": 0, "labels": ["speech"]}
+    }));
+    submit(&mut test_project, 1, vec![with_channel]);
+    let stored: String = test_project
+        .sqlite()
+        .query_row("SELECT result FROM annotations", [], |row| row.get(0))
+        .unwrap();
+    let stored: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(
+        stored[0]["value"],
+        json!({"start": 0.5, "end": 0.75, "channel": 0, "labels": ["speech"]})
+    );
+}
+
+#[test]
 fn the_segments_export_writes_one_row_per_label_with_the_region_transcript() {
     let mut test_project = audio_project();
     submit(

@@ -3,4 +3,9 @@
 /**
  * A span of text (offsets in Unicode code points) or of audio (seconds), with its labels.
  */
-export type SpanValue = { start?: number | null, end?: number | null, text?: string | null, labels: Array<string>, };
+export type SpanValue = { start?: number | null, end?: number | null, text?: string | null, 
+/**
+ * The audio channel a segment was drawn on (Label Studio writes `0`); kept so audio results
+ * round-trip. Absent for text spans.
+ */
+channel?: number, labels: Array<string>, };
