@@ -2,7 +2,9 @@
 // (src/modalities/llm/mock/). Builds only that entry into dist-llm-mock/ with the project's vite
 // config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core, labels one
 // task with keys and a drag, and checks what the fake backend received and that the hostile
-// HTML neither ran nor loaded anything. Leaves a screenshot at /tmp/gloss-llm.png.
+// HTML neither ran nor loaded anything; then labels the chat__chat_rlhf.xml project (select the
+// assistant message, rate it, choose its relevance, add a message, submit). Leaves screenshots at
+// /tmp/gloss-llm.png and /tmp/gloss-llm-chat.png.
 import { strict as assert } from "node:assert";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -135,6 +137,70 @@ test("compare, rate, rank and submit an LLM-feedback task", async () => {
 
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.deepEqual(foreignRequests, []);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test("evaluate one chat message and add a message (chat__chat_rlhf.xml)", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  await page.goto(`${baseUrl}/${entryPath}?project=chat`);
+  await page.getByTestId("open-demo").click();
+  const assistant = page.locator('[data-region="chat:1"]');
+  await assistant.waitFor();
+
+  // Nothing selected: the hint view shows and the per-message evaluation does not.
+  await page.getByText("Click on a message to evaluate").waitFor();
+  assert.equal(await page.getByTestId("per-region-assistant_response_accuracy").count(), 0);
+
+  // Keys from the window: Alt+↓ selects the first message (a user one: still no evaluation),
+  // Alt+↓ again the assistant's.
+  await page.locator("body").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("Alt+ArrowDown");
+  assert.equal(await page.locator('[data-region="chat:0"]').getAttribute("aria-selected"), "true");
+  assert.equal(await page.getByTestId("per-region-assistant_response_accuracy").count(), 0);
+  await page.keyboard.press("Alt+ArrowDown");
+  assert.equal(await assistant.getAttribute("aria-selected"), "true");
+
+  // Rate it and choose its relevance (clicks), then the whole conversation's rating.
+  const accuracy = page.getByTestId("rating-assistant_response_accuracy");
+  await accuracy.locator("button").nth(3).click();
+  await page.getByTestId("choice-Somewhat relevant").click();
+  await page.getByTestId("rating-rating").locator("button").nth(4).click();
+
+  // Clicking the message again clears the selection; clicking it selects it again.
+  await assistant.click();
+  await page.getByText("Click on a message to evaluate").waitFor();
+  await assistant.click();
+  assert.equal(await accuracy.locator('[aria-checked="true"]').count(), 1);
+
+  // Add a user message by Ctrl+Enter: it is added (and selected), the task is not submitted.
+  await page.getByTestId("composer-role").selectOption("user");
+  await page.getByTestId("composer-text").fill("Thanks! And how many reviewers per task?");
+  await page.getByTestId("composer-text").press("Control+Enter");
+  const added = page.locator('[data-added="true"]');
+  await added.waitFor();
+  assert.match(await added.textContent(), /how many reviewers per task/);
+  assert.equal(await page.evaluate(() => window.__glossLlmFake.saves.length), 0);
+  assert.equal(await page.getByTestId("chat-count").textContent(), "3 messages (at least 2)");
+
+  await page.screenshot({ path: (process.env.GLOSS_LLM_SCREENSHOT ?? "/tmp/gloss-llm.png").replace(/\.png$/, "-chat.png"), fullPage: true });
+  await page.getByTestId("submit").click();
+  await page.waitForFunction(() => (window.__glossLlmFake?.saves.length ?? 0) > 0);
+  const [save] = await page.evaluate(() => window.__glossLlmFake.saves);
+  assert.equal(save.status, "submitted");
+  const items = (name) => save.result.filter((item) => item.from_name === name);
+  assert.deepEqual(items("assistant_response_accuracy").map((item) => [item.id, item.to_name, item.value]), [["chat:1", "chat", { rating: 4 }]]);
+  assert.deepEqual(items("relevance").map((item) => [item.id, item.value]), [["chat:1", { choices: ["Somewhat relevant"] }]]);
+  assert.deepEqual(items("rating").map((item) => item.value), [{ rating: 5 }]);
+  const [message] = items("chat");
+  assert.equal(message.type, "chatmessage");
+  assert.equal(message.to_name, "chat");
+  assert.equal(message.value.chatmessage.role, "user");
+  assert.equal(message.value.chatmessage.content, "Thanks! And how many reviewers per task?");
+  assert.equal(typeof message.value.chatmessage.timestamp, "number");
+  assert.equal(typeof message.id, "string");
   assert.deepEqual(pageErrors, []);
   await page.close();
 });

@@ -1,6 +1,7 @@
 /**
  * An in-memory stand-in for the Rust backend with one LLM-feedback project (chat, pairwise
- * comparison, per-response ratings, ranking into buckets, hostile HTML), for
+ * comparison, per-response ratings, ranking into buckets, hostile HTML) or, with `?project=chat`,
+ * the chat__chat_rlhf.xml project (per-message evaluation, added messages), for
  * tests/browser-llm.test.mjs. It answers the same commands with the same shapes as the text
  * demo's fake backend, but only what the labelling screen needs. Never part of `dist/`.
  */
@@ -11,7 +12,7 @@ import type { ProjectOverview } from "../../../bindings/ProjectOverview";
 import type { SaveAnnotation } from "../../../bindings/SaveAnnotation";
 import type { SavedAnnotation } from "../../../bindings/SavedAnnotation";
 import type { TaskView } from "../../../bindings/TaskView";
-import { chatData, chatKind, control, humanFeedbackData, llmRankerData, object, text } from "../fixtures";
+import { chatData, chatKind, chatRlhfInterface, control, humanFeedbackData, llmRankerData, object, text } from "../fixtures";
 
 const objectNode = (name: string): LayoutNode => ({ node: "object", name });
 const controlNode = (name: string): LayoutNode => ({ node: "control", name });
@@ -58,22 +59,41 @@ const hostilePage =
   '<div style="background:url(http://127.0.0.1:9/bg.png)">styled</div><iframe src="http://127.0.0.1:9/"></iframe>' +
   '<svg onload="window.__pwned=1"></svg><meta http-equiv="refresh" content="0;url=http://127.0.0.1:9/">';
 
+type ShownTask = Omit<TaskView, "annotation" | "autosaved" | "media" | "media_problems">;
+
+/** Which project the fake serves: the LLM-feedback one, or `chat` (chat__chat_rlhf.xml). */
+export type FakeLlmProject = "feedback" | "chat";
+
+const feedbackTasks: ShownTask[] = [
+  {
+    task_id: 1,
+    uid: "0190a000-0000-7000-8000-0000000000l1",
+    data: {
+      chat: [...chatData.chat, { role: "user", content: 'And <img src=x onerror="window.__pwned=1"> what about reviewers?' }],
+      answer1: humanFeedbackData.answer1,
+      answer2: humanFeedbackData.answer2,
+      items: llmRankerData.items,
+      page: hostilePage,
+    },
+  },
+];
+
+
+const chatRlhfTasks: ShownTask[] = [
+{ task_id: 1, uid: "0190a000-0000-7000-8000-0000000000c1", data: { ...chatData, instructions: "Review the conversation." } },
+];
+
 export class FakeLlmBackend {
   readonly saves: SaveAnnotation[] = [];
+  readonly autosaves: unknown[] = [];
   private opened = false;
-  private readonly tasks: Array<Omit<TaskView, "annotation" | "autosaved" | "media" | "media_problems">> = [
-    {
-      task_id: 1,
-      uid: "0190a000-0000-7000-8000-0000000000l1",
-      data: {
-        chat: [...chatData.chat, { role: "user", content: 'And <img src=x onerror="window.__pwned=1"> what about reviewers?' }],
-        answer1: humanFeedbackData.answer1,
-        answer2: humanFeedbackData.answer2,
-        items: llmRankerData.items,
-        page: hostilePage,
-      },
-    },
-  ];
+  private readonly iface: Interface;
+  private readonly tasks: ShownTask[];
+
+  constructor(project: FakeLlmProject = "feedback") {
+    this.iface = project === "chat" ? chatRlhfInterface : llmInterface;
+    this.tasks = project === "chat" ? chatRlhfTasks : feedbackTasks;
+  }
 
   handle(command: string, args: Record<string, unknown>): unknown {
     switch (command) {
@@ -93,6 +113,8 @@ export class FakeLlmBackend {
       case "previous_task":
         return null;
       case "autosave_draft":
+        this.autosaves.push(structuredClone(args.request));
+        return null;
       case "plugin:dialog|open":
       case "plugin:dialog|save":
         return null;
@@ -114,7 +136,7 @@ export class FakeLlmBackend {
       path: "/tmp/llm.gloss",
       name: "Demo — LLM feedback",
       annotator: "demo",
-      interface: llmInterface,
+      interface: this.iface,
       config_warnings: [],
       config_version: 1,
       guidelines: null,
