@@ -103,6 +103,7 @@ describe("Import folder", () => {
     });
     const notice = await screen.findByTestId("watch-notice");
     expect(notice.textContent).toContain("2 new task(s) from /data/scans");
+    expect(notice.textContent).toContain("1 file(s) refused (b/broken.jpg: the JPEG is truncated)");
     await waitFor(() =>
       expect(backend.calls.filter((command) => command === "project_overview").length).toBeGreaterThan(overviewsBefore),
     );

@@ -115,8 +115,13 @@ export function ProjectScreen(props: {
     let unlisten: (() => void) | null = null;
     void api
       .onTasksAdded((report) => {
+        const firstRefused = report.errors[0];
+        const refused =
+          firstRefused === undefined
+            ? ""
+            : ` · ${report.skipped} file(s) refused (${firstRefused.file}: ${firstRefused.message})`;
+        setWatchNotice(`${report.imported} new task(s) from ${report.folder}${refused}`);
         if (report.imported === 0) return;
-        setWatchNotice(`${report.imported} new task(s) from ${report.folder}`);
         void refreshProgress();
         const current = stateRef.current;
         if (current.view.kind === "empty") void current.session.reload();
