@@ -75,6 +75,8 @@ export const ipc = {
    * event); resolves to the function that stops listening.
    */
   onTasksAdded: (onAdded: (report: FolderImportReport) => void) => listenTo("tasks-added", onAdded),
+  /** Calls `onProblem` when the folder watcher cannot read or import from a watched folder. */
+  onFolderWatchProblem: (onProblem: (problem: IpcError) => void) => listenTo("folder-watch-problem", onProblem),
   /** `exclude`: task ids to pass over (the one on screen, when prefetching the one after it). */
   nextTask: (exclude: number[]) => call<TaskView | null>("next_task", { exclude }),
   /** The task this annotator annotated most recently before `beforeTaskId` (or their latest). */

@@ -58,8 +58,9 @@ afterEach(() => {
 
 async function openDemo() {
   render(<App />);
-  fireEvent.click(await screen.findByTestId("open-demo"));
-  await screen.findByTestId("import-folder");
+  // Generous waits: the machine may be busy (other test files run in parallel).
+  fireEvent.click(await screen.findByTestId("open-demo", {}, { timeout: 5000 }));
+  await screen.findByTestId("import-folder", {}, { timeout: 5000 });
 }
 
 describe("Import folder", () => {
@@ -107,5 +108,14 @@ describe("Import folder", () => {
     await waitFor(() =>
       expect(backend.calls.filter((command) => command === "project_overview").length).toBeGreaterThan(overviewsBefore),
     );
+  });
+
+  it("says when the folder watcher has a problem", async () => {
+    await openDemo();
+    await act(async () => {
+      await emit("folder-watch-problem", { code: "io", message: "/data/scans: No such file or directory" });
+    });
+    const notice = await screen.findByTestId("watch-notice");
+    expect(notice.textContent).toContain("Folder watch: /data/scans: No such file or directory");
   });
 });

@@ -140,6 +140,23 @@ export function ProjectScreen(props: {
     };
   }, [api, refreshProgress]);
 
+  // A watched folder that went missing or could not be imported from: say so where the new
+  // tasks are announced.
+  useEffect(() => {
+    let stopped = false;
+    let unlisten: (() => void) | null = null;
+    void api
+      .onFolderWatchProblem((problem) => setWatchNotice(`Folder watch: ${problem.message}`))
+      .then((stop) => {
+        if (stopped) stop();
+        else unlisten = stop;
+      });
+    return () => {
+      stopped = true;
+      unlisten?.();
+    };
+  }, [api]);
+
   useEffect(() => {
     const runApp = (action: AppAction, repeat: boolean) => {
       const current = stateRef.current;
