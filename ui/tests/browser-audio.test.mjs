@@ -83,6 +83,13 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   });
 
   await page.goto(`${baseUrl}/${entryPath}`);
+  // The number of segments drawn on the waveform (region elements inside wavesurfer's shadow root).
+  await page.evaluate(() => {
+    window.drawnSegments = () => {
+      const wave = document.querySelector(".task-panel")?.shadowRoot?.querySelector('[data-testid="audio-waveform"]');
+      return wave?.firstElementChild?.shadowRoot?.querySelectorAll("[data-segment]").length ?? 0;
+    };
+  });
   await page.getByTestId("open-demo").click();
   const audioObject = page.locator('[data-testid="audio-object"][data-ready="true"]');
   await audioObject.waitFor();
@@ -118,7 +125,7 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   await rows.first().waitFor();
   assert.equal(await rows.count(), 1);
   assert.match(await rows.first().textContent(), /Speech.*0:01\.\d\d–0:02\.\d\d/);
-  assert.equal(await page.locator("[data-segment]").count(), 1);
+  await page.waitForFunction(() => drawnSegments() === 1);
   assert.equal(await rows.first().getAttribute("class"), "region-row selected");
 
   // Its transcript, in the per-region TextArea.
@@ -132,7 +139,12 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   const segmentBefore = await page.locator("[data-segment]").boundingBox();
   for (let press = 0; press < 3; press += 1) await page.keyboard.press("Alt+ArrowRight");
   await page.keyboard.press("Alt+Shift+ArrowLeft");
-  const segmentAfter = await page.locator("[data-segment]").boundingBox();
+  // The region is redrawn after React's effect runs: poll for a second at most.
+  let segmentAfter = await page.locator("[data-segment]").boundingBox();
+  for (let attempt = 0; attempt < 20 && segmentAfter.x <= segmentBefore.x; attempt += 1) {
+    await page.waitForTimeout(50);
+    segmentAfter = await page.locator("[data-segment]").boundingBox();
+  }
   assert.ok(segmentAfter.x > segmentBefore.x, "the drawn segment did not move with the nudge");
 
   // A second segment (Music, by key), deleted with Delete, brought back by undo, deleted again by redo.
@@ -159,10 +171,11 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   await page.waitForFunction(() => document.querySelector(".task-panel").shadowRoot.querySelectorAll('[data-testid="segment-row"]').length === 1);
   await page.keyboard.press("Control+z");
   await rows.nth(1).waitFor();
-  assert.equal(await page.locator("[data-segment]").count(), 2);
+  // The plugin appends a region's element on a timer: wait for it rather than race it.
+  await page.waitForFunction(() => drawnSegments() === 2);
   await page.keyboard.press("Control+Shift+z");
   await page.waitForFunction(() => document.querySelector(".task-panel").shadowRoot.querySelectorAll('[data-testid="segment-row"]').length === 1);
-  assert.equal(await page.locator("[data-segment]").count(), 1);
+  await page.waitForFunction(() => drawnSegments() === 1);
 
   // Speed and zoom by key.
   await page.keyboard.press(".");
