@@ -399,6 +399,22 @@ impl Project {
                 }),
             }
         }
+        // Audio lengths are known once the waveform is cached (`audio_peaks`, migration 0005).
+        if media
+            .iter()
+            .any(|item| matches!(item.kind, MediaKind::Audio))
+        {
+            let audio_durations = reader.audio_durations(task_id)?;
+            for item in media
+                .iter_mut()
+                .filter(|item| matches!(item.kind, MediaKind::Audio))
+            {
+                item.duration_seconds = audio_durations
+                    .iter()
+                    .find(|(field, _)| *field == item.field)
+                    .map(|(_, duration_seconds)| *duration_seconds);
+            }
+        }
         Ok((media, problems))
     }
 

@@ -232,3 +232,14 @@ fn import_refuses_an_audio_file_that_cannot_be_read_as_a_row_error_naming_it() {
     );
     assert_eq!(test_project.count("SELECT COUNT(*) FROM task_audio"), 1);
 }
+
+#[test]
+fn the_task_view_gives_the_audio_length_once_the_waveform_is_cached() {
+    let mut test_project = project_with_clip();
+    let media = test_project.project.task_view(1, "ann").unwrap().media;
+    assert_eq!(media.len(), 1);
+    assert_eq!(media[0].duration_seconds, None);
+    test_project.project.audio_peaks(1, "audio").unwrap();
+    let media = test_project.project.task_view(1, "ann").unwrap().media;
+    assert_eq!(media[0].duration_seconds, Some(1.0));
+}
