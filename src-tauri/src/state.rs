@@ -108,6 +108,27 @@ mod tests {
     }
 
     #[test]
+    fn the_opened_listener_hears_each_successful_open_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new("ann".to_owned(), dir.path().to_owned());
+        let heard = std::sync::Arc::new(Mutex::new(Vec::<PathBuf>::new()));
+        let heard_by_listener = heard.clone();
+        state.set_opened_listener(Box::new(move |path| {
+            heard_by_listener.lock().unwrap().push(path.to_owned());
+        }));
+        let data_dir = dir.path().to_owned();
+        state
+            .open(|actor| gloss::desktop_support::open_or_create_demo(&data_dir, actor))
+            .unwrap();
+        let missing = dir.path().join("missing.gloss");
+        state.open(|_| Project::open(&missing)).unwrap_err();
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [dir.path().join(gloss::desktop_support::DEMO_FILE_NAME)]
+        );
+    }
+
+    #[test]
     fn a_failed_open_keeps_the_previous_project() {
         let dir = tempfile::tempdir().unwrap();
         let state = AppState::new("ann".to_owned(), dir.path().to_owned());
