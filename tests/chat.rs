@@ -138,6 +138,42 @@ fn chat_attributes_are_parsed_and_no_longer_warned_about() {
     );
 }
 
+/// The two Label Studio chat templates, with their sample tasks: every attribute they use on
+/// `<Chat>` and `<View>` is applied now, and the sample task's messages are regions.
+#[test]
+fn label_studio_chat_templates_parse_without_chat_warnings() {
+    let corpus =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/labelstudio");
+    for file_name in ["chat__chat_rlhf.xml", "chat__chatbot.xml"] {
+        let path = corpus.join(file_name);
+        let Ok(xml) = std::fs::read_to_string(&path) else {
+            eprintln!("skipped: {} is not here", path.display());
+            continue;
+        };
+        let parsed = parse_config(&xml).unwrap_or_else(|error| panic!("{file_name}: {error}"));
+        let chat_warnings: Vec<String> = parsed
+            .warnings
+            .iter()
+            .map(ToString::to_string)
+            .filter(|warning| warning.contains("<Chat>") || warning.contains("<View>"))
+            .collect();
+        assert_eq!(chat_warnings, Vec::<String>::new(), "{file_name}");
+        let ObjectKind::Chat { min_messages, .. } = &parsed.interface.object("chat").unwrap().kind
+        else {
+            panic!("{file_name}: no chat")
+        };
+        assert_eq!(min_messages, &Some(MessageCount::Count(2)), "{file_name}");
+        assert!(
+            parsed
+                .interface
+                .controls
+                .iter()
+                .any(|control| control.per_region && control.to_name == ["chat"]),
+            "{file_name}"
+        );
+    }
+}
+
 #[test]
 fn bad_chat_attributes_are_refused_with_the_reason() {
     let cases = [
@@ -154,7 +190,6 @@ fn bad_chat_attributes_are_refused_with_the_reason() {
             "minMessages (5) is greater than maxMessages (2)",
         ),
         (r#"messageRoles=" , ""#, "names no role"),
-        (r#"editable="critic""#, "names the role \"critic\""),
     ];
     for (attributes, expected) in cases {
         let xml = format!(r#"<View><Chat name="c" value="$c" {attributes}/></View>"#);
@@ -162,6 +197,23 @@ fn bad_chat_attributes_are_refused_with_the_reason() {
         assert!(error.message.contains(expected), "{attributes}: {error}");
         assert_eq!((error.line, error.column), (1, 7), "{attributes}");
     }
+    // An editable role the chat does not offer can never apply: dropped, with a warning.
+    let parsed =
+        parse_config(r#"<View><Chat name="c" value="$c" editable="assistant,critic"/></View>"#)
+            .unwrap();
+    let ObjectKind::Chat { editable_roles, .. } = &parsed.interface.object("c").unwrap().kind
+    else {
+        panic!()
+    };
+    assert_eq!(editable_roles, &["assistant"]);
+    assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
+    assert!(
+        parsed.warnings[0]
+            .message
+            .contains("names the role \"critic\", which \"messageRoles\" does not offer (user, assistant); it is ignored"),
+        "{:?}",
+        parsed.warnings
+    );
     // Other visibleWhen conditions are still reported as not applied.
     let parsed = parse_config(
         r#"<View><Chat name="c" value="$c"/><View visibleWhen="choice-selected" whenTagName="x"/></View>"#,

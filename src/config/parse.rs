@@ -437,7 +437,13 @@ impl<'p> Builder<'p> {
                         .unwrap_or_else(|| "text".to_string()),
                 }
             }
-            Tag::Chat => attributes.chat()?,
+            Tag::Chat => {
+                let (kind, chat_warnings) = attributes.chat()?;
+                for message in chat_warnings {
+                    self.warn(element.offset, message);
+                }
+                kind
+            }
             Tag::List => ObjectKind::List {
                 title: attributes.string("title"),
             },
@@ -1006,8 +1012,11 @@ impl<'e> Attributes<'e, '_> {
     /// `<Chat>`'s attributes: `messageRoles` (comma-separated, default `user,assistant`),
     /// `editable` (`true`, `false` or a comma-separated list of roles), `minMessages` and
     /// `maxMessages` (a whole number or a `$field`). `llm` stays unread: Gloss never calls a
-    /// model from the labelling screen.
-    fn chat(&mut self) -> Result<ObjectKind, ConfigError> {
+    /// model from the labelling screen (and so keeps `user,assistant` as the default roles,
+    /// where Label Studio offers only `user` when a model writes the replies). Also returns warnings: an `editable` role that
+    /// `messageRoles` does not offer can never apply, so it is dropped and reported.
+    fn chat(&mut self) -> Result<(ObjectKind, Vec<String>), ConfigError> {
+        let mut warnings = Vec::new();
         let message_roles: Vec<String> = match self.string("messageRoles") {
             Some(list) => comma_list(&list),
             None => vec!["user".to_owned(), "assistant".to_owned()],
@@ -1020,14 +1029,16 @@ impl<'e> Attributes<'e, '_> {
             Some(value) if value.trim().eq_ignore_ascii_case("false") => Vec::new(),
             Some(value) if value.trim().eq_ignore_ascii_case("true") => message_roles.clone(),
             Some(value) => {
-                let roles = comma_list(&value);
-                if let Some(unknown) = roles.iter().find(|role| !message_roles.contains(role)) {
-                    return Err(self.error(format!(
-                        "attribute \"editable\" on <Chat> names the role \"{unknown}\", which \"messageRoles\" does not offer ({})",
+                let (offered, not_offered): (Vec<String>, Vec<String>) = comma_list(&value)
+                    .into_iter()
+                    .partition(|role| message_roles.contains(role));
+                for role in not_offered {
+                    warnings.push(format!(
+                        "attribute \"editable\" on <Chat> names the role \"{role}\", which \"messageRoles\" does not offer ({}); it is ignored",
                         message_roles.join(", ")
-                    )));
+                    ));
                 }
-                roles
+                offered
             }
         };
         let min_messages = self.message_count("minMessages")?;
@@ -1040,12 +1051,13 @@ impl<'e> Attributes<'e, '_> {
                 "minMessages ({min}) is greater than maxMessages ({max}) on <Chat>"
             )));
         }
-        Ok(ObjectKind::Chat {
+        let kind = ObjectKind::Chat {
             message_roles,
             editable_roles,
             min_messages,
             max_messages,
-        })
+        };
+        Ok((kind, warnings))
     }
 
     fn message_count(&mut self, name: &str) -> Result<Option<MessageCount>, ConfigError> {
