@@ -272,29 +272,27 @@ impl FolderWatcher {
             let _ = event_sender.send(Message::FileSystem(event));
         })
         .map_err(|error| GlossError::BadInput(format!("cannot watch folders: {error}")))?;
-        let mut watched = Vec::new();
-        let mut problems = Vec::new();
-        for folder in &folders {
-            // Watched before reconcile, so a file arriving during reconcile is not missed (the
-            // duplicate check makes seeing it twice harmless).
-            match system_watcher.watch(folder, RecursiveMode::Recursive) {
-                Ok(()) => watched.push(folder.clone()),
-                Err(error) => problems.push(WatchEvent::Problem {
-                    folder: Some(folder.clone()),
-                    message: format!("cannot watch {}: {error}", folder.display()),
-                }),
-            }
-        }
         let project_path = project_path.to_owned();
         let actor = actor.to_owned();
         let thread = std::thread::Builder::new()
             .name("gloss-folder-watch".to_owned())
             .spawn(move || {
+                // Adding recursive watches walks each folder tree, which takes a while for a big
+                // one: done here, not in the caller (the desktop opens the project meanwhile).
+                // Watched before reconcile, so a file arriving during reconcile is not missed
+                // (the duplicate check makes seeing it twice harmless).
+                let mut watched = Vec::new();
+                for folder in &folders {
+                    match system_watcher.watch(folder, RecursiveMode::Recursive) {
+                        Ok(()) => watched.push(folder.clone()),
+                        Err(error) => on_event(WatchEvent::Problem {
+                            folder: Some(folder.clone()),
+                            message: format!("cannot watch {}: {error}", folder.display()),
+                        }),
+                    }
+                }
                 // Keep the system watcher alive as long as this thread runs.
                 let _system_watcher = system_watcher;
-                for problem in problems {
-                    on_event(problem);
-                }
                 let mut state = WatchLoop {
                     project_path,
                     actor,
