@@ -85,3 +85,76 @@ pub fn run_peaks_worker(app: AppHandle) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A project in `dir` with one task playing a copy of the WAV fixture, open in a fresh state.
+    fn state_with_audio_task(dir: &std::path::Path) -> AppState {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/audio/tone-mono-8k.wav");
+        std::fs::copy(fixture, dir.join("clip.wav")).unwrap();
+        std::fs::write(dir.join("tasks.jsonl"), "{\"audio\": \"clip.wav\"}\n").unwrap();
+        let config = r#"<View><Audio name="audio" value="$audio"/>
+            <Labels name="segment" toName="audio"><Label value="speech"/></Labels></View>"#;
+        let state = AppState::new("ann".to_owned(), dir.to_owned());
+        let project_path = dir.join("project.gloss");
+        state
+            .open(|actor| gloss::Project::create(&project_path, config, "test", None, None, actor))
+            .unwrap();
+        let report = state
+            .with_project(|project, actor| {
+                Ok(gloss::io::import::import_file(
+                    project,
+                    &dir.join("tasks.jsonl"),
+                    gloss::io::ImportOptions {
+                        format: None,
+                        strict: true,
+                    },
+                    actor,
+                )?)
+            })
+            .unwrap();
+        assert_eq!(report.imported, 1);
+        state
+    }
+
+    #[test]
+    fn peaks_are_computed_once_stored_and_then_read_from_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_audio_task(dir.path());
+        let in_flight = PeaksInFlight::new();
+        let lookup = state
+            .with_project(|project, _| project.audio_peaks_lookup(1, "audio"))
+            .unwrap();
+        let AudioPeaksLookup::Missing(job) = lookup else {
+            panic!("nothing is cached before the first open");
+        };
+        let computed = compute_once(&state, &in_flight, &job).unwrap();
+        let bytes = computed.to_ipc_bytes();
+        assert_eq!(&bytes[..4], b"GPK1");
+        assert_eq!(bytes.len(), 32 + 100 * 4);
+        let again = state
+            .with_project(|project, _| project.audio_peaks_lookup(1, "audio"))
+            .unwrap();
+        assert!(matches!(again, AudioPeaksLookup::Cached(peaks) if peaks == computed));
+        assert!(!in_flight.is_claimed(&job.path));
+    }
+
+    #[test]
+    fn an_unreadable_file_is_a_bad_input_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_audio_task(dir.path());
+        std::fs::write(dir.path().join("clip.wav"), b"").unwrap();
+        let lookup = state
+            .with_project(|project, _| project.audio_peaks_lookup(1, "audio"))
+            .unwrap();
+        let AudioPeaksLookup::Missing(job) = lookup else {
+            panic!("an emptied file has no valid cache");
+        };
+        let error = compute_once(&state, &PeaksInFlight::new(), &job).unwrap_err();
+        assert_eq!(error.code, gloss::ErrorCode::BadInput);
+        assert!(error.message.contains("clip.wav"), "{}", error.message);
+    }
+}
