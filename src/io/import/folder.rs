@@ -512,11 +512,12 @@ fn import_listed(
     let mut record_bad =
         |report: &mut FolderImportReport, line: u64, file: &Path, message: String| {
             report.skipped += 1;
-            let file = file
-                .strip_prefix(root)
-                .unwrap_or(file)
-                .to_string_lossy()
-                .into_owned();
+            let file = match file.strip_prefix(root) {
+                // The folder itself (it could not be read).
+                Ok(relative) if relative.as_os_str().is_empty() => ".".to_owned(),
+                Ok(relative) => relative.to_string_lossy().into_owned(),
+                Err(_) => file.to_string_lossy().into_owned(),
+            };
             if first_error.is_none() {
                 first_error = Some((file.clone(), message.clone()));
             }
