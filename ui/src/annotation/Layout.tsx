@@ -8,7 +8,7 @@ import type { ControlTag } from "../bindings/ControlTag";
 import type { Interface } from "../bindings/Interface";
 import type { LayoutNode } from "../bindings/LayoutNode";
 import type { VisibleWhen } from "../bindings/VisibleWhen";
-import { allRegions, setControlValue, startEditor, type EditorState } from "./editor";
+import { allRegions, selectedRegionFor, setControlValue, startEditor, type EditorState } from "./editor";
 import { controlTagName, objectTagName, type Registry } from "./registry";
 import { perRegionValue, type ControlValues } from "./result";
 import { parseInlineStyle, sanitiseStyleSheet } from "./style";
@@ -231,10 +231,7 @@ function PerRegionSlot(props: { control: ControlTag; keyFor: (target: string) =>
   const { control } = props;
   const editor = useTaskEditor();
   const renderer = editor.registry.controlOf(control, editor.iface.objects);
-  const selected = editor.state.interaction.selected;
-  const region = allRegions(editor.iface, editor.registry, editor.state.values).find(
-    (candidate) => candidate.id === selected,
-  );
+  const region = selectedRegionFor(editor.iface, editor.registry, editor.state.values, control, editor.state.interaction.selected);
   if (renderer === undefined) return null;
   if (region === undefined) {
     return (

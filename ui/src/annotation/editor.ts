@@ -86,6 +86,30 @@ export function allRegions(iface: Interface, registry: Registry, values: Control
   return regions;
 }
 
+/** The object a region lies on: the object itself (a chat message), else what its control labels. */
+export function regionObject(iface: Interface, region: RegionSummary): string | null {
+  if (iface.objects.some((object) => object.name === region.control)) return region.control;
+  return iface.controls.find((control) => control.name === region.control)?.to_name[0] ?? null;
+}
+
+/**
+ * The selected region a `perRegion` control applies to: one on an object the control labels (a
+ * chat's per-message rating never lands on a text span), or undefined.
+ */
+export function selectedRegionFor(
+  iface: Interface,
+  registry: Registry,
+  values: ControlValues,
+  control: { to_name: readonly string[] },
+  selected: string | null,
+): RegionSummary | undefined {
+  if (selected === null) return undefined;
+  const region = allRegions(iface, registry, values).find((candidate) => candidate.id === selected);
+  if (region === undefined) return undefined;
+  const object = regionObject(iface, region);
+  return object === null || control.to_name.includes(object) ? region : undefined;
+}
+
 function relationsControl(iface: Interface) {
   return iface.controls.find((control) => control.kind.kind === "relations");
 }
@@ -112,10 +136,9 @@ export function pressKey(
   if (control === undefined || renderer === undefined) return state;
   const value = state.values[controlName];
   if (control.per_region) {
-    const selected = state.interaction.selected;
-    const region = allRegions(iface, registry, state.values).find((candidate) => candidate.id === selected);
+    const region = selectedRegionFor(iface, registry, state.values, control, state.interaction.selected);
     if (region === undefined) {
-      return setInteraction(state, { notice: `Select a region first: "${control.name}" applies to one region.` });
+      return setInteraction(state, { notice: `Select a region first: "${control.name}" applies to one region of ${control.to_name.join(", ")}.` });
     }
     const { byRegion } = perRegionValue(value);
     const before = byRegion[region.id] ?? renderer.initialValue(control);

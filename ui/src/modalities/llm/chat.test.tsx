@@ -9,7 +9,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { useMemo } from "react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { deleteSelected, redo, undo } from "../../annotation/editor";
+import { deleteSelected, pressKey, redo, selectRegion, selectedRegionFor, startEditor, undo } from "../../annotation/editor";
 import { buildKeymap, findBinding } from "../../annotation/keymap";
 import { Layout } from "../../annotation/Layout";
 import { initialValues } from "../../annotation/result";
@@ -21,7 +21,7 @@ import type { TaskView } from "../../bindings/TaskView";
 import type { Ipc } from "../../ipc";
 import { createRegistry } from "..";
 import { chatRegions, chatValueFromResult, resolveCount } from "./chat";
-import { chatData, chatKind, chatRlhfInterface, object } from "./fixtures";
+import { chatData, chatKind, chatRlhfInterface, control, object, text } from "./fixtures";
 
 const registry = createRegistry();
 
@@ -299,5 +299,37 @@ describe("Chat composer", () => {
     await open(chatRlhfInterface, task(chatData, { annotation: { uid: "a", version: 1, annotator: "me", status: "submitted", result: saved } as TaskView["annotation"] }));
     fireEvent.click(message("m1"));
     expect(within(screen.getByTestId("rating-assistant_response_accuracy")).getByLabelText("2 stars").getAttribute("aria-checked")).toBe("true");
+  });
+});
+
+describe("per-region controls and regions of other objects", () => {
+  it("a chat's per-message control never applies to a text span, and a span's control never to a message", () => {
+    const iface: Interface = {
+      ...chatRlhfInterface,
+      objects: [...chatRlhfInterface.objects, text("notes")],
+      controls: [
+        ...chatRlhfInterface.controls,
+        control("entities", ["notes"], { kind: "labels", multiple: false, labels: [{ value: "PER", alias: null, hotkey: null, background: null, max_usages: null }] }),
+        { ...control("span_note", ["notes"], { kind: "rating", max_rating: 3 }), per_region: true },
+      ],
+    };
+    const data = { ...chatData, notes: "Ada wrote it." };
+    const values = {
+      ...initialValues(iface, registry, null, data),
+      entities: [{ id: "span1", start: 0, end: 3, text: "Ada", labels: ["PER"] }],
+    };
+    const accuracy = iface.controls.find((candidate) => candidate.name === "assistant_response_accuracy");
+    const spanNote = iface.controls.find((candidate) => candidate.name === "span_note");
+    if (accuracy === undefined || spanNote === undefined) throw new Error("fixture");
+    expect(selectedRegionFor(iface, registry, values, accuracy, "chat:1")?.id).toBe("chat:1");
+    expect(selectedRegionFor(iface, registry, values, accuracy, "span1")).toBeUndefined();
+    expect(selectedRegionFor(iface, registry, values, spanNote, "span1")?.id).toBe("span1");
+    expect(selectedRegionFor(iface, registry, values, spanNote, "chat:1")).toBeUndefined();
+
+    // A per-message key with a span selected says what to select instead of storing anything.
+    const state = selectRegion(startEditor(values), "span1");
+    const after = pressKey(state, iface, registry, "assistant_response_accuracy", "4");
+    expect(after.values).toBe(state.values);
+    expect(after.interaction.notice).toBe('Select a region first: "assistant_response_accuracy" applies to one region of chat.');
   });
 });
