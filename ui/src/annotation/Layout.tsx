@@ -8,7 +8,7 @@ import type { ControlTag } from "../bindings/ControlTag";
 import type { Interface } from "../bindings/Interface";
 import type { LayoutNode } from "../bindings/LayoutNode";
 import type { VisibleWhen } from "../bindings/VisibleWhen";
-import { allRegions, selectedRegionFor, setControlValue, startEditor, type EditorState } from "./editor";
+import { selectedRegionFor, setControlValue, startEditor, viewVisible, type EditorState } from "./editor";
 import { controlTagName, objectTagName, type Registry } from "./registry";
 import { perRegionValue, type ControlValues } from "./result";
 import { parseInlineStyle, sanitiseStyleSheet } from "./style";
@@ -172,14 +172,8 @@ function ConditionalView(props: {
   nodeKey: string;
 }) {
   const editor = useTaskEditor();
-  const selected = editor.state.interaction.selected;
-  const region =
-    selected === null ? undefined : allRegions(editor.iface, editor.registry, editor.state.values).find((candidate) => candidate.id === selected);
-  const visible =
-    props.visibleWhen.condition === "no_region_selected"
-      ? region === undefined
-      : region !== undefined && (props.visibleWhen.when_role === null || region.role === props.visibleWhen.when_role);
-  if (!visible) return null;
+  const { state } = editor;
+  if (!viewVisible(editor.iface, editor.registry, state.values, state.interaction.selected, props.visibleWhen)) return null;
   const { node, layout, nodeKey } = props;
   return (
     <div className="view" style={parseInlineStyle(node.style)} data-visible-when={props.visibleWhen.condition}>

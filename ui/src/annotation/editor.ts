@@ -8,6 +8,8 @@
  * changes are not recorded (undo restores what was annotated, not where the cursor was).
  */
 import type { Interface } from "../bindings/Interface";
+import type { LayoutNode } from "../bindings/LayoutNode";
+import type { VisibleWhen } from "../bindings/VisibleWhen";
 import { EMPTY_INTERACTION, type Interaction, type RegionSummary } from "./interaction";
 import type { Registry } from "./registry";
 import { newResultId, perRegionValue, type ControlValues } from "./result";
@@ -110,6 +112,52 @@ export function selectedRegionFor(
   return object === null || control.to_name.includes(object) ? region : undefined;
 }
 
+/**
+ * Whether a `<View visibleWhen=...>` shows now: "region-selected" when any region of any object
+ * is selected (with `whenRole`, a region with that role: a chat message's), "no-region-selected"
+ * when none is.
+ */
+export function viewVisible(
+  iface: Interface,
+  registry: Registry,
+  values: ControlValues,
+  selected: string | null,
+  visibleWhen: VisibleWhen,
+): boolean {
+  const region = selected === null ? undefined : allRegions(iface, registry, values).find((candidate) => candidate.id === selected);
+  if (visibleWhen.condition === "no_region_selected") return region === undefined;
+  return region !== undefined && (visibleWhen.when_role === null || region.role === visibleWhen.when_role);
+}
+
+/** Whether a control is on screen now: no enclosing `visibleWhen` view hides it. */
+export function controlShown(iface: Interface, registry: Registry, values: ControlValues, selected: string | null, controlName: string): boolean {
+  const walk = (node: LayoutNode, shown: boolean): boolean | null => {
+    switch (node.node) {
+      case "control":
+        return node.name === controlName ? shown : null;
+      case "view": {
+        const here = shown && (node.visible_when === undefined || viewVisible(iface, registry, values, selected, node.visible_when));
+        for (const child of node.children) {
+          const found = walk(child, here);
+          if (found !== null) return found;
+        }
+        return null;
+      }
+      case "collapse":
+        for (const section of node.sections) {
+          for (const child of section.children) {
+            const found = walk(child, shown);
+            if (found !== null) return found;
+          }
+        }
+        return null;
+      default:
+        return null;
+    }
+  };
+  return walk(iface.root, true) ?? true;
+}
+
 function relationsControl(iface: Interface) {
   return iface.controls.find((control) => control.kind.kind === "relations");
 }
@@ -135,6 +183,11 @@ export function pressKey(
   const renderer = control && registry.controlOf(control, iface.objects);
   if (control === undefined || renderer === undefined) return state;
   const value = state.values[controlName];
+  // A key of a control that a `visibleWhen` view hides now does nothing (what is not on screen
+  // cannot be edited by accident), and says so.
+  if (!controlShown(iface, registry, state.values, state.interaction.selected, controlName)) {
+    return setInteraction(state, { notice: `"${control.name}" is not shown now, so its keys do nothing.` });
+  }
   if (control.per_region) {
     const region = selectedRegionFor(iface, registry, state.values, control, state.interaction.selected);
     if (region === undefined) {

@@ -326,10 +326,23 @@ describe("per-region controls and regions of other objects", () => {
     expect(selectedRegionFor(iface, registry, values, spanNote, "span1")?.id).toBe("span1");
     expect(selectedRegionFor(iface, registry, values, spanNote, "chat:1")).toBeUndefined();
 
-    // A per-message key with a span selected says what to select instead of storing anything.
-    const state = selectRegion(startEditor(values), "span1");
-    const after = pressKey(state, iface, registry, "assistant_response_accuracy", "4");
+    // A per-span key with a chat message selected says what to select instead of storing anything.
+    const state = selectRegion(startEditor(values), "chat:1");
+    const after = pressKey(state, iface, registry, "span_note", "2");
     expect(after.values).toBe(state.values);
-    expect(after.interaction.notice).toBe('Select a region first: "assistant_response_accuracy" applies to one region of chat.');
+    expect(after.interaction.notice).toBe('Select a region first: "span_note" applies to one region of notes.');
+  });
+
+  it("keys of controls a visibleWhen view hides do nothing (a user message selected hides the assistant evaluation)", () => {
+    const values = initialValues(chatRlhfInterface, registry, null, chatData);
+    const onUser = selectRegion(startEditor(values), "chat:0");
+    const pressed = pressKey(onUser, chatRlhfInterface, registry, "assistant_response_accuracy", "4");
+    expect(pressed.values).toBe(onUser.values);
+    expect(pressed.interaction.notice).toBe('"assistant_response_accuracy" is not shown now, so its keys do nothing.');
+    const onAssistant = selectRegion(startEditor(values), "chat:1");
+    const rated = pressKey(onAssistant, chatRlhfInterface, registry, "assistant_response_accuracy", "4");
+    expect(rated.values.assistant_response_accuracy).toEqual({ byRegion: { "chat:1": 4 } });
+    // A control outside any conditional view keeps its keys whatever is selected.
+    expect(pressKey(onUser, chatRlhfInterface, registry, "rating", "2").values.rating).toBe(2);
   });
 });
