@@ -1,7 +1,7 @@
 //! End-to-end LLM-feedback test in the real window (WebKitGTK through tauri-driver under Xvfb):
 //! a project made with the core library (a chat, two answers to compare, a list to rank) is
 //! opened by the app; the right answer is preferred with its key (→), the Ranker's first item is
-//! dragged below the last with the mouse (pointer events), the chat's assistant message is
+//! dragged below the last with the mouse (pointer events) and another into a bucket, the chat's assistant message is
 //! clicked and rated per message (the rating shows only while an assistant message is selected:
 //! `visibleWhen="region-selected" whenRole="assistant"`), a user message is added with the
 //! composer (typed, Ctrl+Enter), Enter submits; then the stored annotation and the `jsonl` and
@@ -40,7 +40,7 @@ const CONFIG: &str = r#"<View>
   <Text name="answer1" value="$answer1"/>
   <Text name="answer2" value="$answer2"/>
   <List name="answers" value="$items" title="Answers"/>
-  <Ranker name="rank" toName="answers"/>
+  <Ranker name="rank" toName="answers"><Bucket name="best" title="Best"/></Ranker>
 </View>"#;
 
 const ADDED: &str = "Thanks! How many reviewers per task?";
@@ -199,6 +199,36 @@ async fn label_in_window(client: &Client) -> TestResult {
         return Err(format!("the mouse drag did not reorder the Ranker: {order}").into());
     }
     eprintln!("e2e-llm: ranker reordered by mouse drag: {order}");
+
+    // ... and Gamma dragged across into the (empty) Best bucket.
+    let gamma = rect_of(client, "[data-rank-item=gamma]").await?;
+    let best = rect_of(client, "section[data-column=best] ol").await?;
+    let (x, y) = ((gamma[0] + gamma[2]) / 2.0, (gamma[1] + gamma[3]) / 2.0);
+    let drag = MouseActions::new("mouse".to_owned())
+        .then(move_to(x, y))
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(move_to(x + 10.0, y + 3.0))
+        .then(move_to(
+            (best[0] + best[2]) / 2.0,
+            (best[1] + best[3]) / 2.0,
+        ))
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    client.perform_actions(drag).await?;
+    client.release_actions().await?;
+    let in_best = in_panel(
+        client,
+        "return Array.from(root.querySelectorAll('section[data-column=best] [data-rank-item]')).map((item) => item.dataset.rankItem);",
+        vec![],
+    )
+    .await?;
+    if in_best != json!(["gamma"]) {
+        return Err(format!("the drag into the bucket did not move Gamma: {in_best}").into());
+    }
+    eprintln!("e2e-llm: ranker item dragged into a bucket");
 
     // 3. The chat's assistant message, clicked, then rated 4 in the per-message rating that
     // appears for assistant messages only.
@@ -359,8 +389,8 @@ async fn compare_rank_rate_a_message_and_extend_the_chat() -> TestResult {
     assert_eq!(item("comparison")?["value"], json!({"selected": "right"}));
     assert_eq!(item("comparison")?["to_name"], "answer1,answer2");
     assert_eq!(
-        item("rank")?["value"]["ranker"]["answers"],
-        json!(["beta", "gamma", "alpha"])
+        item("rank")?["value"]["ranker"],
+        json!({"answers": ["beta", "alpha"], "best": ["gamma"]})
     );
     let quality = item("message_quality")?;
     assert_eq!(quality["id"], "chat:1", "{quality}");
