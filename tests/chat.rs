@@ -341,6 +341,7 @@ fn message_bounds_may_come_from_the_task_data() {
             json!({"chat": two_turns(), "min": 3, "max": "3"}),
             json!({"chat": two_turns(), "min": 1, "max": "lots"}),
             json!({"chat": two_turns()}),
+            json!({"chat": two_turns(), "min": 2.0, "max": 2.5}),
         ],
     );
     let mut save_task = |task_id: i64, status: AnnotationStatus, items: Vec<Value>| {
@@ -374,6 +375,13 @@ fn message_bounds_may_come_from_the_task_data() {
         "{error}"
     );
     save_task(3, AnnotationStatus::Draft, vec![]).unwrap();
+    // 2.0 is a whole number as JSON writers spell it; 2.5 is not.
+    save_task(4, submitted, vec![]).unwrap();
+    let error = save_task(4, submitted, vec![added("m1", "user", "a")]).unwrap_err();
+    assert!(
+        error.contains("field is 2.5, not a whole number"),
+        "{error}"
+    );
 }
 
 #[test]

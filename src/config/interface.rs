@@ -155,7 +155,14 @@ impl MessageCount {
                     .get(field)
                     .ok_or_else(|| format!("the task has no \"{field}\" field"))?;
                 let count = match value {
-                    serde_json::Value::Number(number) => number.as_u64(),
+                    // `3.0` counts as 3 (JSON writers differ); `3.5` and negatives do not.
+                    serde_json::Value::Number(number) => number.as_u64().or_else(|| {
+                        number
+                            .as_f64()
+                            .filter(|float| float.fract() == 0.0 && *float >= 0.0)
+                            .filter(|float| *float <= f64::from(u32::MAX))
+                            .map(|float| float as u64)
+                    }),
                     serde_json::Value::String(text) => text.trim().parse::<u64>().ok(),
                     _ => None,
                 };

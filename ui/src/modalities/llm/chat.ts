@@ -58,7 +58,7 @@ export function resolveCount(
     return { value: null, problem: `${attribute} cannot be read: the task has no "${field}" field.` };
   }
   const raw = data[field];
-  const number = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  const number = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*\+?\d+\s*$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(number) || number < 0) {
     return { value: null, problem: `${attribute} cannot be read: the task's "${field}" field is ${JSON.stringify(raw)}, not a whole number.` };
   }
