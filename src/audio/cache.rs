@@ -39,10 +39,17 @@ impl AudioPeaksJob {
         })
     }
 
-    /// Decodes the file and computes its peaks. Slow for long compressed files (seconds): call
-    /// it without holding anything the rest of the app waits for.
+    /// Decodes the file and computes its peaks, on every core for a long file. Slow for long
+    /// compressed files (seconds): call it without holding anything the rest of the app waits
+    /// for.
     pub fn compute(&self) -> Result<AudioPeaks, AudioError> {
         compute_peaks(&self.path)
+    }
+
+    /// Like [`AudioPeaksJob::compute`] on one core, for work nobody is waiting for (a
+    /// background worker), so the other cores stay free for the app.
+    pub fn compute_on_one_core(&self) -> Result<AudioPeaks, AudioError> {
+        super::compute_peaks_in_order(&self.path)
     }
 
     /// The row that keeps `peaks` for this file version.

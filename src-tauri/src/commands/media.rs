@@ -1,5 +1,6 @@
 //! Media of the task on screen: the audio waveform, and the background worker that computes
-//! the waveforms of newly imported audio so their first open is a cache hit.
+//! the waveforms of newly imported audio (on one core, so the window stays responsive) so
+//! their first open is a cache hit.
 //!
 //! Unlike other commands, `audio_peaks` does not hold the project for its whole run: decoding an
 //! hour of MP3 takes seconds, and autosave, save and next-task must not wait behind it. It looks
@@ -35,8 +36,16 @@ pub fn audio_peaks(
         AudioPeaksLookup::Cached(peaks) => return Ok(Response::new(peaks.to_ipc_bytes())),
         AudioPeaksLookup::Missing(job) => job,
     };
-    let peaks = compute_once(&state, &in_flight, &job)?;
+    let peaks = compute_once(&state, &in_flight, &job, Urgency::Waited)?;
     Ok(Response::new(peaks.to_ipc_bytes()))
+}
+
+/// Whether someone waits for the peaks (decode on every core) or not (one core, leaving the
+/// other cores to the window).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Urgency {
+    Waited,
+    Background,
 }
 
 /// Computes and stores a job's peaks unless another caller is doing it, in which case this
@@ -45,6 +54,7 @@ fn compute_once(
     state: &AppState,
     in_flight: &PeaksInFlight,
     job: &AudioPeaksJob,
+    urgency: Urgency,
 ) -> Result<AudioPeaks, IpcError> {
     let (_claim, waited) = in_flight.claim(&job.path);
     if waited
@@ -53,9 +63,11 @@ fn compute_once(
     {
         return Ok(peaks);
     }
-    let peaks = job
-        .compute()
-        .map_err(|error| GlossError::from(error).to_ipc())?;
+    let computed = match urgency {
+        Urgency::Waited => job.compute(),
+        Urgency::Background => job.compute_on_one_core(),
+    };
+    let peaks = computed.map_err(|error| GlossError::from(error).to_ipc())?;
     state.with_project(|project, _| project.store_audio_peaks(job, &peaks))?;
     Ok(peaks)
 }
@@ -79,7 +91,7 @@ pub fn run_peaks_worker(app: AppHandle) {
             if failed.contains(&(job.path.clone(), job.stamp)) {
                 continue;
             }
-            if compute_once(&state, &in_flight, &job).is_err() {
+            if compute_once(&state, &in_flight, &job, Urgency::Background).is_err() {
                 failed.insert((job.path.clone(), job.stamp));
             }
         }
@@ -131,7 +143,7 @@ mod tests {
         let AudioPeaksLookup::Missing(job) = lookup else {
             panic!("nothing is cached before the first open");
         };
-        let computed = compute_once(&state, &in_flight, &job).unwrap();
+        let computed = compute_once(&state, &in_flight, &job, Urgency::Waited).unwrap();
         let bytes = computed.to_ipc_bytes();
         assert_eq!(&bytes[..4], b"GPK1");
         assert_eq!(bytes.len(), 32 + 100 * 4);
@@ -153,7 +165,8 @@ mod tests {
         let AudioPeaksLookup::Missing(job) = lookup else {
             panic!("an emptied file has no valid cache");
         };
-        let error = compute_once(&state, &PeaksInFlight::new(), &job).unwrap_err();
+        let error =
+            compute_once(&state, &PeaksInFlight::new(), &job, Urgency::Background).unwrap_err();
         assert_eq!(error.code, gloss::ErrorCode::BadInput);
         assert!(error.message.contains("clip.wav"), "{}", error.message);
     }
