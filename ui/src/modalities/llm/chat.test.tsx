@@ -20,6 +20,7 @@ import type { SaveAnnotation } from "../../bindings/SaveAnnotation";
 import type { TaskView } from "../../bindings/TaskView";
 import type { Ipc } from "../../ipc";
 import { createRegistry } from "..";
+import { HelpOverlay } from "../../components/HelpOverlay";
 import { chatRegions, chatValueFromResult, resolveCount } from "./chat";
 import { chatData, chatKind, chatRlhfInterface, control, object, text } from "./fixtures";
 
@@ -147,6 +148,10 @@ describe("Chat messages as regions", () => {
     const described = keymap.bindings.map((binding) => `${binding.display} ${binding.description}`);
     expect(described).toContain('Alt+↑ chat: select the previous message of "chat"');
     expect(described).toContain('Alt+↓ chat: select the next message of "chat"');
+    render(<HelpOverlay keymap={keymap} onClose={() => undefined} />);
+    const overlay = screen.getByTestId("help-overlay");
+    expect(overlay.textContent).toContain('chat: select the previous message of "chat"');
+    expect(overlay.textContent).toContain("Alt+↓");
   });
 
   it("per-region controls store one value per message, under the message's region id", async () => {
