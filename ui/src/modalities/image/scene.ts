@@ -63,6 +63,8 @@ const VERTEX_RADIUS_PX = 5;
 const MIN_DRAG_PX = 4;
 const OVERVIEW_MAX_SIDE = 2048;
 const OVERVIEW_FROM_SIDE = 4096;
+/** How long a pan or zoom pauses before the canvases are redrawn at the new view. */
+const SETTLE_MS = 200;
 
 function withAlpha(color: string, alpha: number): string {
   const hex = /^#([0-9a-f]{6})$/i.exec(color);
@@ -96,6 +98,9 @@ export class ImageScene {
   private spaceHeld = false;
   private hovering = false;
   private viewState: View;
+  /** The view the canvases were last drawn at; a CSS transform shows `viewState` until they catch up. */
+  private drawnView: View;
+  private settleTimer: number | null = null;
   private readonly container: HTMLDivElement;
 
   constructor(
@@ -123,7 +128,10 @@ export class ImageScene {
     }
     this.stage.add(this.imageLayer, this.shapeLayer, this.editLayer);
     this.viewState = fitView(size, this.viewport());
+    this.drawnView = this.viewState;
     this.applyView();
+    // Before Konva reads the pointer of a press: the canvases must be drawn where they show.
+    container.addEventListener("mousedown", this.settle, true);
     this.stage.on("mousedown", this.onMouseDown);
     this.stage.on("mousemove", this.onMouseMove);
     this.stage.on("wheel", this.onWheel);
@@ -135,6 +143,8 @@ export class ImageScene {
   }
 
   destroy(): void {
+    if (this.settleTimer !== null) window.clearTimeout(this.settleTimer);
+    this.container.removeEventListener("mousedown", this.settle, true);
     window.removeEventListener("mouseup", this.onMouseUp);
     window.removeEventListener("keydown", this.onSpace, true);
     window.removeEventListener("keyup", this.onSpaceUp, true);
@@ -177,6 +187,38 @@ export class ImageScene {
     this.applyView();
   }
 
+  /**
+   * Shows `view` at once by moving and scaling the drawn canvases with a CSS transform, and
+   * redraws them at the new view when the gesture pauses (`SETTLE_MS`). Redrawing 1,000
+   * polygons took hundreds of ms a frame in WebKitGTK's software rendering; a transformed canvas
+   * costs a compositing pass. Parts of the image that were outside the view stay blank until
+   * the redraw: the price of a smooth drag. A drag redraws when the button comes up; wheel
+   * notches and key presses when they pause.
+   */
+  private deferView(view: View): void {
+    this.viewState = view;
+    const drawn = this.drawnView;
+    const ratio = view.scale / drawn.scale;
+    const tx = view.x - drawn.x * ratio;
+    const ty = view.y - drawn.y * ratio;
+    this.stage.content.style.transformOrigin = "0 0";
+    this.stage.content.style.transform = `translate(${tx}px, ${ty}px) scale(${ratio})`;
+    this.container.dataset.view = `${view.scale} ${view.x} ${view.y}`;
+    if (this.settleTimer !== null) window.clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    // A drag redraws when the button comes up; wheel notches and key presses when they pause.
+    // (A timer during a drag would fire between slow frames and redraw every frame.)
+    if (this.gesture?.kind !== "pan") this.settleTimer = window.setTimeout(this.settle, SETTLE_MS);
+  }
+
+  /** Draws the canvases at the current view (ends a deferred pan or zoom). */
+  private settle = () => {
+    if (this.settleTimer !== null) window.clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    if (this.drawnView === this.viewState) return;
+    this.applyView();
+  };
+
   fit(): void {
     this.setView(fitView(this.size, this.viewport()));
   }
@@ -185,16 +227,21 @@ export class ImageScene {
     this.setView(oneToOneView(this.viewState, this.viewport()));
   }
 
+  /** Zoom and pan are deferred (see `deferView`): they come in bursts of wheel notches, key repeats and pointer moves. */
   zoomBy(factor: number, at?: Point): void {
     const centre = at ?? { x: this.stage.width() / 2, y: this.stage.height() / 2 };
-    this.setView(zoomAt(this.viewState, factor, centre, this.minScale()));
+    this.deferView(zoomAt(this.viewState, factor, centre, this.minScale()));
   }
 
   panBy(dx: number, dy: number): void {
-    this.setView(panView(this.viewState, dx, dy));
+    this.deferView(panView(this.viewState, dx, dy));
   }
 
   private applyView(): void {
+    if (this.settleTimer !== null) window.clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    this.drawnView = this.viewState;
+    this.stage.content.style.transform = "";
     const { scale, x, y } = this.viewState;
     this.stage.scale({ x: scale, y: scale });
     this.stage.position({ x, y });
@@ -465,16 +512,24 @@ export class ImageScene {
 
   // ---- pointer ----------------------------------------------------------------------------
 
-  private pointer(): Point | null {
-    const position = this.stage.getPointerPosition();
-    return position === null ? null : { x: position.x, y: position.y };
+  /**
+   * The pointer in stage pixels, from the event and the container (which is never transformed;
+   * Konva's own pointer position reads the content element, which a deferred view moves).
+   */
+  private pointer(event?: MouseEvent): Point | null {
+    if (event === undefined) {
+      const position = this.stage.getPointerPosition();
+      return position === null ? null : { x: position.x, y: position.y };
+    }
+    const rect = this.container.getBoundingClientRect();
+    return { x: event.clientX - rect.left, y: event.clientY - rect.top };
   }
 
   private onMouseDown = (event: Konva.KonvaEventObject<MouseEvent>) => {
     this.container.focus({ preventScroll: true });
     // The selected region's handles and copy drag themselves.
     if (event.target !== this.stage && event.target.getLayer() === this.editLayer) return;
-    const screen = this.pointer();
+    const screen = this.pointer(event.evt);
     if (screen === null) return;
     const button = event.evt.button;
     if (button === 1 || (button === 0 && this.spaceHeld)) {
@@ -525,7 +580,7 @@ export class ImageScene {
       this.panBy(dx, dy);
       return;
     }
-    const screen = this.pointer();
+    const screen = this.pointer(event.evt);
     if (screen === null) return;
     const point = screenToImage(this.viewState, screen);
     if (gesture?.kind === "rectangle") {
@@ -541,11 +596,13 @@ export class ImageScene {
     const gesture = this.gesture;
     if (gesture === null) return;
     this.gesture = null;
-    if (gesture.kind !== "rectangle") return;
+    if (gesture.kind === "pan") {
+      this.settle();
+      return;
+    }
     gesture.preview.destroy();
     this.editLayer.batchDraw();
-    const rect = this.containerRect();
-    const screen = { x: event.clientX - rect.left, y: event.clientY - rect.top };
+    const screen = this.pointer(event) ?? { x: 0, y: 0 };
     const drawn = rectFromDrag(gesture.from, screenToImage(this.viewState, screen), this.size);
     const scale = this.viewState.scale;
     if (drawn.width * scale < MIN_DRAG_PX || drawn.height * scale < MIN_DRAG_PX) {
@@ -555,13 +612,9 @@ export class ImageScene {
     this.callbacks.onDraw({ type: "rectangle", rect: drawn });
   };
 
-  private containerRect(): DOMRect {
-    return this.stage.content.getBoundingClientRect();
-  }
-
   private onWheel = (event: Konva.KonvaEventObject<WheelEvent>) => {
     event.evt.preventDefault();
-    const screen = this.pointer() ?? undefined;
+    const screen = this.pointer(event.evt) ?? undefined;
     const factor = Math.pow(1.0015, -event.evt.deltaY * (event.evt.deltaMode === 1 ? 30 : 1));
     this.zoomBy(factor, screen);
   };
