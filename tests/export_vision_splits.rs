@@ -78,6 +78,13 @@ fn coco_with_a_split_writes_one_annotation_file_per_split() {
         image_ids.extend(ids_here);
     }
     assert_eq!(image_ids, BTreeSet::from([1, 2, 4, 5]));
+    // The spool files the COCO writer streams through are gone.
+    let leftovers: Vec<String> = std::fs::read_dir(test_project.dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     // The same seed gives the same split; the files have the same content.
     let again = test_project.file("coco-again");
     let summary_again = export(

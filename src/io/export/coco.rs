@@ -37,10 +37,13 @@
 //! - Visibility is 2 (labelled and visible) for every placed point; 0 with `x = y = 0` for names
 //!   not placed. Label Studio has no "occluded" flag to map to 1.
 //!
-//! Which tasks go in, and how sizes are found: `vision.rs`. The files are written at the end, so
-//! memory grows with the number of exported regions (tens of bytes each).
+//! Which tasks go in, and how sizes are found: `vision.rs`. Images and annotations are spooled
+//! to temporary files next to the output as tasks stream in and spliced into each document at
+//! the end, so memory stays flat however many regions there are (held as JSON values, 10,000
+//! images with four regions each took 250 MB).
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
@@ -65,10 +68,78 @@ enum CocoOutput {
     SplitDirectory(OutputDir),
 }
 
-#[derive(Default)]
 struct CocoDocument {
-    images: Vec<Value>,
-    annotations: Vec<Value>,
+    images: SpooledArray,
+    annotations: SpooledArray,
+}
+
+impl CocoDocument {
+    /// Spool files next to `out`, named after it and the split.
+    fn create(out: &Path, split: &str) -> Result<CocoDocument, ExportError> {
+        let out_name = out
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "coco".to_owned());
+        let spool_path = |kind: &str| {
+            out.with_file_name(format!(
+                ".{out_name}.{split}.{kind}.partial-{}",
+                std::process::id()
+            ))
+        };
+        Ok(CocoDocument {
+            images: SpooledArray::create(spool_path("images"))?,
+            annotations: SpooledArray::create(spool_path("annotations"))?,
+        })
+    }
+}
+
+/// The items of a JSON array written to a temporary file as they come, then copied into the
+/// document; the file is removed when this is dropped.
+struct SpooledArray {
+    path: PathBuf,
+    writer: Option<BufWriter<std::fs::File>>,
+    n_items: usize,
+}
+
+impl SpooledArray {
+    fn create(path: PathBuf) -> Result<SpooledArray, ExportError> {
+        let file = std::fs::File::create(&path).map_err(ExportError::io(&path))?;
+        Ok(SpooledArray {
+            path,
+            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+            n_items: 0,
+        })
+    }
+
+    fn push(&mut self, item: &Value) -> Result<(), ExportError> {
+        let path = &self.path;
+        let writer = self.writer.as_mut().expect("pushed before copying");
+        if self.n_items > 0 {
+            writer
+                .write_all(b",")
+                .map_err(|error| super::io_error(path, error))?;
+        }
+        serde_json::to_writer(writer, item).map_err(|error| super::io_error(path, error.into()))?;
+        self.n_items += 1;
+        Ok(())
+    }
+
+    /// Writes the items (without brackets) into `destination`.
+    fn copy_into(&mut self, destination: &mut impl Write) -> Result<(), ExportError> {
+        if let Some(mut writer) = self.writer.take() {
+            writer.flush().map_err(ExportError::io(&self.path))?;
+        }
+        let mut file = std::fs::File::open(&self.path).map_err(ExportError::io(&self.path))?;
+        std::io::copy(&mut file, destination).map_err(ExportError::io(&self.path))?;
+        Ok(())
+    }
+}
+
+impl Drop for SpooledArray {
+    fn drop(&mut self) {
+        self.writer = None;
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 impl CocoExporter {
@@ -80,7 +151,7 @@ impl CocoExporter {
         let (output, documents) = match &options.split {
             None => (
                 CocoOutput::File(AtomicFile::create(&options.out)?),
-                vec![(String::new(), CocoDocument::default())],
+                vec![(String::new(), CocoDocument::create(&options.out, "")?)],
             ),
             Some(spec) => {
                 let output = OutputDir::create(&options.out)?;
@@ -90,8 +161,8 @@ impl CocoExporter {
                 let documents = spec
                     .parts
                     .iter()
-                    .map(|(name, _)| (name.clone(), CocoDocument::default()))
-                    .collect();
+                    .map(|(name, _)| Ok((name.clone(), CocoDocument::create(&options.out, name)?)))
+                    .collect::<Result<_, ExportError>>()?;
                 (CocoOutput::SplitDirectory(output), documents)
             }
         };
@@ -105,8 +176,14 @@ impl CocoExporter {
     }
 }
 
-/// One COCO document: the images and annotations of one split, with every category.
-fn document_json(plan: &VisionPlan, project_name: &str, document: CocoDocument) -> Value {
+/// Writes one COCO document (the images and annotations of one split, with every category).
+fn write_document(
+    destination: &mut impl Write,
+    path: &Path,
+    plan: &VisionPlan,
+    project_name: &str,
+    mut document: CocoDocument,
+) -> Result<(), ExportError> {
     let has_keypoints = !plan.keypoint_names.is_empty();
     let category_names = plan.categories.iter().chain(&plan.keypoint_controls);
     let categories: Vec<Value> = category_names
@@ -120,17 +197,28 @@ fn document_json(plan: &VisionPlan, project_name: &str, document: CocoDocument) 
             category
         })
         .collect();
-    json!({
-        "info": {
-            "description": project_name,
-            "version": env!("CARGO_PKG_VERSION"),
-            "contributor": "Gloss",
-        },
-        "licenses": [],
-        "images": document.images,
-        "annotations": document.annotations,
-        "categories": categories,
-    })
+    let info = json!({
+        "description": project_name,
+        "version": env!("CARGO_PKG_VERSION"),
+        "contributor": "Gloss",
+    });
+    let write_error = |error: std::io::Error| super::io_error(path, error);
+    destination.write_all(b"{\"info\":").map_err(write_error)?;
+    serde_json::to_writer(&mut *destination, &info).map_err(|error| write_error(error.into()))?;
+    destination
+        .write_all(b",\"licenses\":[],\"images\":[")
+        .map_err(write_error)?;
+    document.images.copy_into(destination)?;
+    destination
+        .write_all(b"],\"annotations\":[")
+        .map_err(write_error)?;
+    document.annotations.copy_into(destination)?;
+    destination
+        .write_all(b"],\"categories\":")
+        .map_err(write_error)?;
+    serde_json::to_writer(&mut *destination, &categories)
+        .map_err(|error| write_error(error.into()))?;
+    destination.write_all(b"}\n").map_err(write_error)
 }
 
 fn rounded_box(bbox: PixelBox) -> Value {
@@ -291,7 +379,7 @@ impl Exporter for CocoExporter {
             .position(|(name, _)| name == split)
             .unwrap_or(0);
         let mut annotations = Vec::new();
-        let first_id = self.documents[document_idx].1.annotations.len() + 1;
+        let first_id = self.documents[document_idx].1.annotations.n_items + 1;
         for (object_idx, object) in image.objects.iter().enumerate() {
             let points: Vec<&VisionKeypoint> = instances
                 .iter()
@@ -326,13 +414,15 @@ impl Exporter for CocoExporter {
             ));
         }
         let document = &mut self.documents[document_idx].1;
-        document.images.push(json!({
+        document.images.push(&json!({
             "id": image.task_id,
             "file_name": image.file_name,
             "width": image.size.width,
             "height": image.size.height,
-        }));
-        document.annotations.extend(annotations);
+        }))?;
+        for annotation in &annotations {
+            document.annotations.push(annotation)?;
+        }
         Ok(())
     }
 
@@ -346,31 +436,21 @@ impl Exporter for CocoExporter {
         } = *self;
         match output {
             CocoOutput::File(mut file) => {
-                let document = documents
-                    .into_iter()
-                    .next()
-                    .map(|(_, document)| document)
-                    .unwrap_or_default();
-                let json = document_json(&plan, &project_name, document);
                 let path = file.final_path_for_messages();
-                serde_json::to_writer(file.writer(), &json)
-                    .map_err(|error| super::io_error(&path, error.into()))?;
-                file.writer()
-                    .write_all(b"\n")
-                    .map_err(|error| super::io_error(&path, error))?;
+                if let Some((_, document)) = documents.into_iter().next() {
+                    write_document(file.writer(), &path, &plan, &project_name, document)?;
+                }
                 file.commit()
             }
             CocoOutput::SplitDirectory(mut output) => {
                 for (split, document) in documents {
-                    let json = document_json(&plan, &project_name, document);
                     let path = output
                         .temporary_dir
                         .join("annotations")
                         .join(format!("instances_{split}.json"));
-                    let mut text = serde_json::to_vec(&json)
-                        .map_err(|error| super::io_error(&path, error.into()))?;
-                    text.push(b'\n');
-                    std::fs::write(&path, text).map_err(ExportError::io(&path))?;
+                    let mut file = AtomicFile::create(&path)?;
+                    write_document(file.writer(), &path, &plan, &project_name, document)?;
+                    file.commit()?;
                 }
                 output.commit()
             }
