@@ -66,6 +66,8 @@ fn main() {
             commands::project::project_overview,
             commands::project::import_tasks,
             commands::folders::import_folder,
+            commands::folders::watched_folders,
+            commands::folders::unwatch_folder,
             commands::labelling::next_task,
             commands::labelling::previous_task,
             commands::labelling::save_annotation,

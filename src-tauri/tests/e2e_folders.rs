@@ -4,7 +4,8 @@
 //! task on its own: the shell's watcher imports it and the `tasks-added` event refreshes the
 //! progress on screen, with no click. Then the `import_folder` command the "Import folder…"
 //! dialog calls is invoked as the UI invokes it (the native directory picker itself cannot be
-//! driven through WebDriver) and its report checked.
+//! driven through WebDriver) and its report checked. The dialog lists the watched folder and
+//! "Stop watching" stops it: a file written afterwards stays out.
 //!
 //! Needs a display (run `scripts/e2e.sh`, which uses Xvfb) and `tauri-driver` (env
 //! `TAURI_DRIVER`, default on PATH). Skipped unless `GLOSS_E2E=1`.
@@ -73,6 +74,44 @@ async fn watch_and_import(client: &Client, folder: &Path, other_folder: &Path) -
         common::screenshot(&png, SCREENSHOT);
     }
 
+    // The dialog lists the watched folder; stopping it means new files no longer become tasks.
+    client
+        .find(Locator::Css("[data-testid=import-folder]"))
+        .await?
+        .click()
+        .await?;
+    let list = client
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css("[data-testid=watched-folders]"))
+        .await?;
+    let listed = list.text().await?;
+    assert!(listed.contains("incoming"), "{listed}");
+    client
+        .find(Locator::XPath(
+            "//button[normalize-space()='Stop watching']",
+        ))
+        .await?
+        .click()
+        .await?;
+    let started = Instant::now();
+    while client
+        .find(Locator::Css("[data-testid=watched-folders]"))
+        .await
+        .is_ok()
+    {
+        if started.elapsed() > TIMEOUT {
+            return Err("the watched folder is still listed after Stop watching".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client
+        .find(Locator::XPath("//button[normalize-space()='Cancel']"))
+        .await?
+        .click()
+        .await?;
+    std::fs::write(folder.join("fourth.png"), PNG)?;
+
     let script = "const done = arguments[arguments.length - 1]; \
         window.__TAURI_INTERNALS__.invoke('import_folder', { path: arguments[0], watch: false }) \
           .then(done, (error) => done({ failed: error }));";
@@ -83,6 +122,9 @@ async fn watch_and_import(client: &Client, folder: &Path, other_folder: &Path) -
     assert_eq!(report["imported"], 2, "{report}");
     assert_eq!(report["skipped"], 1, "{report}");
     assert_eq!(report["errors"][0]["file"], "empty.png", "{report}");
+    // Longer than the watcher's debounce window: fourth.png, written after the folder stopped
+    // being watched, must not become a task (checked in the project file afterwards).
+    tokio::time::sleep(gloss::watch::DEFAULT_DEBOUNCE * 2).await;
     Ok(())
 }
 
@@ -122,6 +164,7 @@ async fn a_watched_folder_adds_tasks_while_the_app_is_open() -> TestResult {
 
     let project = Project::open(&project_path)?;
     assert_eq!(project.stats()?.tasks, 5);
+    assert!(project.watched_folders()?.is_empty());
     let mut images = Vec::new();
     for task_id in 1..=5 {
         let task = project.task_view(task_id, "e2e")?;

@@ -75,6 +75,10 @@ export const ipc = {
    * event); resolves to the function that stops listening.
    */
   onTasksAdded: (onAdded: (report: FolderImportReport) => void) => listenTo("tasks-added", onAdded),
+  /** The open project's watched folders (real paths). */
+  watchedFolders: () => call<string[]>("watched_folders"),
+  /** Stops watching a folder; its tasks stay. Resolves to whether it was watched. */
+  unwatchFolder: (path: string) => call<boolean>("unwatch_folder", { path }),
   /** Calls `onProblem` when the folder watcher cannot read or import from a watched folder. */
   onFolderWatchProblem: (onProblem: (problem: IpcError) => void) => listenTo("folder-watch-problem", onProblem),
   /** `exclude`: task ids to pass over (the one on screen, when prefetching the one after it). */

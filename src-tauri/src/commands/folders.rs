@@ -104,3 +104,33 @@ pub fn import_folder(
     }
     Ok(report)
 }
+
+/// The open project's watched folders (real paths).
+#[tauri::command(async)]
+pub fn watched_folders(state: State<'_, AppState>) -> Result<Vec<String>, IpcError> {
+    state.with_project(|project, _| {
+        Ok(project
+            .watched_folders()?
+            .iter()
+            .map(|folder| folder.display().to_string())
+            .collect())
+    })
+}
+
+/// Stops watching a folder (its tasks stay) and restarts the watcher without it. Returns
+/// whether it was watched.
+#[tauri::command(async)]
+pub fn unwatch_folder(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<bool, IpcError> {
+    let (was_watched, project_path) = state.with_project(|project, actor| {
+        let was_watched = project.unwatch_folder(Path::new(&path), actor)?;
+        Ok((was_watched, project.path().to_owned()))
+    })?;
+    if was_watched {
+        watch_project(&app, &project_path);
+    }
+    Ok(was_watched)
+}

@@ -15,6 +15,8 @@ import { FakeBackend } from "../mock/fakeBackend";
 let backend: FakeBackend;
 let folderImports: Record<string, unknown>[];
 let directoryPicks: number;
+let watched: string[];
+let unwatched: string[];
 
 const report: FolderImportReport = {
   folder: "/data/scans",
@@ -31,6 +33,8 @@ beforeEach(() => {
   backend = new FakeBackend();
   folderImports = [];
   directoryPicks = 0;
+  watched = ["/data/old-scans"];
+  unwatched = [];
   mockIPC(
     (command, args) => {
       const record = (args ?? {}) as Record<string, unknown>;
@@ -40,6 +44,12 @@ beforeEach(() => {
           directoryPicks += 1;
           return "/data/scans";
         }
+      }
+      if (command === "watched_folders") return watched;
+      if (command === "unwatch_folder") {
+        unwatched.push(String(record.path));
+        watched = watched.filter((folder) => folder !== record.path);
+        return true;
       }
       if (command === "import_folder") {
         folderImports.push(record);
@@ -67,9 +77,11 @@ describe("Import folder", () => {
   it("asks for a folder, sends the watch choice and shows the refused files", async () => {
     await openDemo();
     fireEvent.click(screen.getByTestId("import-folder"));
-    const dialog = await screen.findByTestId("import-folder-dialog");
+    await screen.findByTestId("import-folder-dialog");
+    expect((screen.getByTestId("import-folder-start") as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByTestId("choose-folder"));
+    expect((await screen.findByTestId("chosen-folder")).textContent).toBe("/data/scans");
     expect(directoryPicks).toBe(1);
-    expect(dialog.textContent).toContain("/data/scans");
 
     fireEvent.click(screen.getByTestId("watch-folder"));
     fireEvent.click(screen.getByTestId("import-folder-start"));
@@ -85,6 +97,17 @@ describe("Import folder", () => {
       fireEvent.keyDown(window, { key: "Escape" });
     });
     await waitFor(() => expect(screen.queryByTestId("folder-import-report")).toBeNull());
+  });
+
+  it("lists the watched folders and stops watching one", async () => {
+    await openDemo();
+    fireEvent.click(screen.getByTestId("import-folder"));
+    const list = await screen.findByTestId("watched-folders");
+    expect(list.textContent).toContain("/data/old-scans");
+    fireEvent.click(screen.getByText("Stop watching"));
+    await waitFor(() => expect(screen.queryByTestId("watched-folders")).toBeNull());
+    expect(unwatched).toEqual(["/data/old-scans"]);
+    expect(folderImports).toEqual([]);
   });
 
   it("cancelling the dialog imports nothing", async () => {

@@ -65,18 +65,48 @@ export function ProjectScreen(props: {
     }
   }, [api, props.fileDialogs, refreshProgress, session, view.kind, onError]);
 
+  // The folder dialog: the watched folders (each can stop being watched), a folder to import.
+  const loadWatchedFolders = useCallback(async () => {
+    let watched: string[] = [];
+    try {
+      watched = await api.watchedFolders();
+    } catch (error) {
+      onError(error as IpcError);
+    }
+    setFolderImport((current) => (current?.stage === "choose" ? { ...current, watched } : current));
+  }, [api, onError]);
+
+  const openFolderDialog = useCallback(() => {
+    setFolderImport({ stage: "choose", path: null, watch: false, busy: false, watched: null });
+    void loadWatchedFolders();
+  }, [loadWatchedFolders]);
+
   const chooseFolder = useCallback(async () => {
     try {
       const path = await props.fileDialogs.pickImportFolder();
-      if (path !== null) setFolderImport({ stage: "confirm", path, watch: false, busy: false });
+      if (path !== null) {
+        setFolderImport((current) => (current?.stage === "choose" ? { ...current, path } : current));
+      }
     } catch (error) {
       onError(error as IpcError);
     }
   }, [props.fileDialogs, onError]);
 
+  const stopWatching = useCallback(
+    async (path: string) => {
+      try {
+        await api.unwatchFolder(path);
+      } catch (error) {
+        onError(error as IpcError);
+      }
+      await loadWatchedFolders();
+    },
+    [api, onError, loadWatchedFolders],
+  );
+
   const runFolderImport = useCallback(
     async (path: string, watch: boolean) => {
-      setFolderImport({ stage: "confirm", path, watch, busy: true });
+      setFolderImport((current) => (current?.stage === "choose" ? { ...current, busy: true } : current));
       try {
         const report = await api.importFolder(path, watch);
         setFolderImport({ stage: "report", report });
@@ -249,7 +279,7 @@ export function ProjectScreen(props: {
           <button type="button" data-testid="import" onClick={() => void runImport()}>
             Import…
           </button>
-          <button type="button" data-testid="import-folder" onClick={() => void chooseFolder()}>
+          <button type="button" data-testid="import-folder" onClick={openFolderDialog}>
             Import folder…
           </button>
           <button
@@ -323,11 +353,13 @@ export function ProjectScreen(props: {
       </div>
       {helpOpen && <HelpOverlay keymap={keymap} onClose={() => setHelpOpen(false)} />}
       {importReport !== null && <ImportReportDialog report={importReport} onClose={() => setImportReport(null)} />}
-      {folderImport !== null && folderImport.stage === "confirm" && (
+      {folderImport !== null && folderImport.stage === "choose" && (
         <FolderImportDialog
           stage={folderImport}
+          onChoose={() => void chooseFolder()}
           onWatchChange={(watch) => setFolderImport({ ...folderImport, watch })}
-          onImport={() => void runFolderImport(folderImport.path, folderImport.watch)}
+          onImport={() => folderImport.path !== null && void runFolderImport(folderImport.path, folderImport.watch)}
+          onStopWatching={(path) => void stopWatching(path)}
           onClose={() => setFolderImport(null)}
         />
       )}
@@ -372,23 +404,38 @@ function ImportReportDialog(props: { report: ImportReport; onClose: () => void }
   );
 }
 
-/** The folder import dialog's two stages: choosing options for the picked folder, then its report. */
+/**
+ * The folder import dialog's two stages: choosing (the watched folders, a folder to import and
+ * whether to watch it; `watched` is null while it loads), then the import's report.
+ */
 type FolderImportStage =
-  | { stage: "confirm"; path: string; watch: boolean; busy: boolean }
+  | { stage: "choose"; path: string | null; watch: boolean; busy: boolean; watched: string[] | null }
   | { stage: "report"; report: FolderImportReport };
 
 function FolderImportDialog(props: {
-  stage: Extract<FolderImportStage, { stage: "confirm" }>;
+  stage: Extract<FolderImportStage, { stage: "choose" }>;
+  onChoose: () => void;
   onWatchChange: (watch: boolean) => void;
   onImport: () => void;
+  onStopWatching: (path: string) => void;
   onClose: () => void;
 }) {
   const { stage } = props;
   return (
     <Modal title="Import folder" testId="import-folder-dialog" onClose={props.onClose}>
       <p>
-        One task per image or audio file in <code>{stage.path}</code> and its subfolders. Files a task already shows
-        are not imported twice.
+        One task per image or audio file in the folder and its subfolders. Files a task already shows are not
+        imported twice.
+      </p>
+      <p>
+        <button type="button" data-testid="choose-folder" onClick={props.onChoose} disabled={stage.busy}>
+          Choose folder…
+        </button>{" "}
+        {stage.path === null ? (
+          <span className="muted">No folder chosen</span>
+        ) : (
+          <code data-testid="chosen-folder">{stage.path}</code>
+        )}
       </p>
       <label className="checkbox">
         <input
@@ -400,6 +447,21 @@ function FolderImportDialog(props: {
         />{" "}
         Watch this folder: files added to it later become tasks
       </label>
+      {stage.watched !== null && stage.watched.length > 0 && (
+        <>
+          <h3>Watched folders</h3>
+          <ul className="watched-folders" data-testid="watched-folders">
+            {stage.watched.map((folder) => (
+              <li key={folder}>
+                <code>{folder}</code>{" "}
+                <button type="button" className="ghost" onClick={() => props.onStopWatching(folder)}>
+                  Stop watching
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <div className="modal-actions">
         <button type="button" onClick={props.onClose} disabled={stage.busy}>
           Cancel
@@ -409,7 +471,7 @@ function FolderImportDialog(props: {
           className="primary"
           data-testid="import-folder-start"
           onClick={props.onImport}
-          disabled={stage.busy}
+          disabled={stage.busy || stage.path === null}
         >
           {stage.busy ? "Importing…" : "Import"}
         </button>
