@@ -87,6 +87,9 @@ async fn watch_and_import(client: &Client, folder: &Path, other_folder: &Path) -
         .await?;
     let listed = list.text().await?;
     assert!(listed.contains("incoming"), "{listed}");
+    if let Ok(png) = client.screenshot().await {
+        common::screenshot(&png, "gloss-e2e-folders-dialog.png");
+    }
     client
         .find(Locator::XPath(
             "//button[normalize-space()='Stop watching']",

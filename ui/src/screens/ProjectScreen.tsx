@@ -437,16 +437,18 @@ function FolderImportDialog(props: {
           <code data-testid="chosen-folder">{stage.path}</code>
         )}
       </p>
-      <label className="checkbox">
-        <input
-          type="checkbox"
-          data-testid="watch-folder"
-          checked={stage.watch}
-          disabled={stage.busy}
-          onChange={(event) => props.onWatchChange(event.target.checked)}
-        />{" "}
-        Watch this folder: files added to it later become tasks
-      </label>
+      <p>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            data-testid="watch-folder"
+            checked={stage.watch}
+            disabled={stage.busy}
+            onChange={(event) => props.onWatchChange(event.target.checked)}
+          />{" "}
+          Watch this folder: files added to it later become tasks
+        </label>
+      </p>
       {stage.watched !== null && stage.watched.length > 0 && (
         <>
           <h3>Watched folders</h3>
