@@ -615,28 +615,49 @@ impl Project {
         Ok(())
     }
 
-    /// Jobs for audio files that tasks play and that have no cached peaks yet (at most
-    /// `limit`), so they can be computed in the background after an import and the first open
-    /// is a cache hit. Files outside the allowed folders or unreadable now are passed over (the
-    /// task shows why when it is opened).
+    /// Jobs for audio files that tasks play and that have no valid cached peaks (at most
+    /// `limit`, passing over those `skip` names, e.g. files that failed before), so they can be
+    /// computed in the background after an import and the first open is a cache hit. Files
+    /// outside the allowed folders or unreadable now are passed over (the task shows why when it
+    /// is opened); paths are walked in pages, so any number of those never hides the others.
     pub fn audio_peaks_jobs(
         &self,
         limit: u32,
+        skip: impl Fn(&crate::audio::AudioPeaksJob) -> bool,
     ) -> Result<Vec<crate::audio::AudioPeaksJob>, GlossError> {
-        let paths = self.store.reader().audio_paths_without_peaks(limit)?;
-        if paths.is_empty() {
-            return Ok(Vec::new());
-        }
+        const PAGE: u32 = 64;
         let media_roots = crate::io::import::media::MediaRoots::new(
             self.path(),
             None,
             &self.recorded_media_roots()?,
         );
-        Ok(paths
-            .iter()
-            .filter_map(|path| media_roots.allows(Path::new(path)))
-            .filter_map(|real_path| crate::audio::AudioPeaksJob::new(&real_path).ok())
-            .collect())
+        let mut jobs = Vec::new();
+        let mut after = String::new();
+        while jobs.len() < limit as usize {
+            let paths = self
+                .store
+                .reader()
+                .audio_paths_without_peaks(&after, PAGE)?;
+            let Some(last_path) = paths.last() else {
+                break;
+            };
+            after = last_path.clone();
+            for path in &paths {
+                let Some(real_path) = media_roots.allows(Path::new(path)) else {
+                    continue;
+                };
+                // A path that resolves elsewhere (a symlink) may be cached under its real path.
+                if let Ok(crate::audio::AudioPeaksLookup::Missing(job)) =
+                    self.audio_peaks_lookup_for_path(&real_path)
+                    && !skip(&job)
+                    && !jobs.contains(&job)
+                {
+                    jobs.push(job);
+                }
+            }
+        }
+        jobs.truncate(limit as usize);
+        Ok(jobs)
     }
 
     /// The cached peaks of a file already checked to be allowed, or the job for it.

@@ -172,12 +172,18 @@ fn tasks_sharing_a_file_share_one_cache_row_and_jobs_list_only_uncached_files() 
         "{\"audio\": \"clip.wav\"}\n{\"audio\": \"other.flac\"}",
     );
     assert_eq!(report.imported, 2, "{report:?}");
-    let jobs = test_project.project.audio_peaks_jobs(10).unwrap();
+    let jobs = test_project
+        .project
+        .audio_peaks_jobs(10, |_| false)
+        .unwrap();
     assert_eq!(jobs.len(), 2, "{jobs:?}");
     test_project.project.audio_peaks(1, "audio").unwrap();
     test_project.project.audio_peaks(2, "audio").unwrap();
     assert_eq!(test_project.count("SELECT COUNT(*) FROM audio_peaks"), 1);
-    let jobs = test_project.project.audio_peaks_jobs(10).unwrap();
+    let jobs = test_project
+        .project
+        .audio_peaks_jobs(10, |_| false)
+        .unwrap();
     assert_eq!(jobs.len(), 1);
     assert!(jobs[0].path.ends_with("other.flac"));
     // A background worker computes without the project, then stores.
@@ -189,7 +195,7 @@ fn tasks_sharing_a_file_share_one_cache_row_and_jobs_list_only_uncached_files() 
     assert!(
         test_project
             .project
-            .audio_peaks_jobs(10)
+            .audio_peaks_jobs(10, |_| false)
             .unwrap()
             .is_empty()
     );
@@ -242,4 +248,31 @@ fn the_task_view_gives_the_audio_length_once_the_waveform_is_cached() {
     test_project.project.audio_peaks(1, "audio").unwrap();
     let media = test_project.project.task_view(1, "ann").unwrap().media;
     assert_eq!(media[0].duration_seconds, Some(1.0));
+}
+
+#[test]
+fn background_jobs_page_past_files_that_cannot_be_read_and_honour_skip() {
+    let mut test_project = TestProject::new(AUDIO_CONFIG);
+    let mut lines = Vec::new();
+    // 70 files that will be gone (more than one page of 64), then one that stays.
+    for file_idx in 0..70 {
+        let name = format!("a{file_idx:02}.wav");
+        std::fs::copy(fixture("tone-mono-8k.wav"), test_project.file(&name)).unwrap();
+        lines.push(format!("{{\"audio\": \"{name}\"}}"));
+    }
+    std::fs::copy(fixture("tone-mono-8k.wav"), test_project.file("z.wav")).unwrap();
+    lines.push("{\"audio\": \"z.wav\"}".to_owned());
+    let report = test_project.import_text("tasks.jsonl", &lines.join("\n"));
+    assert_eq!(report.imported, 71, "{report:?}");
+    for file_idx in 0..70 {
+        std::fs::remove_file(test_project.file(&format!("a{file_idx:02}.wav"))).unwrap();
+    }
+    let jobs = test_project.project.audio_peaks_jobs(8, |_| false).unwrap();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert!(jobs[0].path.ends_with("z.wav"));
+    let skipped = test_project
+        .project
+        .audio_peaks_jobs(8, |job| job.path.ends_with("z.wav"))
+        .unwrap();
+    assert!(skipped.is_empty());
 }

@@ -609,15 +609,20 @@ impl Reader<'_> {
 }
 
 impl Reader<'_> {
-    /// The local audio files tasks play that have no cached peaks at all (of any version), at
-    /// most `limit`: what a background worker computes after an import.
-    pub fn audio_paths_without_peaks(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+    /// The local audio files tasks play that have no cached peaks under that path (of any
+    /// version): what a background worker computes after an import.
+    /// Pages through them in path order: the first `limit` paths after `after`.
+    pub fn audio_paths_without_peaks(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
         let mut statement = self.connection.prepare_cached(
             "SELECT DISTINCT path FROM task_audio
-             WHERE path NOT IN (SELECT path FROM audio_peaks)
-             ORDER BY path LIMIT ?1",
+             WHERE path > ?1 AND path NOT IN (SELECT path FROM audio_peaks)
+             ORDER BY path LIMIT ?2",
         )?;
-        let rows = statement.query_map(params![limit], |row| row.get(0))?;
+        let rows = statement.query_map(params![after, limit], |row| row.get(0))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 }

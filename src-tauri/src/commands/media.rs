@@ -82,15 +82,14 @@ pub fn run_peaks_worker(app: AppHandle) {
         std::thread::sleep(WORKER_POLL);
         let state = app.state::<AppState>();
         let in_flight = app.state::<PeaksInFlight>();
-        // Failed files come back in every batch (they have no peaks), so ask for that many more.
-        let limit = WORKER_BATCH.saturating_add(u32::try_from(failed.len()).unwrap_or(u32::MAX));
-        let Ok(jobs) = state.with_project(|project, _| project.audio_peaks_jobs(limit)) else {
+        let Ok(jobs) = state.with_project(|project, _| {
+            project.audio_peaks_jobs(WORKER_BATCH, |job| {
+                failed.contains(&(job.path.clone(), job.stamp))
+            })
+        }) else {
             continue; // no project open
         };
         for job in jobs {
-            if failed.contains(&(job.path.clone(), job.stamp)) {
-                continue;
-            }
             if compute_once(&state, &in_flight, &job, Urgency::Background).is_err() {
                 failed.insert((job.path.clone(), job.stamp));
             }
