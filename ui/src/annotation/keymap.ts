@@ -4,7 +4,8 @@
  * disagree with what the keys do.
  *
  * Precedence, first match wins:
- *  1. Reserved app keys: Enter and Ctrl+Enter (submit; Ctrl+Enter also works while typing),
+ *  1. Reserved app keys: Enter and Ctrl+Enter (submit; Ctrl+Enter also works while typing,
+ *     except in a chat's message boxes, which keep it to add or save a message: object `focusKeys`),
  *     Ctrl+Space (skip), Backspace (back, or delete the selected region when one is selected),
  *     Delete (delete the selected region), Ctrl+Z (undo), Ctrl+Shift+Z and Ctrl+Y (redo),
  *     Escape (close, or clear the selection), F1 (guidelines). Config hotkeys cannot take these;
@@ -253,6 +254,11 @@ export function buildKeymap(iface: Interface, registry: Registry): Keymap {
     const renderer = registry.controlOf(control, iface.objects);
     for (const focusKey of renderer?.focusKeys?.(control) ?? []) {
       focusKeys.push({ control: control.name, ...focusKey });
+    }
+  }
+  for (const object of iface.objects) {
+    for (const focusKey of registry.object(object.kind.kind)?.focusKeys?.(object) ?? []) {
+      focusKeys.push({ control: object.name, ...focusKey });
     }
   }
 

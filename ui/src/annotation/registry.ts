@@ -38,6 +38,8 @@ export interface ObjectRenderer {
    * unique across objects and controls), so undo, autosave and submit treat it like a control's.
    */
   values?: ObjectValueHooks<unknown>;
+  /** Keys the object handles itself while one of its elements has focus, for the `?` overlay. */
+  focusKeys?: (object: ObjectTag) => FocusKey[];
 }
 
 /** What `ObjectRenderer.values` provides; the value is whatever the renderer keeps. */

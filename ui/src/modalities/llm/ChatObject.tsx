@@ -11,7 +11,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { clickRegion, deleteRegion, selectRegion, setControlValue, setInteraction } from "../../annotation/editor";
 import { listenObjectKeys } from "../../annotation/objectKeys";
-import type { KeyTarget, ObjectRendererProps } from "../../annotation/registry";
+import type { FocusKey, KeyTarget, ObjectRendererProps } from "../../annotation/registry";
 import { newResultId } from "../../annotation/result";
 import { useTaskEditor } from "../../annotation/TaskContext";
 import type { ObjectTag } from "../../bindings/ObjectTag";
@@ -38,6 +38,14 @@ export function chatKeyTargets(object: ObjectTag): KeyTarget[] {
   return [
     { target: "previous-message", label: `select the previous message of "${object.name}"`, configHotkey: "alt+arrowup" },
     { target: "next-message", label: `select the next message of "${object.name}"`, configHotkey: "alt+arrowdown" },
+  ];
+}
+
+/** Keys the chat's text fields keep for themselves, listed in the `?` overlay. */
+export function chatFocusKeys(): FocusKey[] {
+  return [
+    { display: "Ctrl+Enter", description: "in the new-message box: add the message (it does not submit the task)" },
+    { display: "Ctrl+Enter / Esc", description: "while editing a message you added: save / cancel" },
   ];
 }
 

@@ -152,6 +152,7 @@ describe("Chat messages as regions", () => {
     const overlay = screen.getByTestId("help-overlay");
     expect(overlay.textContent).toContain('chat: select the previous message of "chat"');
     expect(overlay.textContent).toContain("Alt+↓");
+    expect(within(screen.getByTestId("focus-keys")).getByText("chat: in the new-message box: add the message (it does not submit the task)")).toBeTruthy();
   });
 
   it("per-region controls store one value per message, under the message's region id", async () => {

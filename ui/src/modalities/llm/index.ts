@@ -5,7 +5,7 @@
  */
 import type { Registry } from "../../annotation/registry";
 import { chatValueHooks } from "./chat";
-import { ChatObject, chatKeyTargets } from "./ChatObject";
+import { ChatObject, chatFocusKeys, chatKeyTargets } from "./ChatObject";
 import { HyperTextObject } from "./HyperTextObject";
 import { ListObject } from "./ListObject";
 import { pairwiseRenderer } from "./PairwiseControl";
@@ -14,7 +14,7 @@ import { rankerRenderer } from "./RankerControl";
 
 export function registerLlmModality(registry: Registry): void {
   registry.registerObject({ kind: "paragraphs", Component: ParagraphsObject });
-  registry.registerObject({ kind: "chat", Component: ChatObject, keyTargets: chatKeyTargets, values: chatValueHooks });
+  registry.registerObject({ kind: "chat", Component: ChatObject, keyTargets: chatKeyTargets, focusKeys: chatFocusKeys, values: chatValueHooks });
   registry.registerObject({ kind: "list", Component: ListObject });
   registry.registerObject({ kind: "hyper_text", Component: HyperTextObject });
   registry.registerControl(pairwiseRenderer);
