@@ -576,3 +576,67 @@ fn label_studio_chatmessage_results_round_trip_losslessly() {
     let reasons = format!("{report:?}");
     assert!(reasons.contains("but maxMessages is 2"), "{reasons}");
 }
+
+/// With `GLOSS_PYTHON` (a Python with `datasets`): the SFT export of a chat the annotator
+/// extended loads with `datasets` as TRL's conversational shape, with the added messages in
+/// order. Skipped (with the reason) without it.
+#[test]
+fn sft_export_with_added_messages_loads_in_datasets() {
+    let python = match common::interop_python("datasets", "datasets") {
+        Ok(python) => python,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    };
+    let mut test_project = project_with(COMPOSER_CONFIG, &[json!({"chat": two_turns()})]);
+    save(
+        &mut test_project,
+        AnnotationStatus::Submitted,
+        vec![
+            added("m1", "user", "And reviewers? 🧑‍💻"),
+            added("m2", "assistant", "Pair them."),
+            json!({"from_name": "comment", "to_name": "chat", "type": "textarea",
+                   "value": {"text": ["Good."]}}),
+        ],
+    )
+    .unwrap();
+    let out = test_project.file("sft");
+    export_project_with(
+        &test_project.project,
+        &ExportOptions {
+            format: ExportFormat::Hf,
+            out: out.clone(),
+            only: None,
+            split: None,
+            seed: 0,
+        },
+        &ShapeOptions::default(),
+    )
+    .unwrap();
+    let cache = test_project.file("hf-cache");
+    let script = r#"
+import sys, datasets
+rows = datasets.load_dataset("json", data_files=sys.argv[1], split="train")
+messages = rows[0]["messages"]
+assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant", "assistant"], messages
+assert messages[2]["content"] == "And reviewers? \U0001F9D1\u200d\U0001F4BB", messages[2]
+assert messages[3]["content"] == "Pair them.", messages[3]
+print("ok")
+"#;
+    let output = std::process::Command::new(&python)
+        .args(["-c", script])
+        .arg(out.join("train.jsonl"))
+        .env("HF_DATASETS_OFFLINE", "1")
+        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_HOME", &cache)
+        .env("HF_DATASETS_CACHE", &cache)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}
