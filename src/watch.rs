@@ -27,6 +27,11 @@
 //! files of the other media kind are ignored, as in a folder import. A folder created inside a
 //! watched folder is listed at once (files copied in with it may predate its watch).
 //!
+//! **Network shares** (NFS, SMB) raise no notification for files other machines write there:
+//! [`WatchOptions::poll_interval`] makes the watcher look at the folders on a timer instead
+//! (`notify`'s poll watcher; `gloss watch --poll-secs N`). Reconcile on reopen covers them
+//! either way.
+//!
 //! This module knows no UI: it reports [`WatchEvent`]s to a callback; the desktop shell turns
 //! them into a `tasks-added` event and the `gloss watch` command prints them.
 
@@ -55,12 +60,18 @@ pub struct WatchOptions {
     /// How long a file's size and modification time must stay unchanged, with no event about
     /// it, before it is imported.
     pub debounce: Duration,
+    /// `Some(interval)`: look at the folders every `interval` instead of asking the system for
+    /// change notifications. For network shares (NFS, SMB), where files written by other
+    /// machines raise no notification; it reads every folder's listing each time, so it costs
+    /// more on big folders.
+    pub poll_interval: Option<Duration>,
 }
 
 impl Default for WatchOptions {
     fn default() -> WatchOptions {
         WatchOptions {
             debounce: DEFAULT_DEBOUNCE,
+            poll_interval: None,
         }
     }
 }
@@ -268,10 +279,21 @@ impl FolderWatcher {
         drop(project);
         let (sender, receiver) = mpsc::channel::<Message>();
         let event_sender = sender.clone();
-        let mut system_watcher = notify::recommended_watcher(move |event| {
+        let handler = move |event| {
             let _ = event_sender.send(Message::FileSystem(event));
-        })
-        .map_err(|error| GlossError::BadInput(format!("cannot watch folders: {error}")))?;
+        };
+        let system_watcher: Result<Box<dyn Watcher + Send>, notify::Error> =
+            match options.poll_interval {
+                None => notify::recommended_watcher(handler)
+                    .map(|watcher| Box::new(watcher) as Box<dyn Watcher + Send>),
+                Some(interval) => notify::PollWatcher::new(
+                    handler,
+                    notify::Config::default().with_poll_interval(interval),
+                )
+                .map(|watcher| Box::new(watcher) as Box<dyn Watcher + Send>),
+            };
+        let mut system_watcher = system_watcher
+            .map_err(|error| GlossError::BadInput(format!("cannot watch folders: {error}")))?;
         let project_path = project_path.to_owned();
         let actor = actor.to_owned();
         let thread = std::thread::Builder::new()

@@ -59,15 +59,20 @@ fn project_watching(files: &[(&str, Vec<u8>)]) -> (TestProject, tempfile::TempDi
 }
 
 fn start(path: &Path) -> (FolderWatcher, mpsc::Receiver<WatchEvent>) {
-    let (sender, receiver) = mpsc::channel();
-    let watcher = FolderWatcher::start(
+    start_with(
         path,
-        "watcher",
-        WatchOptions { debounce: DEBOUNCE },
-        move |event| {
-            let _ = sender.send(event);
+        WatchOptions {
+            debounce: DEBOUNCE,
+            poll_interval: None,
         },
     )
+}
+
+fn start_with(path: &Path, options: WatchOptions) -> (FolderWatcher, mpsc::Receiver<WatchEvent>) {
+    let (sender, receiver) = mpsc::channel();
+    let watcher = FolderWatcher::start(path, "watcher", options, move |event| {
+        let _ = sender.send(event);
+    })
     .unwrap();
     (watcher, receiver)
 }
@@ -132,6 +137,26 @@ fn a_file_written_into_a_watched_folder_later_becomes_a_task() {
     let audited: i64 = test_project
         .count("SELECT count(*) FROM audit_log WHERE actor = 'watcher' AND action = 'import'");
     assert_eq!(audited, 1);
+    watcher.stop();
+}
+
+#[test]
+fn polling_instead_of_notifications_also_adds_new_files() {
+    let (test_project, _media, folder) = project_watching(&[]);
+    let options = WatchOptions {
+        debounce: DEBOUNCE,
+        poll_interval: Some(Duration::from_millis(100)),
+    };
+    let (watcher, events) = start_with(&test_project.path, options);
+    wait_for(&events, watching);
+
+    std::fs::create_dir_all(folder.join("sub")).unwrap();
+    std::fs::write(folder.join("sub/polled.png"), png_bytes(4, 4)).unwrap();
+    let ((n_imported, added_files), _) = wait_for(&events, imported);
+
+    assert_eq!(n_imported, 1);
+    assert_eq!(added_files, [folder.join("sub/polled.png")]);
+    assert_eq!(test_project.n_tasks(), 1);
     watcher.stop();
 }
 

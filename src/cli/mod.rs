@@ -18,6 +18,7 @@ use crate::io::export::{
 };
 use crate::io::import::{ImportError, ImportFormat, ImportOptions, import_file};
 use crate::views::{AnnotationStatus, SaveAnnotation};
+use crate::watch::WatchOptions;
 use crate::{GlossError, Project};
 
 #[derive(Debug, Parser)]
@@ -85,6 +86,10 @@ enum Command {
         /// How long a new file's size must stay unchanged before it is imported.
         #[arg(long, default_value_t = 2000)]
         debounce_ms: u64,
+        /// Look at the folders every N seconds instead of waiting for change notifications:
+        /// for network shares (NFS, SMB), where other machines' writes raise none.
+        #[arg(long)]
+        poll_secs: Option<u64>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -619,8 +624,19 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
             folders,
             once,
             debounce_ms,
+            poll_secs,
             output,
-        } => watch_folders(&project, &folders, once, debounce_ms, output.json, &actor),
+        } => watch_folders(
+            &project,
+            &folders,
+            once,
+            WatchOptions {
+                debounce: std::time::Duration::from_millis(debounce_ms),
+                poll_interval: poll_secs.map(std::time::Duration::from_secs),
+            },
+            output.json,
+            &actor,
+        ),
         Command::Unwatch {
             project, folder, ..
         } => {
@@ -699,12 +715,12 @@ fn watch_folders(
     project: &Path,
     folders: &[PathBuf],
     once: bool,
-    debounce_ms: u64,
+    watch_options: WatchOptions,
     json_output: bool,
     actor: &str,
 ) -> Result<Outcome, Failure> {
     use crate::io::import::folder::{FolderImportOptions, import_folder};
-    use crate::watch::{FolderWatcher, WatchEvent, WatchOptions};
+    use crate::watch::{FolderWatcher, WatchEvent};
     let mut opened = Project::open(project)?;
     let mut reports = Vec::new();
     for folder in folders {
@@ -771,16 +787,9 @@ fn watch_folders(
     }
     drop(opened);
     let (event_sender, event_receiver) = std::sync::mpsc::channel::<WatchEvent>();
-    let _watcher = FolderWatcher::start(
-        project,
-        actor,
-        WatchOptions {
-            debounce: std::time::Duration::from_millis(debounce_ms),
-        },
-        move |event| {
-            let _ = event_sender.send(event);
-        },
-    )?;
+    let _watcher = FolderWatcher::start(project, actor, watch_options, move |event| {
+        let _ = event_sender.send(event);
+    })?;
     for event in event_receiver {
         match event {
             WatchEvent::Watching { folders } => {
