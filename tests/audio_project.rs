@@ -276,3 +276,21 @@ fn background_jobs_page_past_files_that_cannot_be_read_and_honour_skip() {
         .unwrap();
     assert!(skipped.is_empty());
 }
+
+#[test]
+fn a_background_computation_stops_when_cancelled_and_a_waited_one_cannot_be() {
+    use gloss::audio::{AudioError, AudioPeaksJob, PeaksInFlight};
+    let test_project = project_with_clip();
+    let job = AudioPeaksJob::new(&test_project.file("clip.wav")).unwrap();
+    let in_flight = PeaksInFlight::new();
+    let (background, _) = in_flight.claim_cancellable(&job.path);
+    assert!(in_flight.cancel(&job.path));
+    let error = job.compute_on_one_core(&background).unwrap_err();
+    assert!(matches!(error, AudioError::Cancelled { .. }), "{error:?}");
+    drop(background);
+    let (uncancelled, _) = in_flight.claim_cancellable(&job.path);
+    assert_eq!(
+        job.compute_on_one_core(&uncancelled).unwrap().n_buckets(),
+        100
+    );
+}

@@ -3,9 +3,10 @@
 //! project lock), and a registry of computations in flight so two callers never decode the same
 //! hour of audio at once.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 use super::{AudioError, AudioPeaks, FileStamp, PEAKS_ALGORITHM_VERSION, compute_peaks};
 use crate::store::AudioPeaksRow;
@@ -47,9 +48,11 @@ impl AudioPeaksJob {
     }
 
     /// Like [`AudioPeaksJob::compute`] on one core, for work nobody is waiting for (a
-    /// background worker), so the other cores stay free for the app.
-    pub fn compute_on_one_core(&self) -> Result<AudioPeaks, AudioError> {
-        super::compute_peaks_in_order(&self.path)
+    /// background worker), so the other cores stay free for the app. Gives up with
+    /// [`AudioError::Cancelled`] as soon as `claim` is cancelled ([`PeaksInFlight::cancel`]),
+    /// so someone who now waits for the file can decode it on every core instead.
+    pub fn compute_on_one_core(&self, claim: &PeaksClaim<'_>) -> Result<AudioPeaks, AudioError> {
+        super::compute::compute_peaks_in_order_unless(&self.path, &claim.cancelled)
     }
 
     /// The row that keeps `peaks` for this file version.
@@ -89,10 +92,13 @@ pub fn peaks_from_row(row: AudioPeaksRow, stamp: &FileStamp) -> Option<AudioPeak
 
 /// The files whose peaks are being computed right now, shared by everyone who computes them in
 /// one process (the desktop's open-task command and its background worker). A second caller for
-/// the same file waits for the first instead of decoding it again.
+/// the same file waits for the first instead of decoding it again; a caller someone waits for
+/// can first [`PeaksInFlight::cancel`] a background computation of that file (one core) and then
+/// decode it on every core.
 #[derive(Debug, Default)]
 pub struct PeaksInFlight {
-    paths: Mutex<HashSet<PathBuf>>,
+    /// Each claimed path, with its claim's cancel flag when the claim may be cancelled.
+    paths: Mutex<HashMap<PathBuf, Option<Arc<AtomicBool>>>>,
     finished: Condvar,
 }
 
@@ -101,6 +107,14 @@ pub struct PeaksInFlight {
 pub struct PeaksClaim<'a> {
     in_flight: &'a PeaksInFlight,
     path: PathBuf,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl PeaksClaim<'_> {
+    /// Whether someone asked this claim's computation to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
 }
 
 impl PeaksInFlight {
@@ -112,26 +126,54 @@ impl PeaksInFlight {
     /// look the cache up again: the other holder has usually just stored the peaks.
     /// Returns the claim and whether it had to wait.
     pub fn claim(&self, path: &Path) -> (PeaksClaim<'_>, bool) {
+        self.claim_with(path, false)
+    }
+
+    /// Like [`PeaksInFlight::claim`], for work nobody waits for: [`PeaksInFlight::cancel`] may
+    /// ask it to stop.
+    pub fn claim_cancellable(&self, path: &Path) -> (PeaksClaim<'_>, bool) {
+        self.claim_with(path, true)
+    }
+
+    fn claim_with(&self, path: &Path, cancellable: bool) -> (PeaksClaim<'_>, bool) {
         let mut paths = self
             .paths
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut waited = false;
-        while paths.contains(path) {
+        while paths.contains_key(path) {
             waited = true;
             paths = self
                 .finished
                 .wait(paths)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
-        paths.insert(path.to_owned());
+        let cancelled = Arc::new(AtomicBool::new(false));
+        paths.insert(path.to_owned(), cancellable.then(|| Arc::clone(&cancelled)));
         (
             PeaksClaim {
                 in_flight: self,
                 path: path.to_owned(),
+                cancelled,
             },
             waited,
         )
+    }
+
+    /// Asks a cancellable computation of `path`, if one runs, to stop (a claim made with
+    /// [`PeaksInFlight::claim`] is never cancelled). Returns whether one was asked.
+    pub fn cancel(&self, path: &Path) -> bool {
+        let paths = self
+            .paths
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match paths.get(path) {
+            Some(Some(cancelled)) => {
+                cancelled.store(true, Ordering::Relaxed);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Whether `path` is being computed now.
@@ -139,7 +181,7 @@ impl PeaksInFlight {
         self.paths
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .contains(path)
+            .contains_key(path)
     }
 }
 
@@ -176,5 +218,20 @@ mod tests {
         drop(first);
         assert!(waiter.join().unwrap(), "the second claim waited");
         assert!(!in_flight.is_claimed(&path));
+    }
+
+    #[test]
+    fn only_cancellable_claims_are_cancelled() {
+        let in_flight = PeaksInFlight::new();
+        let path = PathBuf::from("/audio/a.wav");
+        let (waited_for, _) = in_flight.claim(&path);
+        assert!(!in_flight.cancel(&path));
+        assert!(!waited_for.is_cancelled());
+        drop(waited_for);
+        let (background, _) = in_flight.claim_cancellable(&path);
+        assert!(in_flight.cancel(&path));
+        assert!(background.is_cancelled());
+        drop(background);
+        assert!(!in_flight.cancel(&path), "nothing runs any more");
     }
 }

@@ -20,6 +20,7 @@
 //! prints the largest difference; WAV is also checked in `tests/audio.rs`).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::decode::OpenedAudio;
 use super::peaks::{self, PeakAccumulator};
@@ -49,6 +50,15 @@ pub fn compute_peaks(path: &Path) -> Result<AudioPeaks, AudioError> {
 
 /// Decodes the file from start to end on this thread.
 pub fn compute_peaks_in_order(path: &Path) -> Result<AudioPeaks, AudioError> {
+    compute_peaks_in_order_unless(path, &AtomicBool::new(false))
+}
+
+/// [`compute_peaks_in_order`], giving up with [`AudioError::Cancelled`] once `cancelled` is set
+/// (checked after every packet).
+pub fn compute_peaks_in_order_unless(
+    path: &Path,
+    cancelled: &AtomicBool,
+) -> Result<AudioPeaks, AudioError> {
     let mut opened = OpenedAudio::open(path)?;
     let mut accumulator: Option<PeakAccumulator> = None;
     let mut mix: Vec<f32> = Vec::new();
@@ -61,8 +71,13 @@ pub fn compute_peaks_in_order(path: &Path) -> Result<AudioPeaks, AudioError> {
         });
         peaks::mono_mix(&buffer, &mut mix);
         accumulator.push(&mix);
-        true
+        !cancelled.load(Ordering::Relaxed)
     })?;
+    if cancelled.load(Ordering::Relaxed) {
+        return Err(AudioError::Cancelled {
+            path: path.to_owned(),
+        });
+    }
     let Some(accumulator) = accumulator else {
         return Err(AudioError::Malformed {
             path: path.to_owned(),

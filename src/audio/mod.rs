@@ -121,6 +121,10 @@ pub enum AudioError {
         expected_seconds: f64,
         decoded_seconds: f64,
     },
+    /// A background computation was asked to stop (someone now waits for it and decodes the
+    /// file faster); not a problem with the file.
+    #[error("audio file {path}: computing the waveform was cancelled")]
+    Cancelled { path: PathBuf },
 }
 
 impl AudioError {
@@ -134,7 +138,8 @@ impl AudioError {
             | AudioError::UnsupportedCodec { path, .. }
             | AudioError::Implausible { path, .. }
             | AudioError::Malformed { path, .. }
-            | AudioError::Truncated { path, .. } => path,
+            | AudioError::Truncated { path, .. }
+            | AudioError::Cancelled { path } => path,
         }
     }
 }

@@ -12,7 +12,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use gloss::audio::{AudioPeaks, AudioPeaksJob, AudioPeaksLookup, FileStamp, PeaksInFlight};
+use gloss::audio::{
+    AudioError, AudioPeaks, AudioPeaksJob, AudioPeaksLookup, FileStamp, PeaksInFlight,
+};
 use gloss::{GlossError, IpcError};
 use tauri::ipc::Response;
 use tauri::{AppHandle, Manager, State};
@@ -36,8 +38,14 @@ pub fn audio_peaks(
         AudioPeaksLookup::Cached(peaks) => return Ok(Response::new(peaks.to_ipc_bytes())),
         AudioPeaksLookup::Missing(job) => job,
     };
-    let peaks = compute_once(&state, &in_flight, &job, Urgency::Waited)?;
-    Ok(Response::new(peaks.to_ipc_bytes()))
+    match compute_once(&state, &in_flight, &job, Urgency::Waited)? {
+        Some(peaks) => Ok(Response::new(peaks.to_ipc_bytes())),
+        // Only background claims can be cancelled; this one is not, so this does not happen.
+        None => Err(IpcError {
+            code: gloss::ErrorCode::Internal,
+            message: "computing the waveform was cancelled".to_owned(),
+        }),
+    }
 }
 
 /// Whether someone waits for the peaks (decode on every core) or not (one core, leaving the
@@ -49,27 +57,39 @@ enum Urgency {
 }
 
 /// Computes and stores a job's peaks unless another caller is doing it, in which case this
-/// waits for it and reads what it stored.
+/// waits for it and reads what it stored. A waited-for call first stops a background
+/// computation of the same file (one core) and decodes it on every core itself; the stopped
+/// background call returns `None`.
 fn compute_once(
     state: &AppState,
     in_flight: &PeaksInFlight,
     job: &AudioPeaksJob,
     urgency: Urgency,
-) -> Result<AudioPeaks, IpcError> {
-    let (_claim, waited) = in_flight.claim(&job.path);
+) -> Result<Option<AudioPeaks>, IpcError> {
+    let (claim, waited) = match urgency {
+        Urgency::Waited => {
+            in_flight.cancel(&job.path);
+            in_flight.claim(&job.path)
+        }
+        Urgency::Background => in_flight.claim_cancellable(&job.path),
+    };
     if waited
         && let AudioPeaksLookup::Cached(peaks) =
             state.with_project(|project, _| project.audio_peaks_lookup_for_path(&job.path))?
     {
-        return Ok(peaks);
+        return Ok(Some(peaks));
     }
     let computed = match urgency {
         Urgency::Waited => job.compute(),
-        Urgency::Background => job.compute_on_one_core(),
+        Urgency::Background => job.compute_on_one_core(&claim),
     };
-    let peaks = computed.map_err(|error| GlossError::from(error).to_ipc())?;
+    let peaks = match computed {
+        Ok(peaks) => peaks,
+        Err(AudioError::Cancelled { .. }) => return Ok(None),
+        Err(error) => return Err(GlossError::from(error).to_ipc()),
+    };
     state.with_project(|project, _| project.store_audio_peaks(job, &peaks))?;
-    Ok(peaks)
+    Ok(Some(peaks))
 }
 
 /// Runs for the life of the app: computes the peaks of audio files that tasks of the open
@@ -90,6 +110,7 @@ pub fn run_peaks_worker(app: AppHandle) {
             continue; // no project open
         };
         for job in jobs {
+            // `Ok(None)`: someone opened the file meanwhile and computes it on every core.
             if compute_once(&state, &in_flight, &job, Urgency::Background).is_err() {
                 failed.insert((job.path.clone(), job.stamp));
             }
@@ -142,7 +163,9 @@ mod tests {
         let AudioPeaksLookup::Missing(job) = lookup else {
             panic!("nothing is cached before the first open");
         };
-        let computed = compute_once(&state, &in_flight, &job, Urgency::Waited).unwrap();
+        let computed = compute_once(&state, &in_flight, &job, Urgency::Waited)
+            .unwrap()
+            .unwrap();
         let bytes = computed.to_ipc_bytes();
         assert_eq!(&bytes[..4], b"GPK1");
         assert_eq!(bytes.len(), 32 + 100 * 4);
