@@ -341,15 +341,17 @@ fn gloss_watch_in_the_foreground_prints_each_added_file() {
     let folder = dir.path().join("drop");
     std::fs::create_dir_all(&folder).unwrap();
 
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gloss"))
-        .args(["watch", "p.gloss", "drop", "--debounce-ms", "200"])
-        .current_dir(dir.path())
-        .env("USER", "cli-tester")
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
+    let mut child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_gloss"))
+            .args(["watch", "p.gloss", "drop", "--debounce-ms", "200"])
+            .current_dir(dir.path())
+            .env("USER", "cli-tester")
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = child.0.stderr.take().unwrap();
     let (line_sender, lines) = mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stderr)
@@ -375,11 +377,20 @@ fn gloss_watch_in_the_foreground_prints_each_added_file() {
     wait_for_line("Ctrl+C to stop");
     std::fs::write(folder.join("new.png"), png_bytes(3, 3)).unwrap();
     let added = wait_for_line("added ");
-    child.kill().unwrap();
-    let _ = child.wait();
+    drop(child);
 
     assert!(added.ends_with("new.png"), "{added}");
     let output = common::gloss(dir.path(), &["stats", "p.gloss", "--json"]);
     let stats: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(stats["tasks"], 1);
+}
+
+/// The `gloss watch` child process, ended however the test ends (it runs until killed).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
