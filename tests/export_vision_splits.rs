@@ -117,6 +117,8 @@ fn the_split_is_the_same_for_coco_yolo_voc_and_hf() {
     export(&test_project, ExportFormat::Voc, &voc_out, Some(spec));
     let hf_out = test_project.file("hf");
     export(&test_project, ExportFormat::Hf, &hf_out, Some(spec));
+    let yolo_out = test_project.file("yolo");
+    export(&test_project, ExportFormat::Yolo, &yolo_out, Some(spec));
     // VOC lists stems; HF rows carry the task id. Stems: task 1 `a`, 2 `b`, 4 `d`, 5 `a-5`.
     let stem_of = BTreeMap::from([(1, "a"), (2, "b"), (4, "d"), (5, "a-5")]);
     for (task_id, split) in &coco_split_of {
@@ -125,8 +127,11 @@ fn the_split_is_the_same_for_coco_yolo_voc_and_hf() {
             voc_list.lines().any(|line| line == stem_of[task_id]),
             "task {task_id} not in VOC {split}: {voc_list}"
         );
-        // HF leaves out task 4 (a URL it cannot copy).
+        // HF and a YOLO split leave out task 4 (a URL they cannot copy); the others keep the
+        // split every format gives them.
         if *task_id != 4 {
+            let label_file = yolo_out.join(format!("labels/{split}/{}.txt", stem_of[task_id]));
+            assert!(label_file.is_file(), "task {task_id} not in YOLO {split}");
             let metadata = common::read_jsonl(&hf_out.join(split).join("metadata.jsonl"));
             assert!(
                 metadata.iter().any(|row| row["image_id"] == *task_id),
@@ -148,6 +153,7 @@ fn yolo_with_a_split_copies_images_next_to_their_labels_and_lists_the_splits() {
     );
     // Task 3 has no size; task 4 is a URL, which a split export cannot copy; task 6 has no answer.
     assert_eq!(summary.tasks, 3, "{summary:?}");
+    assert_eq!(summary.splits.iter().map(|(_, n)| n).sum::<u64>(), 3);
     assert_eq!(summary.left_out, 3, "{summary:?}");
     assert_eq!(
         summary.left_out_reasons,

@@ -223,10 +223,6 @@ pub fn export_project_with(
     shape_options: &ShapeOptions,
 ) -> Result<ExportSummary, ExportError> {
     let interface = project.interface();
-    let split_plan = match &options.split {
-        Some(spec) => Some(split::SplitPlan::build(project, options, spec)?),
-        None => None,
-    };
     let mut exporter: Box<dyn Exporter> = match options.format {
         ExportFormat::Hf if hf_objects::applies(interface, shape_options)? => {
             Box::new(hf_objects::HfObjectsExporter::new(project, options)?)
@@ -240,11 +236,9 @@ pub fn export_project_with(
         ExportFormat::Jsonl => Box::new(jsonl::JsonlExporter::new(&options.out)?),
         ExportFormat::Csv => Box::new(csv::CsvExporter::new(interface, &options.out)?),
         ExportFormat::Labelstudio => Box::new(labelstudio::LabelStudioExporter::new(&options.out)?),
-        ExportFormat::Coco => Box::new(coco::CocoExporter::new(
-            interface,
-            options,
-            project.name(),
-        )?),
+        ExportFormat::Coco => {
+            Box::new(coco::CocoExporter::new(interface, options, project.name())?)
+        }
         ExportFormat::Yolo => Box::new(yolo::YoloExporter::new(interface, options)?),
         ExportFormat::Voc => Box::new(voc::VocExporter::new(interface, options)?),
         ExportFormat::Segments => {
@@ -259,6 +253,16 @@ pub fn export_project_with(
                 project.store().reader().all_task_audio()?,
             )?)
         }
+    };
+    // Built after the exporter, which says whether unanswered tasks count (see `split.rs`).
+    let split_plan = match &options.split {
+        Some(spec) => Some(split::SplitPlan::build(
+            project,
+            options,
+            spec,
+            exporter.as_ref(),
+        )?),
+        None => None,
     };
     let mut summary = ExportSummary {
         format: options.format,

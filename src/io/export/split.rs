@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use super::select::{control_value, select};
-use super::{ExportError, ExportFormat, ExportOptions, ExportTask};
+use super::{ExportError, ExportOptions, ExportTask, Exporter};
 use crate::config::{ControlKind, Interface};
 use crate::project::Project;
 
@@ -72,19 +72,21 @@ pub struct SplitPlan {
 }
 
 impl SplitPlan {
-    /// The first pass: hashes of every exported task, per stratum, turned into thresholds.
+    /// The first pass: hashes of every task the export considers, per stratum, turned into
+    /// thresholds: the tasks `--only` keeps, and only answered ones when `exporter` writes
+    /// answered tasks only. Tasks a format then leaves out for its own reasons (an image of
+    /// unknown size, a URL it cannot copy: `Exporter::skip_reason`) keep their place on
+    /// purpose: a task's split must not depend on the format, or a task could train one
+    /// model and test another exported from the same project. The fractions then hold for
+    /// the answered tasks, and only approximately for what one format writes.
     pub fn build(
         project: &Project,
         options: &ExportOptions,
         spec: &SplitSpec,
+        exporter: &dyn Exporter,
     ) -> Result<SplitPlan, ExportError> {
         let interface = project.interface();
-        // Formats that write answered tasks only are split over answered tasks only, so the
-        // fractions hold for what is written.
-        let writes_unanswered = !matches!(
-            options.format,
-            ExportFormat::Hf | ExportFormat::Coco | ExportFormat::Yolo | ExportFormat::Voc
-        );
+        let writes_unanswered = exporter.writes_unanswered_tasks();
         let mut hashes: HashMap<String, Vec<u64>> = HashMap::new();
         project
             .store()
