@@ -41,6 +41,14 @@ pub fn watch_project(app: &AppHandle, project_path: &Path) {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     // Stops the old thread (a batch being written finishes first).
     drop(running.take());
+    // Two opens racing could call this out of order: only the project open now is watched.
+    let is_open_now = app
+        .state::<AppState>()
+        .with_project(|project, _| Ok(project.path() == project_path))
+        .unwrap_or(false);
+    if !is_open_now {
+        return;
+    }
     let actor = app.state::<AppState>().annotator.clone();
     let event_app = app.clone();
     match FolderWatcher::start(
