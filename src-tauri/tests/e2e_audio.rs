@@ -469,8 +469,8 @@ async fn waveform_timings(
     let body = "const element = root.querySelector('[data-testid=audio-object][data-ready=true][data-drawn-ms]'); \
         if (!element) return null; \
         const time = root.querySelector('[data-testid=audio-time]').textContent; \
-        return [document.querySelector('.task-meta').textContent, time, \
-                Number(element.dataset.peaksMs), Number(element.dataset.drawnMs)];";
+        return [document.querySelector('.task-meta span').textContent, time, \
+                Number(element.dataset.peaksMs), Number(element.dataset.drawnMs), Number(element.dataset.peaksAskedMs)];";
     let started = Instant::now();
     loop {
         let value = in_panel(client, body, vec![]).await?;
@@ -485,6 +485,10 @@ async fn waveform_timings(
                 "duration on screen {value}"
             );
             let as_ms = |value: &Value| value.as_f64().map(|ms| ms as u64).unwrap_or(u64::MAX);
+            eprintln!(
+                "e2e-audio-hour: {task}: peaks asked {} ms after mount",
+                as_ms(&list[4])
+            );
             return Ok((task, as_ms(&list[2]), as_ms(&list[3])));
         }
         if started.elapsed() > Duration::from_secs(180) {
@@ -495,8 +499,10 @@ async fn waveform_timings(
 }
 
 /// Prints how long a one-hour file's waveform takes to appear: the first open (the core decodes
-/// the file; this is a debug build of the shell, so the decode is slower than in the installed
-/// app) and a later open of the same file from another task (peaks from the project's cache).
+/// the file; slower in a debug build than in the installed app: `cargo test --release` for the
+/// real figure), a later open of the same file from the next task (peaks from the project's
+/// cache, while the submit's save and the next prefetch are in flight), back to the first task
+/// (cached, nothing else in flight), and the bare `audio_peaks` call.
 /// Asserts only that both show the hour-long waveform.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_hour_waveform_open_times() -> TestResult {
@@ -554,6 +560,27 @@ async fn one_hour_waveform_open_times() -> TestResult {
         eprintln!(
             "e2e-audio-hour: later open ({second_task}, same file): peaks after {later_peaks} ms, waveform drawn after {later_drawn} ms"
         );
+        // Back to the first task (Backspace): a later open with no save in flight.
+        common::press(&client, '\u{E003}').await?;
+        let (back_task, back_peaks, back_drawn) =
+            waveform_timings(&client, Some(&second_task)).await?;
+        eprintln!(
+            "e2e-audio-hour: back to {back_task} (cached, no save in flight): peaks after {back_peaks} ms, waveform drawn after {back_drawn} ms"
+        );
+        // The cached peaks alone, through the IPC from the page: where a later open's time goes.
+        let ipc = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 const invoke = window.__TAURI_INTERNALS__.invoke; const times = []; \
+                 (async () => { for (let run = 0; run < 5; run += 1) { \
+                   const started = performance.now(); \
+                   const buffer = await invoke('audio_peaks', { taskId: 2, field: 'audio' }); \
+                   times.push([Math.round(performance.now() - started), buffer.byteLength]); } \
+                   done(times); })().catch((error) => done(String(error)));",
+                vec![],
+            )
+            .await?;
+        eprintln!("e2e-audio-hour: audio_peaks from the cache, [ms, bytes] x5: {ipc}");
         Ok::<(), Box<dyn std::error::Error>>(())
     }
     .await;

@@ -122,11 +122,17 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
 
   // How long the waveform took (shown as data attributes for the end-to-end timings).
   const mountedAtRef = useRef(performance.now());
-  const [timings, setTimings] = useState<{ peaksMs: number | null; readyMs: number | null }>({ peaksMs: null, readyMs: null });
+  const [timings, setTimings] = useState<{ askedMs: number | null; peaksMs: number | null; readyMs: number | null }>({
+    askedMs: null,
+    peaksMs: null,
+    readyMs: null,
+  });
 
   useEffect(() => {
     let cancelled = false;
     setPeaksState({ status: "loading" });
+    const askedMs = Math.round(performance.now() - mountedAtRef.current);
+    setTimings((current) => ({ ...current, askedMs }));
     loadAudioPeaks(taskId, media.field).then(
       (peaks) => {
         if (cancelled) return;
@@ -343,6 +349,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
       data-testid="audio-object"
       data-object={object.name}
       data-ready={ready ? "true" : "false"}
+      data-peaks-asked-ms={timings.askedMs ?? undefined}
       data-peaks-ms={timings.peaksMs ?? undefined}
       data-drawn-ms={timings.readyMs ?? undefined}
     >
