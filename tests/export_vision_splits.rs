@@ -418,3 +418,31 @@ fn cli_exports_hf_objects_with_a_split() {
     assert_eq!(summary["tasks"], 3, "{summary}");
     assert!(test_project.file("cli-hf/README.md").is_file());
 }
+
+#[test]
+fn a_copied_image_without_an_image_extension_gets_the_one_of_its_format() {
+    let mut test_project = common::TestProject::new(vision_fixture::BOX_ONLY_CONFIG);
+    test_project.write("scan", vision_fixture::png_bytes(40, 20));
+    let report = test_project.import_text("tasks.jsonl", r#"{"image": "scan"}"#);
+    assert_eq!(report.imported, 1, "{report:?}");
+    test_project
+        .save(
+            "ann",
+            1,
+            gloss::views::AnnotationStatus::Submitted,
+            vec![vision_fixture::rectangle(
+                [0.0, 0.0, 50.0, 50.0],
+                0.0,
+                "cat",
+                None,
+            )],
+        )
+        .unwrap();
+    let out = test_project.file("hf");
+    let summary = export(&test_project, ExportFormat::Hf, &out, None);
+    assert_eq!(summary.tasks, 1, "{summary:?}");
+    let rows = common::read_jsonl(&out.join("train/metadata.jsonl"));
+    assert_eq!(rows[0]["file_name"], "scan.png");
+    assert_eq!(rows[0]["objects"]["bbox"], json!([[0.0, 0.0, 20.0, 10.0]]));
+    assert!(out.join("train/scan.png").is_file());
+}

@@ -446,25 +446,35 @@ fn safe_file_name_part(text: &str) -> String {
         .collect()
 }
 
-/// The extension (with its dot, lower case) a copied image keeps: the one of the file import
-/// read, else of the task's value, else `""`.
+/// The extension (with its dot, lower case) a copied image gets: the one of the file import
+/// read when it names an image format, else the one of the task's value, else the format read
+/// from the file's first bytes, else `""`. Readers pick images by extension (`imagefolder`
+/// ignores a file without one, Ultralytics too), and import takes files by content, so a file
+/// named `scan` or `scan.dat` that holds a PNG is copied as `scan.png`.
 pub fn image_extension(image: &VisionImage) -> String {
     let from = |name: &str| {
         Path::new(last_path_part(name))
             .extension()
             .map(|extension| extension.to_string_lossy().to_lowercase())
-            .filter(|extension| {
-                !extension.is_empty()
-                    && extension
-                        .chars()
-                        .all(|character| character.is_ascii_alphanumeric())
-            })
+            .filter(|extension| image::ImageFormat::from_extension(extension).is_some())
+    };
+    let sniffed = || {
+        use std::io::Read;
+        let mut header = [0u8; 32];
+        let mut file = std::fs::File::open(image.resolved_path.as_deref()?).ok()?;
+        let n_read = file.read(&mut header).ok()?;
+        let format = image::guess_format(&header[..n_read]).ok()?;
+        format
+            .extensions_str()
+            .first()
+            .map(|extension| (*extension).to_owned())
     };
     image
         .resolved_path
         .as_deref()
         .and_then(from)
         .or_else(|| from(&image.file_name))
+        .or_else(sniffed)
         .map(|extension| format!(".{extension}"))
         .unwrap_or_default()
 }
