@@ -25,10 +25,11 @@
 //! - **The checks.** Each file goes through the JSONL import's checks (`record.rs`, `media.rs`:
 //!   inside the allowed folders by real path, image header with bomb limits and the JPEG end
 //!   marker) plus [`check_complete`]: not empty, and for formats that record their own length or
-//!   end (PNG `IEND`, BMP, RIFF for WebP and WAV) that the file holds all of it; an audio file
-//!   must also pass `crate::audio::probe` (its header is plausible and its first packet decodes,
-//!   so a garbage MP3 is refused here rather than when someone opens the task). A refused file
-//!   is listed with its path and reason; the rest of the folder imports.
+//!   end (PNG `IEND`, BMP, RIFF for WebP and WAV) that the file holds all of it. An audio file
+//!   passes `crate::audio::probe` inside `record.rs`, as in any import (its header is plausible
+//!   and its first packet decodes, so a garbage MP3 is refused here rather than when someone
+//!   opens the task). A refused file is listed with its path and reason; the rest of the folder
+//!   imports.
 //! - **No duplicates.** A file whose real path a task already shows (`task_media` for images,
 //!   `task_audio` for audio, whichever import added it) is not imported again and is counted in
 //!   `already_imported`; re-importing a folder adds only the files that are new.
@@ -714,11 +715,6 @@ fn check_file(
             // folders is opened.
             if let Err(message) = check_complete(&real_path) {
                 return bad(message);
-            }
-            if media_kind_of(file) == Some(MediaKind::Audio)
-                && let Err(error) = crate::audio::probe(&real_path)
-            {
-                return bad(error.to_string());
             }
             CheckedFile::Good {
                 line,
