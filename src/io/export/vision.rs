@@ -554,3 +554,51 @@ impl Drop for OutputDir {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIZE: ImageSize = ImageSize {
+        width: 100,
+        height: 50,
+    };
+
+    #[test]
+    fn a_polygon_inside_the_image_is_kept_exactly() {
+        let triangle = vec![[10.0, 10.0], [90.0, 10.0], [50.0, 50.0]];
+        assert_eq!(clip_to_image(&triangle, SIZE), triangle);
+    }
+
+    #[test]
+    fn a_polygon_across_a_corner_is_cut_at_the_edges() {
+        // A 20 × 20 square centred on the bottom-right corner (100, 50): a 10 × 10 quarter is
+        // inside.
+        let square = [[90.0, 40.0], [110.0, 40.0], [110.0, 60.0], [90.0, 60.0]];
+        let clipped = clip_to_image(&square, SIZE);
+        assert_eq!(geometry::polygon_area(&clipped), 100.0);
+        assert_eq!(
+            geometry::polygon_bounding_box(&clipped),
+            Some(PixelBox {
+                x: 90.0,
+                y: 40.0,
+                width: 10.0,
+                height: 10.0
+            })
+        );
+    }
+
+    #[test]
+    fn a_polygon_outside_the_image_leaves_nothing() {
+        let outside = [[-30.0, -30.0], [-10.0, -30.0], [-10.0, -10.0]];
+        assert!(clip_to_image(&outside, SIZE).is_empty());
+        assert!(clipped_outline(&outside, SIZE).is_none());
+        let beside = PixelBox {
+            x: 100.0,
+            y: 0.0,
+            width: 10.0,
+            height: 10.0,
+        };
+        assert!(clipped_box(beside, SIZE).is_none());
+    }
+}
