@@ -237,6 +237,16 @@ fn a_folder_outside_the_project_is_stored_absolute_and_becomes_an_allowed_root()
             .unwrap()
             .contains(&real_scans)
     );
+    // A folder that gave no task (nothing but text files) does not become allowed.
+    let notes = elsewhere.path().join("notes");
+    write(&notes.join("readme.txt"), "no media here");
+    let report = import(&mut test_project, &notes, false).unwrap();
+    assert_eq!((report.imported, report.ignored), (0, 1));
+    assert_eq!(
+        test_project.project.media_roots().unwrap().len(),
+        2,
+        "project folder + scans"
+    );
     // Because the folder is now allowed, a JSONL task elsewhere may name a file in it.
     let line = serde_json::json!({ "image": real_scans.join("one.png") }).to_string();
     let jsonl_report = test_project.import_text("more.jsonl", &line);
@@ -440,6 +450,14 @@ fn a_config_that_cannot_take_a_folder_is_refused_before_anything_is_read() {
         assert!(error.to_string().contains(expected), "{error}");
         assert_eq!(test_project.n_tasks(), 0);
     }
+    // The root of the file system would become an allowed media folder: refused unread.
+    let mut test_project = TestProject::new(IMAGE_CONFIG);
+    let error = import(&mut test_project, Path::new("/"), false).unwrap_err();
+    assert!(
+        error.to_string().contains("root of the file system"),
+        "{error}"
+    );
+    assert_eq!(test_project.count("SELECT count(*) FROM media_roots"), 0);
     // A file where a folder is expected.
     let mut test_project = TestProject::new(IMAGE_CONFIG);
     let file = write(&test_project.file("a.png"), png_bytes(3, 3));

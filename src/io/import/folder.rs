@@ -33,9 +33,10 @@
 //! - **No duplicates.** A file whose real path a task already shows (`task_media` for images,
 //!   `task_audio` for audio, whichever import added it) is not imported again and is counted in
 //!   `already_imported`; re-importing a folder adds only the files that are new.
-//! - **Allowed and watched folders.** The folder's real path becomes an allowed media root (unless
-//!   the project's folder or a recorded root already holds it) and, when asked, a watched folder,
-//!   in the same transaction as the tasks.
+//! - **Allowed and watched folders.** The folder's real path becomes an allowed media root when
+//!   it gave tasks or is to be watched (unless the project's folder or a recorded root already
+//!   holds it) and, when asked, a watched folder, in the same transaction as the tasks. The root
+//!   of the file system is refused: allowing it would allow everything.
 //!
 //! It does not watch anything itself (`crate::watch` does) and writes SQL only through `store`.
 
@@ -389,6 +390,15 @@ pub fn import_folder(
             path: folder.to_owned(),
         });
     }
+    if root.parent().is_none() {
+        // The imported folder becomes an allowed media folder: the whole disk never should.
+        return Err(ImportError::FolderConfig {
+            path: folder.to_owned(),
+            reason: "that is the root of the file system; import the folder that holds the \
+                     media instead"
+                .to_owned(),
+        });
+    }
     let listing = list_folder(&root, &target);
     import_listed(project, &root, &target, listing, options, actor, None)
 }
@@ -638,7 +648,9 @@ fn import_listed(
         });
     }
     let mut changed = false;
-    if !already_allowed {
+    // A folder becomes allowed only when it gave tasks or is to be watched: importing a folder
+    // that held no media by mistake must not widen what the project may read.
+    if !already_allowed && (report.imported > 0 || options.watch) {
         changed |= writer.insert_media_root(&root_text, actor)?;
     }
     if options.watch {
