@@ -5,7 +5,9 @@
 //! drag, labelled with its key, given a transcript typed into the per-region text field, its
 //! start nudged by key; Enter submits. The stored annotation, read through the `jsonl` export,
 //! must hold Label Studio's audio result: seconds as floats (the drag's within a few pixels, the
-//! nudge exactly, kept to the millisecond), the label, and the transcript under the same id.
+//! nudge exactly, kept to the millisecond), channel 0, the label, and the transcript under the
+//! same id; the `segments` export must give the one row (`audio`, `start`, `end`, `label`,
+//! `text`).
 //!
 //! Playback is tried too (Space) and reported, not asserted, with what the media element made of
 //! the file: here (WebKitGTK 2.50 under Xvfb) a WAV made in the page as a blob loads and a PNG
@@ -403,6 +405,7 @@ async fn cut_label_and_transcribe_an_audio_segment() -> TestResult {
         serde_json::json!(["Speech"]),
         "{segment}"
     );
+    assert_eq!(segment["value"]["channel"], 0, "{segment}");
     let start = segment["value"]["start"].as_f64().ok_or("no start")?;
     let end = segment["value"]["end"].as_f64().ok_or("no end")?;
     // The drag's ends are a pixel or two off at this zoom (~100 px/s); the nudge adds 10 ms.
@@ -424,6 +427,29 @@ async fn cut_label_and_transcribe_an_audio_segment() -> TestResult {
         serde_json::json!([TRANSCRIPT]),
         "{transcript}"
     );
+
+    // The audio dataset export: one row per labelled segment with its transcript.
+    let segments_path = dir.path().join("segments.jsonl");
+    let options = gloss::io::ExportOptions {
+        format: gloss::io::ExportFormat::Segments,
+        out: segments_path.clone(),
+        only: None,
+        split: None,
+        seed: 0,
+    };
+    gloss::io::export::export_project_with(&project, &options, &Default::default())?;
+    let rows: Vec<Value> = std::fs::read_to_string(&segments_path)?
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    eprintln!("e2e-audio: segments export {rows:?}");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["audio"], "greeting.wav", "{}", rows[0]);
+    assert_eq!(rows[0]["label"], "Speech", "{}", rows[0]);
+    assert_eq!(rows[0]["start"].as_f64(), Some(start), "{}", rows[0]);
+    assert_eq!(rows[0]["end"].as_f64(), Some(end), "{}", rows[0]);
+    assert_eq!(rows[0]["text"], TRANSCRIPT, "{}", rows[0]);
     eprintln!("e2e-audio: passed in {:?}", started.elapsed());
     Ok(())
 }
