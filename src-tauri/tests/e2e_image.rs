@@ -293,6 +293,21 @@ async fn label_in_window(client: &Client) -> TestResult {
 
     // 3. Put the label down, select the polygon by a click inside it, drag its third vertex.
     press(client, ESCAPE).await?;
+    // The screen re-renders after the key: click once the label is down.
+    let started = Instant::now();
+    while in_panel(
+        client,
+        "return root.querySelector('[data-testid=label-Building]').getAttribute('aria-pressed');",
+        vec![],
+    )
+    .await?
+        != "false"
+    {
+        if started.elapsed() > Duration::from_secs(5) {
+            return Err("Escape did not put the Building label down".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     click_image(client, 550.0, 200.0).await?;
     let selected = in_panel(
         client,
@@ -333,6 +348,15 @@ async fn label_in_window(client: &Client) -> TestResult {
     if let Ok(png) = client.screenshot().await {
         common::screenshot(&png, SCREENSHOT);
     }
+
+    // A baseline for the figures of part two: the same drag on this small image with two regions.
+    drive_frames(
+        client,
+        "drag",
+        30,
+        "baseline: drag-pan on the 800 x 600 image with 2 regions",
+    )
+    .await?;
 
     // 4. Submit: the stage goes away (no task left).
     press(client, ENTER).await?;

@@ -1,7 +1,7 @@
 // End-to-end check of the image modality in real Chromium, against the fake image backend
 // (src/modalities/image/mock/). Builds only that entry into dist-image-mock/ with the project's
 // vite config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core: draws a
-// box, a polygon (then drags one vertex), a keypoint, picks a choice, submits, and checks the
+// box (rotates it by key, undo, redo), a polygon (then drags one vertex), a keypoint, picks a choice, submits, and checks the
 // Label Studio result the fake backend received; then the URL task's notice. Leaves a screenshot
 // at /tmp/gloss-image.png.
 import { strict as assert } from "node:assert";
@@ -82,6 +82,14 @@ async function dragImage(page, from, to) {
   await page.mouse.up();
 }
 
+/** Waits until Escape has put the picked label down (the screen re-renders after the key). */
+async function disarmed(page, testId) {
+  await page.waitForFunction(
+    (id) => document.querySelector(".task-panel")?.shadowRoot?.querySelector(`[data-testid="${id}"]`)?.getAttribute("aria-pressed") === "false",
+    testId,
+  );
+}
+
 const near = (actual, expected, tolerance, what) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
 
@@ -108,6 +116,24 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
   await dragImage(page, [100, 100], [300, 250]);
   await page.getByTestId("regions-box").getByTestId("image-region-row").waitFor();
 
+  // Rotate it by key (15° clockwise about its centre), undo, redo: one undoable edit each way.
+  await page.keyboard.press("Escape");
+  await disarmed(page, "label-Car");
+  await clickImage(page, 200, 175);
+  assert.match(
+    await page.getByTestId("regions-box").getByTestId("image-region-row").getAttribute("class"),
+    /selected/,
+    `the box is selected (notice: ${await page.getByTestId("image-notice").textContent()}; pressed: ${await page.getByTestId("label-Car").getAttribute("aria-pressed")})`,
+  );
+  await page.keyboard.press("}");
+  const boxRow = page.getByTestId("regions-box").getByTestId("image-region-row");
+  await page.waitForFunction(() => /15°/.test(document.querySelector(".task-panel")?.shadowRoot?.querySelector("[data-testid=regions-box]")?.textContent ?? ""));
+  await page.keyboard.press("Control+z");
+  assert.doesNotMatch(await boxRow.textContent(), /°/);
+  await page.keyboard.press("Control+Shift+z");
+  assert.match(await boxRow.textContent(), /15°/);
+  await page.keyboard.press("Escape");
+
   // A polygon: pick "Building", click four points, close by clicking the first one.
   await page.keyboard.press(await keyOf("label-Building"));
   for (const [x, y] of [[450, 100], [650, 100], [650, 300], [450, 300]]) await clickImage(page, x, y);
@@ -116,6 +142,7 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
 
   // Put the label down, select the polygon by clicking inside it, drag its third vertex.
   await page.keyboard.press("Escape");
+  await disarmed(page, "label-Building");
   await clickImage(page, 550, 200);
   assert.match(await page.getByTestId("regions-outline").getByTestId("image-region-row").getAttribute("class"), /selected/);
   await dragImage(page, [650, 300], [700, 350]);
@@ -157,11 +184,13 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
   assert.deepEqual(box.value.rectanglelabels, ["Car"]);
   // Percent of the image: 100 px of 800 is 12.5 %, 100 of 600 is 16.67 %; a screen pixel here
   // is about 1.3 image px, so allow 1 %.
-  near(box.value.x, 12.5, 1, "box x");
-  near(box.value.y, 16.667, 1, "box y");
+  // Rotated 15° about its centre (200, 175) px: the top-left corner moved to about
+  // (122.8, 76.7) px = (15.35 %, 12.78 %); the size stays 200 × 150 px.
+  near(box.value.x, 15.35, 1, "box x");
+  near(box.value.y, 12.78, 1, "box y");
   near(box.value.width, 25, 1, "box width");
   near(box.value.height, 25, 1, "box height");
-  assert.equal(box.value.rotation, 0);
+  assert.equal(box.value.rotation, 15);
   const polygon = byName.outline;
   assert.equal(polygon.type, "polygonlabels");
   assert.equal(polygon.value.closed, true);

@@ -127,6 +127,9 @@ export class ImageScene {
       this.imageLayer.add(this.overview);
     }
     this.stage.add(this.imageLayer, this.shapeLayer, this.editLayer);
+    // Its own compositing layer, so moving it during a gesture does not repaint its canvases.
+    this.stage.content.style.willChange = "transform";
+    this.stage.content.style.transformOrigin = "0 0";
     this.viewState = fitView(size, this.viewport());
     this.drawnView = this.viewState;
     this.applyView();
@@ -201,9 +204,7 @@ export class ImageScene {
     const ratio = view.scale / drawn.scale;
     const tx = view.x - drawn.x * ratio;
     const ty = view.y - drawn.y * ratio;
-    this.stage.content.style.transformOrigin = "0 0";
     this.stage.content.style.transform = `translate(${tx}px, ${ty}px) scale(${ratio})`;
-    this.container.dataset.view = `${view.scale} ${view.x} ${view.y}`;
     if (this.settleTimer !== null) window.clearTimeout(this.settleTimer);
     this.settleTimer = null;
     // A drag redraws when the button comes up; wheel notches and key presses when they pause.
@@ -241,7 +242,7 @@ export class ImageScene {
     if (this.settleTimer !== null) window.clearTimeout(this.settleTimer);
     this.settleTimer = null;
     this.drawnView = this.viewState;
-    this.stage.content.style.transform = "";
+    this.stage.content.style.transform = "none";
     const { scale, x, y } = this.viewState;
     this.stage.scale({ x: scale, y: scale });
     this.stage.position({ x, y });
@@ -258,7 +259,8 @@ export class ImageScene {
       if (node instanceof Konva.Circle) node.radius((node.getAttr("screenRadius") as number) / scale);
     }
     this.stage.batchDraw();
-    // For the end-to-end tests: where the image is, without reaching into Konva.
+    // For the end-to-end tests: where the image is, without reaching into Konva (written when
+    // the canvases are drawn, not per pointer move: an attribute change restyles the panel).
     this.container.dataset.view = `${scale} ${x} ${y}`;
   }
 
