@@ -474,7 +474,7 @@ fn write_long_wav(path: &Path, seconds: u32) -> std::io::Result<()> {
     bytes.extend_from_slice(b"data");
     bytes.extend_from_slice(&data_bytes.to_le_bytes());
     for frame_idx in 0..n_frames {
-        let sample: i16 = if (frame_idx / RATE) % 3 == 0 {
+        let sample: i16 = if (frame_idx / RATE).is_multiple_of(3) {
             // A 200 Hz sawtooth at about half scale.
             ((frame_idx % 40) as i16 - 20) * 800
         } else {
