@@ -3,7 +3,7 @@
 // in the core's binary layout. Builds only that entry into dist-audio-mock/ with the project's
 // vite config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core: cuts a
 // segment with the mouse, labels it by key, types its transcript, nudges its start, deletes a
-// second segment and brings it back with undo and redo, plays, changes speed and zoom by key,
+// second segment and brings it back with undo and redo, cuts a third by keyboard alone, plays, changes speed and zoom by key,
 // submits, and checks what the fake backend received; then the
 // next task, whose audio is a URL, must say so instead of showing a player. Leaves a screenshot
 // at /tmp/gloss-audio.png.
@@ -177,6 +177,17 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   await page.waitForFunction(() => document.querySelector(".task-panel").shadowRoot.querySelectorAll('[data-testid="segment-row"]').length === 1);
   await page.waitForFunction(() => drawnSegments() === 1);
 
+  // A cut by keyboard alone: seek to 4 s, [ , seek to 5 s, ] , then the third label's key.
+  for (let press = 0; press < 4; press += 1) await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("[");
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("]");
+  await page.getByTestId("notice").filter({ hasText: "press a label's key" }).waitFor();
+  await page.keyboard.press("3");
+  await rows.nth(1).waitFor();
+  assert.match(await rows.nth(1).textContent(), /Noise0:04\.00–0:05\.00/);
+  await page.keyboard.press("Shift+ArrowLeft");
+
   // Speed and zoom by key.
   await page.keyboard.press(".");
   assert.equal(await page.getByTestId("audio-speed").textContent(), "1.25×");
@@ -186,6 +197,8 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   assert.equal(await page.getByTestId("audio-zoom").textContent(), "fit");
 
   // Play and pause with Space; the time moves while playing.
+  const timeBeforePlay = await page.getByTestId("audio-time").textContent();
+  assert.equal(timeBeforePlay, "0:00.00 / 0:06.00");
   await page.keyboard.press(" ");
   await page.getByTestId("audio-play").filter({ hasText: "Pause" }).waitFor();
   await page.waitForFunction(() => {
@@ -201,7 +214,7 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   const overlay = page.getByTestId("help-overlay");
   await overlay.waitFor();
   const help = await overlay.textContent();
-  for (const line of ["audio: play / pause", "audio: seek back 1 s", "audio: move the selected segment's start 10 ms later", "audio: move the selected segment's end 10 ms earlier", "audio: play faster", "audio: zoom in", "kind: Speech"]) {
+  for (const line of ["audio: play / pause", "audio: seek back 1 s", "audio: move the selected segment's start 10 ms later", "audio: move the selected segment's end 10 ms earlier", "audio: play faster", "audio: zoom in", "audio: start a cut at the playhead", "kind: Speech"]) {
     assert.ok(help.includes(line), `the help overlay lacks "${line}"`);
   }
   await page.keyboard.press("Escape");
@@ -213,9 +226,11 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   const [save] = await page.evaluate(() => window.__glossAudioFake.saves);
   assert.equal(save.task_id, 1);
   assert.equal(save.status, "submitted");
-  const segment = save.result.find((item) => item.from_name === "kind");
+  const segment = save.result.find((item) => item.from_name === "kind" && item.value.labels[0] === "Speech");
+  const byKeyboard = save.result.find((item) => item.from_name === "kind" && item.value.labels[0] === "Noise");
+  assert.deepEqual(byKeyboard.value, { start: 4, end: 5, channel: 0, labels: ["Noise"] });
   const text = save.result.find((item) => item.from_name === "transcript");
-  assert.equal(save.result.length, 2);
+  assert.equal(save.result.length, 3);
   assert.equal(segment.type, "labels");
   assert.equal(segment.to_name, "audio");
   assert.deepEqual(segment.value.labels, ["Speech"]);

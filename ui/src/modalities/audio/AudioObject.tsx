@@ -37,6 +37,7 @@ import {
   MIN_SEGMENT_SECONDS,
   nudgeSegment,
   replaceSegment,
+  roundTime,
   type AudioLabelsState,
   type AudioSegment,
 } from "./segments";
@@ -46,6 +47,8 @@ const CUT_REGION_ID = "gloss-cut";
 /** The id of the region showing the cut that waits for its label. */
 const PENDING_REGION_ID = "gloss-pending";
 const PENDING_COLOR = "rgba(47, 91, 211, 0.18)";
+/** The id of the marker showing where a keyboard cut starts. */
+const MARK_REGION_ID = "gloss-mark";
 
 export function AudioObject({ object, data }: ObjectRendererProps) {
   const task = useContext(ShownTaskContext);
@@ -113,6 +116,8 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
   const [rate, setRate] = useState(1);
   const [pxPerSec, setPxPerSec] = useState(0);
   const [mediaError, setMediaError] = useState<string | null>(null);
+  // Where a keyboard cut starts (`[`), until its end is marked (`]`).
+  const [markIn, setMarkIn] = useState<number | null>(null);
   // Bumped to redraw the regions from the state when the plugin moved one the state refused.
   const [syncNonce, setSyncNonce] = useState(0);
   const waveRef = useRef<HTMLDivElement>(null);
@@ -174,6 +179,10 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
       });
     },
     onRegionMoved(regionId: string, start: number, end: number) {
+      if (regionId === MARK_REGION_ID) {
+        setMarkIn(roundTime(clampTime(start, duration)));
+        return;
+      }
       if (regionId === PENDING_REGION_ID) {
         const range = cutRange(start, end, duration);
         dispatch((state) => {
@@ -195,7 +204,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
       if (cutRange(start, end, duration) === null) setSyncNonce((nonce) => nonce + 1);
     },
     onRegionClicked(regionId: string) {
-      if (regionId === PENDING_REGION_ID || regionId === CUT_REGION_ID) return;
+      if (regionId === PENDING_REGION_ID || regionId === CUT_REGION_ID || regionId === MARK_REGION_ID) return;
       dispatch((state) => clickRegion(state, iface, regionId));
     },
     onKey(target: string) {
@@ -209,6 +218,21 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
         if (waveSurfer !== null) waveSurfer.setTime(clampTime(waveSurfer.getCurrentTime() + seek, duration));
       } else if (nudge !== null) {
         dispatch((state) => nudgeSelection(state, object.name, labelsControls, nudge.edge, nudge.deltaSeconds, duration));
+      } else if (target === "mark-start") {
+        const at = roundTime(clampTime(waveSurfer?.getCurrentTime() ?? 0, duration));
+        setMarkIn(at);
+        dispatch((state) => setInteraction(state, { notice: `A cut starts at ${formatTime(at)}: move the playhead, then press ${editor.keyFor(object.name, "mark-end") ?? "the end key"}.` }));
+      } else if (target === "mark-end") {
+        const at = clampTime(waveSurfer?.getCurrentTime() ?? 0, duration);
+        if (markIn === null) {
+          const startKey = editor.keyFor(object.name, "mark-start") ?? "the start key";
+          dispatch((state) => setInteraction(state, { notice: `Press ${startKey} where the cut starts first.` }));
+        } else if (cutRange(markIn, at, duration) === null) {
+          dispatch((state) => setInteraction(state, { notice: `A cut needs at least ${MIN_SEGMENT_SECONDS * 1000} ms: move the playhead further.` }));
+        } else {
+          setMarkIn(null);
+          latestRef.current.onCut(markIn, at);
+        }
       } else if (target === "slower" || target === "faster") {
         setRate((current) => stepSpeed(current, target === "slower" ? -1 : 1));
       } else {
@@ -324,11 +348,14 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
         });
       }
     }
+    if (markIn !== null) {
+      regions.push({ id: MARK_REGION_ID, start: markIn, end: markIn, color: "#2f5bd3", outline: null, content: "cut starts" });
+    }
     if (pending !== null) {
       regions.push({ id: PENDING_REGION_ID, start: pending.start, end: pending.end, color: PENDING_COLOR, outline: "#2f5bd3", content: "press a label key" });
     }
     return regions;
-  }, [labelsControls, stableSegmentValues, interaction.selected, pending]);
+  }, [labelsControls, stableSegmentValues, interaction.selected, pending, markIn]);
 
   useEffect(() => {
     const regions = regionsRef.current;

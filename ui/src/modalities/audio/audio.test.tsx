@@ -399,7 +399,7 @@ describe("keys", () => {
     expect(keymap.keyFor("audio", "play")).toBe("Space");
     expect(keymap.keyFor("audio", "end-later")).toBe("Alt+Shift+→");
     expect(keymap.bindings.filter((binding) => binding.description.startsWith("audio: ")).map((binding) => binding.display)).toEqual([
-      "Space", "Shift+←", "Shift+→", "←", "→", "Alt+Shift+←", "Alt+Shift+→", "Alt+←", "Alt+→", ",", ".", "-", "=", "+",
+      "Space", "Shift+←", "Shift+→", "←", "→", "Alt+Shift+←", "Alt+Shift+→", "Alt+←", "Alt+→", ",", ".", "-", "=", "+", "[", "]",
     ]);
     expect(keymap.conflicts).toEqual([]);
   });
@@ -581,6 +581,33 @@ describe("the audio object", () => {
     });
     expect(current().values.kind).toMatchObject([{ start: 1.01, end: 1.98, labels: ["Noise"] }]);
     expect(waveSurfer.regions.getRegions()[0]?.start).toBe(1.01);
+  });
+
+  it("cuts by keyboard: [ at the playhead, then ] further on, then a label's key", async () => {
+    const waveSurfer = await openAudio();
+    act(() => {
+      pressObjectKey("audio", "mark-end");
+    });
+    expect(current().interaction.notice).toBe("Press [ where the cut starts first.");
+    waveSurfer.time = 1.2;
+    act(() => {
+      pressObjectKey("audio", "mark-start");
+    });
+    expect(current().interaction.notice).toBe("A cut starts at 0:01.20: move the playhead, then press ].");
+    expect(waveSurfer.regions.getRegions().map((region) => [region.id, region.start, region.end])).toEqual([["gloss-mark", 1.2, 1.2]]);
+    waveSurfer.time = 1.22;
+    act(() => {
+      pressObjectKey("audio", "mark-end");
+    });
+    expect(current().interaction.notice).toMatch(/at least 50 ms/);
+    waveSurfer.time = 3.4;
+    act(() => {
+      pressObjectKey("audio", "mark-end");
+    });
+    expect(current().interaction.pending).toMatchObject({ object: "audio", start: 1.2, end: 3.4 });
+    expect(waveSurfer.regions.getRegions().map((region) => region.id)).toEqual(["gloss-pending"]);
+    fireEvent.click(screen.getByTestId("label-Music"));
+    expect(current().values.kind).toMatchObject([{ start: 1.2, end: 3.4, labels: ["Music"] }]);
   });
 
   it("selects a segment on click, plays it from the list and deletes it with its transcript", async () => {

@@ -24,7 +24,9 @@ export type AudioKeyTarget =
   | "faster"
   | "zoom-out"
   | "zoom-in"
-  | "zoom-in-plus";
+  | "zoom-in-plus"
+  | "mark-start"
+  | "mark-end";
 
 export const SEEK_SECONDS = 1;
 export const SEEK_LONG_SECONDS = 5;
@@ -46,6 +48,8 @@ const AUDIO_KEYS: ReadonlyArray<{ target: AudioKeyTarget; combo: string; label: 
   { target: "zoom-out", combo: "-", label: "zoom out" },
   { target: "zoom-in", combo: "=", label: "zoom in" },
   { target: "zoom-in-plus", combo: "+", label: "zoom in" },
+  { target: "mark-start", combo: "[", label: "start a cut at the playhead" },
+  { target: "mark-end", combo: "]", label: "end the cut at the playhead (then press a label's key)" },
 ];
 
 export function audioKeyTargets(): KeyTarget[] {
