@@ -2,6 +2,12 @@
  * `<TextArea>`: free text (`rows`, `placeholder`), saved as `{text: [..]}`. Enter types a new
  * line (typing never triggers shortcuts); Ctrl+Enter submits. `<Shortcut>` children become keys
  * that insert their text.
+ *
+ * The text stays editable whatever `editable` says. In Label Studio `editable` governs its
+ * list mode (each Enter adds an item, and only `editable` items can be changed afterwards); Gloss
+ * keeps one text per control, and changing a saved answer makes a new version with the old one
+ * kept, so nothing is lost by editing. (Making the box read-only once it held text froze it after
+ * the first character typed.)
  */
 import type { ControlKind } from "../../bindings/ControlKind";
 import type { ControlTag } from "../../bindings/ControlTag";
@@ -25,7 +31,6 @@ function TextAreaView({ control, value, onChange, keyFor }: ControlRendererProps
         rows={kind.rows ?? 3}
         placeholder={kind.placeholder ?? undefined}
         value={value}
-        readOnly={!kind.editable && value !== ""}
         onChange={(event) => onChange(event.target.value)}
       />
       {kind.shortcuts.length > 0 && (

@@ -1,5 +1,6 @@
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
+import { useState } from "react";
 import type { ControlTag } from "../../bindings/ControlTag";
 import type { Interface } from "../../bindings/Interface";
 import type { LabelOption } from "../../bindings/LabelOption";
@@ -388,5 +389,36 @@ describe("long documents", () => {
     expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
     // One segment per ~2,000-character block (text blocks), plus the span's.
     expect(shown.querySelectorAll("[data-start]").length).toBeLessThan(text.length / 1000 + 10);
+  });
+});
+
+describe("TextArea", () => {
+  it("stays editable after the first character whatever `editable` says", () => {
+    const TextArea = registry.control("text_area")?.Component;
+    if (TextArea === undefined) throw new Error("no TextArea renderer");
+    const kind: ControlTag["kind"] = { kind: "text_area", placeholder: null, rows: 2, max_submissions: null, editable: false, shortcuts: [] };
+    const seen: string[] = [];
+    function Harness() {
+      const [value, setValue] = useState("");
+      return (
+        <TextArea
+          control={control("answer", kind)}
+          value={value}
+          onChange={(next: unknown) => {
+            seen.push(next as string);
+            setValue(next as string);
+          }}
+          keyFor={() => null}
+          missing={false}
+        />
+      );
+    }
+    render(<Harness />);
+    const box = screen.getByTestId("textarea-answer") as HTMLTextAreaElement;
+    fireEvent.change(box, { target: { value: "a" } });
+    expect(box.readOnly).toBe(false);
+    fireEvent.change(box, { target: { value: "ab" } });
+    expect(box.value).toBe("ab");
+    expect(seen).toEqual(["a", "ab"]);
   });
 });
