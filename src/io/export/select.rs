@@ -7,6 +7,12 @@
 //! annotations agree by strict majority (more than half) on every control, and writes that
 //! majority answer. A single submitted annotation is its own majority. Tasks left with nothing
 //! are left out.
+//!
+//! Consensus votes on controls only. Relations (their ends are region ids, which differ between
+//! annotators) and messages an annotator added to a `Chat` (free text, almost never identical
+//! between two people) are not voted on and are not part of the consensus answer; voting on them
+//! would leave nearly every such task out. Use the latest submitted answer (no `--only`, or
+//! `--only submitted`) to export them.
 
 use std::collections::BTreeMap;
 
