@@ -21,7 +21,10 @@
 //! out and counted under its reason.
 //!
 //! A split no task fell in gets no folder and is left out of the card's `configs` (a pattern
-//! matching no file makes `load_dataset` fail); the card's text lists it with 0 examples.
+//! matching no file makes `load_dataset` fail); the card's text lists it with 0 examples. A
+//! split whose images all have no objects, next to splits with objects, is refused with a
+//! clear error: `imagefolder` infers each split's column types and cannot type an all-empty
+//! one, so it would not load.
 //! When `--hf-shape auto` picks this shape: `shape.rs` (its rules come first; this shape applies
 //! when none of them does and the config has rectangle or polygon labels on an image).
 
@@ -73,6 +76,8 @@ struct SplitOutput {
     metadata: Option<std::io::BufWriter<std::fs::File>>,
     n_rows: u64,
     n_bytes: u64,
+    /// Objects over all of the split's images.
+    n_objects: u64,
 }
 
 impl HfObjectsExporter {
@@ -114,6 +119,7 @@ impl HfObjectsExporter {
                     metadata: None,
                     n_rows: 0,
                     n_bytes: 0,
+                    n_objects: 0,
                 })
                 .collect(),
             project_name: project.name().to_owned(),
@@ -281,11 +287,31 @@ impl Exporter for HfObjectsExporter {
             .write_all(&line)
             .map_err(|error| io_error(&split_dir.join("metadata.jsonl"), error))?;
         split.n_rows += 1;
+        split.n_objects += image.objects.len() as u64;
         split.n_bytes += n_image_bytes + line.len() as u64;
         Ok(())
     }
 
     fn finish(mut self: Box<Self>, _summary: &ExportSummary) -> Result<(), ExportError> {
+        // `imagefolder` infers each split's metadata types from its rows and refuses splits
+        // whose types differ; in a split where no image has an object every list is empty,
+        // typed `null`, so it cannot be loaded next to a split with objects (datasets 5.2
+        // checks this even when the card gives the features). Refuse rather than write a
+        // dataset that does not load; the output is removed.
+        let has_objects = self.splits.iter().any(|split| split.n_objects > 0);
+        if let Some(empty) = self
+            .splits
+            .iter()
+            .find(|split| has_objects && split.n_rows > 0 && split.n_objects == 0)
+        {
+            return Err(ExportError::BadOption(format!(
+                "--split: the \"{}\" split holds {} image(s) and none has an object; Hugging \
+                 Face's imagefolder cannot load such a split next to splits with objects (it \
+                 infers each split's columns and an all-empty one has no types). Use other \
+                 fractions or another --seed, or export without --split",
+                empty.name, empty.n_rows
+            )));
+        }
         for split in &mut self.splits {
             if let Some(metadata) = split.metadata.take() {
                 let path = self
