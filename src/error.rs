@@ -30,6 +30,8 @@ pub enum ErrorCode {
     NewerSchema,
     Io,
     Internal,
+    /// A language-model provider failed: no key, key refused, server unreachable.
+    Provider,
 }
 
 /// An error crossing IPC: `{code, message}`.
@@ -55,6 +57,8 @@ pub enum GlossError {
     TaskNotFound { task_id: i64 },
     #[error("{0}")]
     BadInput(String),
+    #[error(transparent)]
+    Prelabel(#[from] crate::prelabel::PrelabelError),
 }
 
 impl GlossError {
@@ -75,6 +79,7 @@ impl GlossError {
             GlossError::Result(_) => ErrorCode::InvalidResult,
             GlossError::TaskNotFound { .. } => ErrorCode::NotFound,
             GlossError::BadInput(_) => ErrorCode::BadInput,
+            GlossError::Prelabel(error) => prelabel_error_code(error),
         }
     }
 
@@ -83,5 +88,19 @@ impl GlossError {
             code: self.code(),
             message: self.to_string(),
         }
+    }
+}
+
+fn prelabel_error_code(error: &crate::prelabel::PrelabelError) -> ErrorCode {
+    use crate::prelabel::PrelabelError;
+    match error {
+        PrelabelError::NoKey { .. } | PrelabelError::Provider { .. } => ErrorCode::Provider,
+        PrelabelError::Key(_) => ErrorCode::Io,
+        PrelabelError::NothingToLabel { .. }
+        | PrelabelError::PromptVersionNotFound { .. }
+        | PrelabelError::Proxy { .. }
+        | PrelabelError::CaCertificate { .. } => ErrorCode::BadInput,
+        PrelabelError::Store(StoreError::Io { .. }) => ErrorCode::Io,
+        PrelabelError::Store(_) => ErrorCode::Internal,
     }
 }

@@ -14,6 +14,8 @@ pub mod desktop_support;
 pub mod error;
 pub mod geometry;
 pub mod io;
+pub mod media_server;
+pub mod prelabel;
 pub mod project;
 pub mod result;
 pub mod store;

@@ -161,6 +161,13 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Pre-label tasks with a language model (OpenAI-compatible or Anthropic).
+    Prelabel(crate::prelabel::cli::PrelabelArgs),
+    /// API keys in the OS keychain: set (from stdin or a prompt), remove, status.
+    Keys {
+        #[command(subcommand)]
+        command: crate::prelabel::cli::KeysCommand,
+    },
     /// Create the bundled demo project at PATH.
     Demo {
         project: PathBuf,
@@ -310,6 +317,8 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         | Command::Config {
             command: ConfigCommand::Check { output, .. },
         } => output.json,
+        Command::Prelabel(args) => args.json,
+        Command::Keys { command } => command.json(),
     };
     match execute(cli.command) {
         Ok(outcome) => {
@@ -649,6 +658,14 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                     format!("{} was not watched", folder.display())
                 },
             })
+        }
+        Command::Prelabel(args) => {
+            let (json, human) = crate::prelabel::cli::prelabel_command(&args, &actor)?;
+            Ok(Outcome { json, human })
+        }
+        Command::Keys { command } => {
+            let (json, human) = crate::prelabel::cli::keys_command(&command)?;
+            Ok(Outcome { json, human })
         }
         Command::Demo { project, .. } => {
             let created = crate::demo::create_demo_project(&project, &actor)?;

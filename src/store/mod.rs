@@ -20,6 +20,8 @@ pub use reader::{
     TaskAudioRow, TaskMediaRow, TaskRow,
 };
 pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
+pub use reader::{FewShotExampleRow, PrelabelTaskRow};
+pub use writer::{NewModelPrediction, NewPrelabelRun, PrelabelRunProgress};
 
 /// The numbered migrations, in order. Append only: never edit a migration that has shipped.
 const MIGRATIONS: &[(u32, &str)] = &[
@@ -29,6 +31,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (4, include_str!("migrations/0004_media_roots.sql")),
     (5, include_str!("migrations/0005_audio_peaks.sql")),
     (6, include_str!("migrations/0006_watched_folders.sql")),
+    (7, include_str!("migrations/0007_prelabel.sql")),
 ];
 
 /// The schema version this binary writes. A file with a higher `user_version` is refused.

@@ -654,3 +654,129 @@ impl Reader<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+/// A task and its data, as a pre-labelling run sends it to a model.
+#[derive(Debug, Clone)]
+pub struct PrelabelTaskRow {
+    pub id: i64,
+    pub data_json: String,
+}
+
+/// A finished annotation to show a model as a worked example: the task's data and the result.
+#[derive(Debug, Clone)]
+pub struct FewShotExampleRow {
+    pub task_id: i64,
+    pub data_json: String,
+    pub result_json: String,
+}
+
+/// Pre-labelling (migration 0007): prompt templates, the tasks a run still has to do, examples.
+impl Reader<'_> {
+    /// The newest prompt template: (version, template).
+    pub fn latest_prompt_template(&self) -> Result<Option<(u32, String)>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT version, template FROM prompt_templates ORDER BY version DESC LIMIT 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn prompt_template(&self, version: u32) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT template FROM prompt_templates WHERE version = ?1",
+                [version],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Ids of the tasks (in id order) with no prediction from this provider, model version and
+    /// prompt version: what a run, and a resumed run, has left to do. Ids only, so a project of a
+    /// million tasks costs 8 MB here; the data is read per task by [`Reader::task_data_for_prelabel`].
+    pub fn task_ids_without_prediction(
+        &self,
+        provider: &str,
+        model_version: &str,
+        prompt_version: u32,
+        limit: Option<u64>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(i64::MAX));
+        let mut statement = self.connection.prepare(
+            "SELECT t.id FROM tasks t
+             WHERE NOT EXISTS (SELECT 1 FROM predictions p
+                               WHERE p.provider = ?1 AND p.model_version = ?2
+                                 AND p.prompt_version = ?3 AND p.task_id = t.id)
+             ORDER BY t.id LIMIT ?4",
+        )?;
+        let ids = statement
+            .query_map(params![provider, model_version, prompt_version, limit], |row| {
+                row.get(0)
+            })?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(ids)
+    }
+
+    pub fn task_data_for_prelabel(
+        &self,
+        task_id: i64,
+    ) -> Result<Option<PrelabelTaskRow>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT id, data FROM tasks WHERE id = ?1")?
+            .query_row([task_id], |row| {
+                Ok(PrelabelTaskRow {
+                    id: row.get(0)?,
+                    data_json: row.get(1)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Up to `limit` examples for a prompt, best evidence first: tasks with a gold result, then
+    /// submitted annotations a reviewer accepted or fixed, then other submitted annotations, the
+    /// newest first within each kind. One example per task.
+    pub fn few_shot_examples(&self, limit: u32) -> Result<Vec<FewShotExampleRow>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut statement = self.connection.prepare(
+            "SELECT task_id, data, result FROM (
+                 SELECT t.id AS task_id, t.data AS data, t.gold_result AS result,
+                        0 AS rank, t.id AS recency
+                 FROM tasks t WHERE t.gold_result IS NOT NULL
+                 UNION ALL
+                 SELECT t.id, t.data, a.result,
+                        CASE WHEN EXISTS (SELECT 1 FROM reviews r WHERE r.annotation_id = a.id
+                                          AND r.verdict IN ('accept', 'fix')) THEN 1 ELSE 2 END,
+                        h.updated_at
+                 FROM annotation_heads h
+                 JOIN annotations a ON a.id = h.annotation_id
+                 JOIN tasks t ON t.id = h.task_id
+                 WHERE h.status = 'submitted'
+             )
+             ORDER BY rank, recency DESC",
+        )?;
+        let mut examples: Vec<FewShotExampleRow> = Vec::new();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let task_id: i64 = row.get(0)?;
+            if examples.iter().any(|example| example.task_id == task_id) {
+                continue;
+            }
+            examples.push(FewShotExampleRow {
+                task_id,
+                data_json: row.get(1)?,
+                result_json: row.get(2)?,
+            });
+            if examples.len() >= limit as usize {
+                break;
+            }
+        }
+        Ok(examples)
+    }
+}

@@ -424,3 +424,136 @@ impl Writer<'_> {
         Ok(())
     }
 }
+
+/// A prediction made by a pre-labelling run, with what it cost (migration 0007).
+#[derive(Debug)]
+pub struct NewModelPrediction<'a> {
+    pub task_id: i64,
+    pub run_id: i64,
+    pub provider: &'a str,
+    pub model_version: &'a str,
+    pub prompt_version: u32,
+    pub result_json: &'a str,
+    pub score: Option<f64>,
+    pub tokens_in: Option<u64>,
+    pub tokens_out: Option<u64>,
+    pub cost: Option<f64>,
+    pub duration_ms: i64,
+}
+
+/// A pre-labelling run as it starts.
+#[derive(Debug)]
+pub struct NewPrelabelRun<'a> {
+    pub provider: &'a str,
+    pub model: &'a str,
+    pub base_url: &'a str,
+    pub prompt_version: u32,
+    pub n_planned: u64,
+    pub created_by: &'a str,
+}
+
+/// How far a run has got; rewritten as it goes.
+#[derive(Debug, Clone, Copy)]
+pub struct PrelabelRunProgress<'a> {
+    pub status: &'a str,
+    pub n_predicted: u64,
+    pub n_refused: u64,
+    pub n_failed: u64,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    pub cost: Option<f64>,
+    pub finished: bool,
+}
+
+/// Pre-labelling (migration 0007): prompt templates, runs and the predictions they make.
+impl Writer<'_> {
+    /// Appends a prompt template version and returns its number.
+    pub fn insert_prompt_template(
+        &mut self,
+        template: &str,
+        created_by: &str,
+    ) -> Result<u32, StoreError> {
+        self.transaction.execute(
+            "INSERT INTO prompt_templates (uid, template, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![new_uid(), template, now_ms(), created_by],
+        )?;
+        Ok(u32::try_from(self.transaction.last_insert_rowid()).unwrap_or(u32::MAX))
+    }
+
+    pub fn insert_prelabel_run(&mut self, run: &NewPrelabelRun<'_>) -> Result<i64, StoreError> {
+        self.transaction.execute(
+            "INSERT INTO prelabel_runs (uid, provider, model, base_url, prompt_version, status,
+                 n_planned, started_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8)",
+            params![
+                new_uid(),
+                run.provider,
+                run.model,
+                run.base_url,
+                run.prompt_version,
+                i64::try_from(run.n_planned).unwrap_or(i64::MAX),
+                now_ms(),
+                run.created_by
+            ],
+        )?;
+        Ok(self.transaction.last_insert_rowid())
+    }
+
+    pub fn update_prelabel_run(
+        &mut self,
+        run_id: i64,
+        progress: &PrelabelRunProgress<'_>,
+    ) -> Result<(), StoreError> {
+        let as_i64 = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
+        self.transaction
+            .prepare_cached(
+                "UPDATE prelabel_runs SET status = ?2, n_predicted = ?3, n_refused = ?4,
+                     n_failed = ?5, tokens_in = ?6, tokens_out = ?7, cost = ?8,
+                     finished_at = CASE WHEN ?9 THEN ?10 ELSE finished_at END
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                run_id,
+                progress.status,
+                as_i64(progress.n_predicted),
+                as_i64(progress.n_refused),
+                as_i64(progress.n_failed),
+                as_i64(progress.tokens_in),
+                as_i64(progress.tokens_out),
+                progress.cost,
+                progress.finished,
+                now_ms()
+            ])?;
+        Ok(())
+    }
+
+    pub fn insert_model_prediction(
+        &mut self,
+        prediction: &NewModelPrediction<'_>,
+    ) -> Result<(), StoreError> {
+        let as_i64 = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
+        self.transaction
+            .prepare_cached(
+                "INSERT INTO predictions (uid, task_id, model_version, provider, prompt_version,
+                     result, score, tokens_in, tokens_out, cost, created_at, duration_ms, run_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                new_uid(),
+                prediction.task_id,
+                prediction.model_version,
+                prediction.provider,
+                prediction.prompt_version,
+                prediction.result_json,
+                prediction.score,
+                prediction.tokens_in.map(as_i64),
+                prediction.tokens_out.map(as_i64),
+                prediction.cost,
+                now_ms(),
+                prediction.duration_ms,
+                prediction.run_id
+            ])?;
+        Ok(())
+    }
+}

@@ -26,6 +26,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "newer_schema",
   "io",
   "internal",
+  "provider",
 ]);
 
 /** Turns whatever a command rejected with (or threw) into `{ code, message }`. */

@@ -3,4 +3,4 @@
 /**
  * What went wrong, as a code a program can switch on.
  */
-export type ErrorCode = "no_project" | "not_found" | "bad_input" | "invalid_config" | "invalid_result" | "not_a_project" | "newer_schema" | "io" | "internal";
+export type ErrorCode = "no_project" | "not_found" | "bad_input" | "invalid_config" | "invalid_result" | "not_a_project" | "newer_schema" | "io" | "internal" | "provider";

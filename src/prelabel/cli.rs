@@ -1,0 +1,298 @@
+//! `gloss prelabel` and `gloss keys` (DESIGN §9): argument parsing and printing only; every
+//! decision is in the rest of `prelabel`. Progress goes to stderr (at most once a second), the
+//! summary to stdout with `--json`. Ctrl+C ends the process: every prediction written so far is
+//! committed (small transactions), and running the same command again resumes.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::keys::{self, ApiKey};
+use super::{
+    NetworkSettings, PrelabelError, ProviderKind, ProviderSettings, RunOptions, RunProgress,
+    build_provider, check_connection, run_prelabel,
+};
+use crate::{GlossError, Project};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProviderArg {
+    /// OpenAI, or any OpenAI-compatible server with --base-url (vLLM, Ollama, llama.cpp, LM Studio).
+    Openai,
+    Anthropic,
+}
+
+impl ProviderArg {
+    fn kind(self) -> ProviderKind {
+        match self {
+            ProviderArg::Openai => ProviderKind::OpenAi,
+            ProviderArg::Anthropic => ProviderKind::Anthropic,
+        }
+    }
+}
+
+/// Pre-label tasks with a language model. Skips tasks that already have a prediction from the
+/// same provider, model and prompt version, so running it again resumes.
+#[derive(Debug, Args)]
+pub struct PrelabelArgs {
+    pub project: PathBuf,
+    #[arg(long, value_enum)]
+    pub provider: ProviderArg,
+    #[arg(long)]
+    pub model: String,
+    /// e.g. http://localhost:11434/v1 (Ollama), http://localhost:8000/v1 (vLLM).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Requests per minute (spaced evenly).
+    #[arg(long)]
+    pub rpm: Option<u32>,
+    /// Tokens per minute (input and output, estimated until the server counts them).
+    #[arg(long)]
+    pub tpm: Option<u64>,
+    /// At most this many tasks.
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// The prompt template version (default: the newest; the built-in one is version 1).
+    #[arg(long)]
+    pub prompt_version: Option<u32>,
+    /// Few-shot examples from gold, reviewed, then submitted annotations.
+    #[arg(long, default_value_t = 3)]
+    pub examples: u32,
+    /// Send the answer's JSON schema (OpenAI response_format json_schema; Anthropic forced
+    /// tool). Only for servers that support it.
+    #[arg(long)]
+    pub structured_output: bool,
+    /// Each request's time limit.
+    #[arg(long, default_value_t = 120)]
+    pub timeout_secs: u64,
+    #[arg(long, default_value_t = 4)]
+    pub max_retries: u32,
+    #[arg(long, default_value_t = 1024)]
+    pub max_output_tokens: u32,
+    /// e.g. http://proxy.example:3128 (default: HTTPS_PROXY / ALL_PROXY / HTTP_PROXY, NO_PROXY).
+    #[arg(long)]
+    pub proxy: Option<String>,
+    /// PEM file of CA certificates to trust instead of the built-in roots.
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+    /// Price per 1,000 input tokens, for the estimated cost.
+    #[arg(long)]
+    pub price_in_per_1k: Option<f64>,
+    #[arg(long)]
+    pub price_out_per_1k: Option<f64>,
+    /// Only test the connection and the key (lists the server's models; costs nothing).
+    #[arg(long)]
+    pub check: bool,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Store a key in the OS keychain, read from stdin (or a prompt that does not echo).
+    Set {
+        #[arg(value_enum)]
+        provider: ProviderArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the provider's key from the keychain.
+    Remove {
+        #[arg(value_enum)]
+        provider: ProviderArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where the provider's key would come from (never the key itself).
+    Status {
+        #[arg(value_enum)]
+        provider: ProviderArg,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl KeysCommand {
+    pub fn json(&self) -> bool {
+        match self {
+            KeysCommand::Set { json, .. }
+            | KeysCommand::Remove { json, .. }
+            | KeysCommand::Status { json, .. } => *json,
+        }
+    }
+}
+
+/// Runs `gloss prelabel`: (JSON document, line for people).
+pub fn prelabel_command(
+    args: &PrelabelArgs,
+    actor: &str,
+) -> Result<(serde_json::Value, String), GlossError> {
+    let settings = ProviderSettings {
+        kind: args.provider.kind(),
+        model: args.model.clone(),
+        base_url: args.base_url.clone(),
+        structured_output: args.structured_output,
+        network: NetworkSettings {
+            timeout: Duration::from_secs(args.timeout_secs.max(1)),
+            proxy: args.proxy.clone(),
+            ca_certificate_file: args.ca_cert.clone(),
+        },
+    };
+    let provider = build_provider(&settings)?;
+    if args.check {
+        let check = check_connection(provider.as_ref())?;
+        let human = format!(
+            "{} at {} answered: {} models listed{}",
+            check.provider,
+            check.base_url,
+            check.n_models_listed,
+            if check.model_listed {
+                format!(", including {}", check.model)
+            } else {
+                format!(", not including {}", check.model)
+            }
+        );
+        return Ok((serde_json::to_value(&check).unwrap_or_default(), human));
+    }
+    let mut project = Project::open(&args.project)?;
+    let options = RunOptions {
+        limit: args.limit,
+        prompt_version: args.prompt_version,
+        n_examples: args.examples,
+        concurrency: args.concurrency.max(1),
+        requests_per_minute: args.rpm,
+        tokens_per_minute: args.tpm,
+        max_retries: args.max_retries,
+        max_output_tokens: args.max_output_tokens,
+        price_in_per_1k: args.price_in_per_1k,
+        price_out_per_1k: args.price_out_per_1k,
+        ..RunOptions::default()
+    };
+    let never_cancelled = AtomicBool::new(false);
+    let mut last_print: Option<Instant> = None;
+    let mut print_progress = |progress: &RunProgress| {
+        if last_print.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+            return;
+        }
+        last_print = Some(Instant::now());
+        eprintln!("prelabel: {}", progress_line(progress));
+    };
+    let summary = run_prelabel(
+        &mut project,
+        provider.as_ref(),
+        &options,
+        &never_cancelled,
+        actor,
+        &mut print_progress,
+    )?;
+    for skipped in &summary.skipped_controls {
+        eprintln!(
+            "prelabel: control \"{}\" skipped: {}",
+            skipped.control, skipped.reason
+        );
+    }
+    for issue in summary.failed.iter().take(5) {
+        eprintln!("prelabel: task {} failed: {}", issue.task_id, issue.reason);
+    }
+    for issue in summary.refused.iter().take(5) {
+        eprintln!("prelabel: task {} refused: {}", issue.task_id, issue.reason);
+    }
+    let human = format!(
+        "{} {}: {}",
+        summary.model_version,
+        summary.status,
+        progress_line(&summary.progress)
+    );
+    Ok((serde_json::to_value(&summary).unwrap_or_default(), human))
+}
+
+fn progress_line(progress: &RunProgress) -> String {
+    let n_finished = progress.n_predicted + progress.n_refused + progress.n_failed;
+    let mut line = format!(
+        "{n_finished}/{} done ({} predicted, {} refused, {} failed, {} retries), {:.1} tasks/s, {} tokens in, {} out",
+        progress.n_planned,
+        progress.n_predicted,
+        progress.n_refused,
+        progress.n_failed,
+        progress.n_retries,
+        progress.tasks_per_second,
+        progress.tokens_in,
+        progress.tokens_out
+    );
+    if let Some(cost) = progress.estimated_cost {
+        line.push_str(&format!(", about {cost:.4} in cost"));
+    }
+    line
+}
+
+/// Reads a key from stdin: a no-echo prompt on a terminal, else the whole input.
+fn read_key_from_stdin(provider: ProviderKind) -> Result<ApiKey, GlossError> {
+    let text = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("{} API key (not shown): ", provider.name()))
+            .map_err(|error| GlossError::BadInput(format!("cannot read the key: {error}")))?
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(64 * 1024)
+            .read_to_string(&mut text)
+            .map_err(|error| {
+                GlossError::BadInput(format!("cannot read the key from stdin: {error}"))
+            })?;
+        text
+    };
+    ApiKey::new(&text).ok_or_else(|| PrelabelError::Key(keys::KeyError::Empty).into())
+}
+
+/// Runs `gloss keys ...`.
+pub fn keys_command(command: &KeysCommand) -> Result<(serde_json::Value, String), GlossError> {
+    match command {
+        KeysCommand::Set { provider, .. } => {
+            let kind = provider.kind();
+            let key = read_key_from_stdin(kind)?;
+            keys::set_key(kind, &key).map_err(PrelabelError::from)?;
+            Ok((
+                serde_json::json!({"provider": kind.name(), "stored": "keychain"}),
+                format!("stored the {} key in the keychain", kind.name()),
+            ))
+        }
+        KeysCommand::Remove { provider, .. } => {
+            let kind = provider.kind();
+            let removed = keys::remove_key(kind).map_err(PrelabelError::from)?;
+            Ok((
+                serde_json::json!({"provider": kind.name(), "removed": removed}),
+                if removed {
+                    format!("removed the {} key from the keychain", kind.name())
+                } else {
+                    format!("the keychain held no {} key", kind.name())
+                },
+            ))
+        }
+        KeysCommand::Status { provider, .. } => {
+            let status = keys::key_status(provider.kind());
+            let human = match status.used {
+                Some(keys::KeySource::Keychain) => {
+                    format!("{}: key in the keychain", status.provider)
+                }
+                Some(keys::KeySource::Environment) => format!(
+                    "{}: key from {} (the keychain {})",
+                    status.provider,
+                    status.environment_variable,
+                    status.keychain_unavailable_reason.as_deref().map_or_else(
+                        || "holds none".to_owned(),
+                        |reason| format!("is unavailable: {reason}")
+                    )
+                ),
+                None => format!(
+                    "{}: no key (store one with `gloss keys set {}` or set {})",
+                    status.provider, status.provider, status.environment_variable
+                ),
+            };
+            Ok((serde_json::to_value(&status).unwrap_or_default(), human))
+        }
+    }
+}
