@@ -10,7 +10,9 @@ use std::path::Path;
 
 use gloss::Project;
 use gloss::io::export::export_project;
-use gloss::io::export::vision::{LABEL_NOT_IN_CONFIG, REGION_OUTSIDE_IMAGE};
+use gloss::io::export::vision::{
+    KEYPOINT_NOT_IN_FORMAT, LABEL_NOT_IN_CONFIG, REGION_OUTSIDE_IMAGE,
+};
 use gloss::io::{ExportFormat, ExportOptions, ExportSummary};
 use gloss::views::AnnotationStatus;
 use serde_json::{Value, json};
@@ -253,4 +255,26 @@ fn cli_reports_left_out_regions() {
         json!([[REGION_OUTSIDE_IMAGE, 1], [LABEL_NOT_IN_CONFIG, 1]]),
         "{summary}"
     );
+}
+
+#[test]
+fn formats_without_keypoints_count_the_keypoints_they_leave_out() {
+    let test_project = keypoint_project();
+    // Seven keypoints on the two images; the person box is the only object.
+    let expected = vec![(KEYPOINT_NOT_IN_FORMAT.to_owned(), 7)];
+    for (format, name) in [
+        (ExportFormat::Yolo, "yolo"),
+        (ExportFormat::Voc, "voc"),
+        (ExportFormat::Hf, "hf"),
+    ] {
+        let summary = export(&test_project.project, format, &test_project.file(name));
+        assert_eq!(summary.tasks, 2, "{format:?}: {summary:?}");
+        assert_eq!(summary.left_out_regions, expected, "{format:?}");
+    }
+    let summary = export(
+        &test_project.project,
+        ExportFormat::Coco,
+        &test_project.file("coco.json"),
+    );
+    assert!(summary.left_out_regions.is_empty(), "{summary:?}");
 }

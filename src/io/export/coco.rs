@@ -369,7 +369,7 @@ impl Exporter for CocoExporter {
         let Some(image) = self.plan.image(task) else {
             return Ok(()); // left out by `skip_reason` already
         };
-        self.left_out_regions.add_all(&image.left_out_regions);
+        self.left_out_regions.add_image(&image, true);
         let has_keypoints = !self.plan.keypoint_names.is_empty();
         let (instances, singles) = group_keypoints(&image);
         let split = task.split.as_deref().unwrap_or_default();

@@ -238,7 +238,7 @@ impl Exporter for HfObjectsExporter {
         let Some(source) = image.resolved_path.clone() else {
             return Ok(()); // left out by `skip_reason` already
         };
-        self.left_out_regions.add_all(&image.left_out_regions);
+        self.left_out_regions.add_image(&image, false);
         let split_name = task.split.as_deref().unwrap_or("train");
         let split_idx = self
             .splits

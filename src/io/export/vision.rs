@@ -49,6 +49,8 @@ pub const IMAGE_FILE_MISSING: &str = "image file read at import is no longer the
 pub const REGION_OUTSIDE_IMAGE: &str = "region with no area inside the image";
 pub const KEYPOINT_OUTSIDE_IMAGE: &str = "keypoint outside the image";
 pub const LABEL_NOT_IN_CONFIG: &str = "label the config does not offer";
+/// Keypoints are written by `coco` only; the other vision formats count them under this reason.
+pub const KEYPOINT_NOT_IN_FORMAT: &str = "keypoint (this format has no keypoints; use coco)";
 
 /// The image object, the categories and the keypoint names of a config.
 #[derive(Debug, Clone)]
@@ -388,6 +390,16 @@ impl RegionCounts {
             match self.counts.iter_mut().find(|(known, _)| known == reason) {
                 Some(entry) => entry.1 += 1,
                 None => self.counts.push(((*reason).to_owned(), 1)),
+            }
+        }
+    }
+
+    /// Counts the regions `image` lost, and its keypoints when the format cannot write them.
+    pub fn add_image(&mut self, image: &VisionImage, writes_keypoints: bool) {
+        self.add_all(&image.left_out_regions);
+        if !writes_keypoints {
+            for _ in &image.keypoints {
+                self.add_all(&[KEYPOINT_NOT_IN_FORMAT]);
             }
         }
     }

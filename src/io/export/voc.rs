@@ -57,7 +57,7 @@ impl Exporter for VocExporter {
         let Some(image) = self.plan.image(task) else {
             return Ok(());
         };
-        self.left_out_regions.add_all(&image.left_out_regions);
+        self.left_out_regions.add_image(&image, false);
         let (width, height) = (image.size.width, image.size.height);
         let base_name = image
             .file_name

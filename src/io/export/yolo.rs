@@ -120,7 +120,7 @@ impl Exporter for YoloExporter {
         let Some(image) = self.plan.image(task) else {
             return Ok(());
         };
-        self.left_out_regions.add_all(&image.left_out_regions);
+        self.left_out_regions.add_image(&image, false);
         let (width, height) = (image.size.width, image.size.height);
         let mut lines = String::new();
         for object in &image.objects {
