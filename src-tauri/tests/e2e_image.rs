@@ -175,6 +175,15 @@ async fn screen_of(
     x: f64,
     y: f64,
 ) -> Result<(f64, f64), Box<dyn std::error::Error>> {
+    // Two frames first: a layout change (the side panel grew) refits the view in a
+    // ResizeObserver callback, which runs at the next frame.
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+            vec![],
+        )
+        .await?;
     let state = stage_state(client).await?;
     let number = |key: &str| {
         state[key]
@@ -598,6 +607,20 @@ async fn measure_in_window(client: &Client, launched: Instant) -> TestResult {
         "drag",
         60,
         "drag-pan at the fit, all 1,000 polygons on screen",
+    )
+    .await?;
+    // Diagnostic: the same drag with the side panel (1,000 region rows) out of the page.
+    in_panel(
+        client,
+        "root.querySelector('[data-testid=side-panel]').style.display = 'none'; return null;",
+        vec![],
+    )
+    .await?;
+    drive_frames(client, "drag", 60, "drag-pan at the fit, side panel hidden").await?;
+    in_panel(
+        client,
+        "root.querySelector('[data-testid=side-panel]').style.display = ''; return null;",
+        vec![],
     )
     .await?;
     drive_frames(client, "wheel", 12, "wheel zoom in, one notch a frame").await?;

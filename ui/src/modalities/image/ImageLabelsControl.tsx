@@ -73,7 +73,7 @@ function RegionList({ control, value }: ControlRendererProps<ImageLabelsState>) 
         {TITLES[imageLabelsKind(control).kind]} <span className="count">{value.length}</span>
       </h4>
       {value.length === 0 && <p className="muted">None yet.</p>}
-      <ul className="region-list">
+      <ul className="region-list image-region-list">
         {value.map((region) => (
           <RegionRow key={region.id} control={control} region={region} isSelected={region.id === selected} onAction={onAction} />
         ))}

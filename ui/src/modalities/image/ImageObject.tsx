@@ -12,7 +12,7 @@
  * image's keys are this object's key targets in the one keymap and arrive through
  * `objectKeys.ts`.
  */
-import { useContext, useEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from "react";
+import { useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from "react";
 import type { ControlTag } from "../../bindings/ControlTag";
 import type { ObjectTag } from "../../bindings/ObjectTag";
 import type { TaskMedia } from "../../bindings/TaskMedia";
@@ -119,6 +119,8 @@ function ImageView(props: { object: ObjectTag; media: TaskMedia }) {
   const editor = useTaskEditor();
   const [load, setLoad] = useState<LoadState>({ status: "loading" });
   const src = useMemo(() => mediaSrc(media.path), [media.path]);
+  // Stable across renders, so the canvas keeps its region list and key listener.
+  const controls = useMemo(() => imageControlsOf(editor.iface.controls, object.name), [editor.iface.controls, object.name]);
 
   useEffect(() => {
     let cancelled = false;
@@ -152,7 +154,7 @@ function ImageView(props: { object: ObjectTag; media: TaskMedia }) {
       {load.status === "loading" ? (
         <div className="image-loading" role="status">{`Loading ${media.width ?? "?"} × ${media.height ?? "?"} image…`}</div>
       ) : (
-        <ImageCanvas object={object} image={load.image} size={load.size} loadMs={load.loadMs} controls={imageControlsOf(editor.iface.controls, object.name)} />
+        <ImageCanvas object={object} image={load.image} size={load.size} loadMs={load.loadMs} controls={controls} />
       )}
     </div>
   );
@@ -201,7 +203,6 @@ function ImageCanvas(props: { object: ObjectTag; image: HTMLImageElement; size: 
       sceneRef.current = null;
     };
     // The scene is made once per image; `controls` only changes with the interface.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [image, size]);
 
   // Regions to pixels, rebuilt only for the controls whose value changed.
@@ -214,10 +215,12 @@ function ImageCanvas(props: { object: ObjectTag; image: HTMLImageElement; size: 
       }
     });
     return list;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Keyed on the values of these controls only: other controls' edits keep the same list.
   }, [size, controls, ...controlValues]);
 
-  useEffect(() => {
+  // Layout effects: the scene must show the committed state before the next pointer event is
+  // handled (a click right after Esc must not still draw with the label just put down).
+  useLayoutEffect(() => {
     sceneRef.current?.sync(sceneRegions, interaction.selected);
   }, [sceneRegions, interaction.selected]);
 
@@ -225,9 +228,9 @@ function ImageCanvas(props: { object: ObjectTag; image: HTMLImageElement; size: 
   const tool: Tool = armedControl === undefined || interaction.armed === null
     ? null
     : { type: SHAPE_OF_CONTROL[armedControl.kind.kind as keyof typeof SHAPE_OF_CONTROL], color: labelColor(armedControl, interaction.armed.target) };
-  useEffect(() => {
+  useLayoutEffect(() => {
     sceneRef.current?.setTool(tool);
-  }, [tool?.type, tool?.color]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [tool?.type, tool?.color]);
 
   useEffect(() => {
     const scene = sceneRef.current;
