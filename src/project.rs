@@ -418,6 +418,29 @@ impl Project {
         Ok((media, problems))
     }
 
+    /// The real path of the local image or audio file that `field` of task `task_id` shows,
+    /// by the same rules as [`Project::task_view`]'s `media`: only a file import read for this
+    /// task and field that is, checked now, a file inside the project's allowed folders (the
+    /// desktop's loopback media server streams nothing else: `crate::media_server`).
+    pub fn media_file(&self, task_id: i64, field: &str) -> Result<PathBuf, GlossError> {
+        if self.store.reader().task(task_id)?.is_none() {
+            return Err(GlossError::TaskNotFound { task_id });
+        }
+        let (media, problems) = self.task_media(task_id)?;
+        if let Some(item) = media.into_iter().find(|item| item.field == field) {
+            return Ok(PathBuf::from(item.path));
+        }
+        Err(GlossError::BadInput(
+            match problems.into_iter().find(|problem| problem.field == field) {
+                Some(problem) => format!("task {task_id}, field \"{field}\": {}", problem.message),
+                None => format!(
+                    "task {task_id}, field \"{field}\": no local media file to show (no such \
+                     field, a URL, which is not fetched, or a file that was refused at import)"
+                ),
+            },
+        ))
+    }
+
     /// Keeps the editor's work in progress on a task (replacing the previous autosave) so that
     /// a crash or restart loses nothing typed. Values must fit the config, as for a draft; the
     /// autosave is not a version and is dropped when the annotator saves one.
