@@ -881,3 +881,109 @@ fn the_cli_takes_the_shape_tokenizer_and_pairs_options() {
         "{output:?}"
     );
 }
+
+#[test]
+fn provenance_columns_say_who_answered_how_many_agreed_and_under_which_versions() {
+    let mut test_project = project_with(
+        TRIAGE_CONFIG,
+        &[json!({"body": "It broke"}), json!({"body": "Fine"})],
+    );
+    let urgency = |value: &str| vec![choices("urgency", "body", &[value])];
+    // Task 1: ana and bob say high, then cy says low. Task 2: ana alone.
+    for (annotator, task_id, value) in [
+        ("ana", 1, "high"),
+        ("bob", 1, "high"),
+        ("cy", 1, "low"),
+        ("ana", 2, "medium"),
+    ] {
+        test_project
+            .save(
+                annotator,
+                task_id,
+                AnnotationStatus::Submitted,
+                urgency(value),
+            )
+            .unwrap();
+        // Distinct save times, so "the latest answer" is not a tie.
+        std::thread::sleep(std::time::Duration::from_millis(3));
+    }
+    let with_provenance = ShapeOptions {
+        provenance: true,
+        ..ShapeOptions::default()
+    };
+
+    let (rows, card) = export_hf(&test_project, "latest", with_provenance);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["urgency"], "low");
+    assert_eq!(rows[0]["annotator"], "cy");
+    assert_eq!(rows[0]["annotators"], json!(["ana", "bob", "cy"]));
+    assert!((rows[0]["agreement"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(rows[0]["config_version"], 1);
+    assert_eq!(rows[0]["guideline_version"], Value::Null);
+    assert!(rows[0]["annotated_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(rows[1]["annotator"], "ana");
+    assert_eq!(rows[1]["agreement"], 1.0);
+    for (name, dtype) in [
+        ("annotator", "dtype: string"),
+        ("agreement", "dtype: float64"),
+        ("config_version", "dtype: int32"),
+        ("guideline_version", "dtype: int32"),
+        ("annotators", "sequence: string"),
+    ] {
+        let declared = format!("- name: \"{name}\"\n    {dtype}");
+        assert!(card.contains(&declared), "{declared:?} not in {card}");
+    }
+    assert!(card.contains("--provenance"), "{card}");
+
+    // Consensus: the majority answer has no single author; 2 of 3 gave it.
+    export_project_with(
+        &test_project.project,
+        &ExportOptions {
+            format: ExportFormat::Hf,
+            out: test_project.file("consensus"),
+            only: Some(gloss::io::OnlyFilter::Consensus),
+            split: None,
+            seed: 0,
+        },
+        &with_provenance,
+    )
+    .unwrap();
+    let rows = read_jsonl(&test_project.file("consensus").join("train.jsonl"));
+    assert_eq!(rows[0]["urgency"], "high");
+    assert_eq!(rows[0]["annotator"], Value::Null);
+    assert!((rows[0]["agreement"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+
+    // Without the option the rows are as before; other formats refuse it.
+    let (plain, _) = export_hf(&test_project, "plain", ShapeOptions::default());
+    assert!(plain[0].get("annotator").is_none(), "{:?}", plain[0]);
+    let error = try_export(
+        &test_project,
+        ExportFormat::Jsonl,
+        "x.jsonl",
+        with_provenance,
+        None,
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("--provenance"), "{error}");
+}
+
+#[test]
+fn provenance_refuses_a_config_with_a_column_of_the_same_name() {
+    let config = r#"<View>
+  <Text name="body" value="$body"/>
+  <Choices name="annotator" toName="body"><Choice value="x"/></Choices>
+</View>"#;
+    let test_project = project_with(config, &[json!({"body": "b"})]);
+    let error = try_export(
+        &test_project,
+        ExportFormat::Hf,
+        "hf",
+        ShapeOptions {
+            provenance: true,
+            ..ShapeOptions::default()
+        },
+        None,
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("\"annotator\""), "{error}");
+}

@@ -158,6 +158,11 @@ enum Command {
         /// hf preference shape from a Ranker: one pair per task (best-vs-worst) or every pair.
         #[arg(long, value_enum, default_value_t = PairsArg::BestVsWorst)]
         pairs: PairsArg,
+        /// hf: add provenance columns to every row: annotator, annotators, agreement (share of
+        /// the counted annotations giving the written answer), config_version,
+        /// guideline_version, annotated_at.
+        #[arg(long)]
+        provenance: bool,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -563,6 +568,7 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
             hf_shape,
             tokenizer,
             pairs,
+            provenance,
             ..
         } => {
             let opened = Project::open(&project)?;
@@ -584,6 +590,7 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                     PairsArg::BestVsWorst => RankerPairs::BestVsWorst,
                     PairsArg::All => RankerPairs::All,
                 },
+                provenance,
             };
             let summary = export_project_with(
                 &opened,

@@ -42,7 +42,91 @@ pub struct HfExporter {
     project_name: String,
     config_version: u32,
     options_text: String,
+    /// `--provenance`: six more columns per row (`PROVENANCE_COLUMNS`).
+    provenance: bool,
     committed: bool,
+}
+
+/// The `--provenance` columns, their features and what the card says of them.
+const PROVENANCE_COLUMNS: [(&str, &str); 6] = [
+    (
+        "annotator",
+        "who made the written answer (null for a consensus answer)",
+    ),
+    (
+        "annotators",
+        "everyone whose submitted annotation counted, in the order they submitted",
+    ),
+    (
+        "agreement",
+        "share of those annotations giving the written answer on every control (observed, not chance-corrected)",
+    ),
+    (
+        "config_version",
+        "labelling config version the answer was made under",
+    ),
+    (
+        "guideline_version",
+        "guidelines version the answer was made under (null if the project had none)",
+    ),
+    ("annotated_at", "when the answer was saved (RFC 3339, UTC)"),
+];
+
+fn provenance_feature(name: &str) -> Feature {
+    match name {
+        "annotators" => Feature::SequenceOfString,
+        "agreement" => Feature::Float64,
+        "config_version" | "guideline_version" => Feature::Int32,
+        _ => Feature::String,
+    }
+}
+
+fn provenance_values(provenance: Option<&super::AnswerProvenance>) -> [(&'static str, Value); 6] {
+    let Some(provenance) = provenance else {
+        return PROVENANCE_COLUMNS.map(|(name, _)| {
+            let empty = if name == "annotators" {
+                Value::Array(Vec::new())
+            } else {
+                Value::Null
+            };
+            (name, empty)
+        });
+    };
+    [
+        (
+            "annotator",
+            provenance
+                .annotator
+                .clone()
+                .map_or(Value::Null, Value::String),
+        ),
+        (
+            "annotators",
+            Value::Array(
+                provenance
+                    .annotators
+                    .iter()
+                    .cloned()
+                    .map(Value::String)
+                    .collect(),
+            ),
+        ),
+        (
+            "agreement",
+            serde_json::Number::from_f64(provenance.agreement).map_or(Value::Null, Value::Number),
+        ),
+        ("config_version", Value::from(provenance.config_version)),
+        (
+            "guideline_version",
+            provenance
+                .guidelines_version
+                .map_or(Value::Null, Value::from),
+        ),
+        (
+            "annotated_at",
+            Value::String(crate::format_time_ms(provenance.annotated_at_ms)),
+        ),
+    ]
 }
 
 /// What the rows are: per-control columns, or one of the NLP shapes.
@@ -95,6 +179,24 @@ impl HfExporter {
             Some(plan) => Layout::Shape(plan),
             None => Layout::Classification(columns_for(project.interface())?),
         };
+        if shape_options.provenance {
+            let layout_names: Vec<String> = match &layout {
+                Layout::Shape(plan) => plan.columns().into_iter().map(|(name, ..)| name).collect(),
+                Layout::Classification(columns) => {
+                    columns.iter().map(|column| column.name.clone()).collect()
+                }
+            };
+            if let Some((clash, _)) = PROVENANCE_COLUMNS
+                .iter()
+                .find(|(name, _)| layout_names.iter().any(|column| column == name))
+            {
+                return Err(ExportError::BadOption(format!(
+                    "--provenance adds a column \"{clash}\", but the export already has a column \
+                     of that name (a data field or control); rename it in the config to use \
+                     --provenance"
+                )));
+            }
+        }
         let dir_name = final_dir
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
@@ -128,6 +230,9 @@ impl HfExporter {
                     .unwrap_or("")
             );
         }
+        if shape_options.provenance {
+            options_text.push_str(" --provenance");
+        }
         if let Some(split) = &options.split {
             let parts: Vec<String> = split
                 .parts
@@ -149,6 +254,7 @@ impl HfExporter {
             project_name: project.name().to_owned(),
             config_version: project.config_version(),
             options_text,
+            provenance: shape_options.provenance,
             committed: false,
         })
     }
@@ -190,7 +296,7 @@ impl HfExporter {
 
     /// Every column with its feature and the card's sentence about it.
     fn card_columns(&self) -> Vec<(String, Feature, String)> {
-        match &self.layout {
+        let mut columns = match &self.layout {
             Layout::Shape(plan) => plan.columns(),
             Layout::Classification(columns) => columns
                 .iter()
@@ -202,7 +308,17 @@ impl HfExporter {
                     )
                 })
                 .collect(),
+        };
+        if self.provenance {
+            for (name, description) in PROVENANCE_COLUMNS {
+                columns.push((
+                    name.to_owned(),
+                    provenance_feature(name),
+                    description.to_owned(),
+                ));
+            }
         }
+        columns
     }
 }
 
@@ -356,9 +472,15 @@ impl Exporter for HfExporter {
             return Ok(());
         };
         let split = task.split.as_deref().unwrap_or("train");
+        let provenance = self
+            .provenance
+            .then(|| provenance_values(task.answer_provenance.as_ref()));
         let columns = match &self.layout {
             Layout::Shape(plan) => {
-                for row in plan.rows(task, result) {
+                for mut row in plan.rows(task, result) {
+                    for (name, value) in provenance.iter().flatten() {
+                        row.insert((*name).to_owned(), value.clone());
+                    }
                     self.write_row(split, &row)?;
                 }
                 return Ok(());
@@ -398,6 +520,9 @@ impl Exporter for HfExporter {
                 }
             };
             row.insert(column.name.clone(), value);
+        }
+        for (name, value) in provenance.into_iter().flatten() {
+            row.insert(name.to_owned(), value);
         }
         self.write_row(split, &row)
     }

@@ -165,7 +165,24 @@ pub struct ExportTask {
     /// The media files import measured; empty unless the exporter asked for them.
     pub media: Vec<TaskMediaRow>,
     pub chosen_result: Option<Vec<ResultItem>>,
+    /// Who and what stands behind `chosen_result` (`--provenance` columns); set with it.
+    pub answer_provenance: Option<AnswerProvenance>,
     pub split: Option<String>,
+}
+
+/// The provenance of a task's written answer: see `select.rs` for how each field is chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerProvenance {
+    /// Who made the written answer; `None` for a consensus answer.
+    pub annotator: Option<String>,
+    /// Everyone whose submitted annotation counted, in the order they submitted.
+    pub annotators: Vec<String>,
+    /// Share of the counted submitted annotations that give the written answer on every control.
+    pub agreement: f64,
+    pub config_version: u32,
+    pub guidelines_version: Option<u32>,
+    /// When the written answer was saved (ms since the Unix epoch, UTC).
+    pub annotated_at_ms: i64,
 }
 
 /// One export format. Contract: `write_task` is called once per exported task in task id
@@ -223,8 +240,21 @@ pub fn export_project_with(
     shape_options: &ShapeOptions,
 ) -> Result<ExportSummary, ExportError> {
     let interface = project.interface();
+    if shape_options.provenance && options.format != ExportFormat::Hf {
+        return Err(ExportError::BadOption(format!(
+            "--provenance adds columns to --format hf; --format {} does not take it",
+            options.format.name()
+        )));
+    }
     let mut exporter: Box<dyn Exporter> = match options.format {
         ExportFormat::Hf if hf_objects::applies(interface, shape_options)? => {
+            if shape_options.provenance {
+                return Err(ExportError::BadOption(
+                    "--provenance is written by the JSONL shapes of --format hf, not by the \
+                     object-detection (imagefolder) layout"
+                        .to_owned(),
+                ));
+            }
             Box::new(hf_objects::HfObjectsExporter::new(project, options)?)
         }
         ExportFormat::Hf => Box::new(hf::HfExporter::new(project, options, shape_options)?),

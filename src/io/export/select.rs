@@ -18,11 +18,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{ExportNeeds, ExportTask, OnlyFilter};
+use super::{AnswerProvenance, ExportNeeds, ExportTask, OnlyFilter};
 use crate::annotation::parse_result;
 use crate::config::{ControlKind, ControlTag, Interface};
 use crate::result::{ResultItem, ResultValue};
-use crate::store::ExportTaskRow;
+use crate::store::{ExportAnnotationRow, ExportTaskRow};
 use crate::views::AnnotationStatus;
 
 /// Applies the filter to one task; `None` leaves the task out.
@@ -58,26 +58,43 @@ pub fn select(
     }
     // Consensus decides which tasks are exported, so it is computed whether or not the format
     // writes the answer.
-    let chosen_result = if needs.answer || only == Some(OnlyFilter::Consensus) {
-        let submitted_results: Vec<(i64, Vec<ResultItem>)> = annotations
+    let (chosen_result, answer_provenance) = if needs.answer || only == Some(OnlyFilter::Consensus)
+    {
+        let submitted: Vec<(&ExportAnnotationRow, Vec<ResultItem>)> = annotations
             .iter()
             .filter(|annotation| annotation.status == AnnotationStatus::Submitted)
             .filter_map(|annotation| {
                 parse_result(&annotation.result_json)
                     .ok()
-                    .map(|result| (annotation.created_at, result))
+                    .map(|result| (annotation, result))
             })
             .collect();
         if only == Some(OnlyFilter::Consensus) {
-            Some(majority_result(interface, &submitted_results)?)
+            let consensus = majority_result(interface, &submitted)?;
+            let provenance = answer_provenance(interface, &submitted, None, &consensus);
+            (Some(consensus), provenance)
         } else {
-            submitted_results
-                .into_iter()
-                .max_by_key(|(created_at, _)| *created_at)
-                .map(|(_, result)| result)
+            let latest_idx = submitted
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, (annotation, _))| annotation.created_at)
+                .map(|(submitted_idx, _)| submitted_idx);
+            match latest_idx {
+                Some(latest_idx) => {
+                    let provenance = answer_provenance(
+                        interface,
+                        &submitted,
+                        Some(submitted[latest_idx].0),
+                        &submitted[latest_idx].1,
+                    );
+                    let mut submitted = submitted;
+                    (Some(submitted.swap_remove(latest_idx).1), provenance)
+                }
+                None => (None, None),
+            }
         }
     } else {
-        None
+        (None, None)
     };
     Some(ExportTask {
         id: row.id,
@@ -89,15 +106,81 @@ pub fn select(
         predictions: row.predictions,
         media: Vec::new(),
         chosen_result,
+        answer_provenance,
         split: None,
     })
+}
+
+/// Who and what stands behind the written answer (`--provenance`). `made_by` is the annotation
+/// whose answer is written, or `None` for a consensus answer; then the dates and versions are
+/// those of the most recent annotation that gives the consensus answer on every control.
+/// `agreement` is the share of counted submitted annotations whose answer equals the written
+/// one on every control (1.0 for a single annotation). It is observed agreement with the written
+/// answer, not a chance-corrected statistic (those are `gloss agreement`'s).
+fn answer_provenance(
+    interface: &Interface,
+    submitted: &[(&ExportAnnotationRow, Vec<ResultItem>)],
+    made_by: Option<&ExportAnnotationRow>,
+    written: &[ResultItem],
+) -> Option<AnswerProvenance> {
+    let agreeing: Vec<&ExportAnnotationRow> = if submitted.len() == 1 {
+        vec![submitted[0].0]
+    } else {
+        let written_key = full_answer_key(interface, written);
+        submitted
+            .iter()
+            .filter(|(_, result)| full_answer_key(interface, result) == written_key)
+            .map(|(annotation, _)| *annotation)
+            .collect()
+    };
+    let source = match made_by {
+        Some(annotation) => annotation,
+        None => *agreeing
+            .iter()
+            .max_by_key(|annotation| annotation.created_at)?,
+    };
+    let mut in_order: Vec<&ExportAnnotationRow> = submitted
+        .iter()
+        .map(|(annotation, _)| *annotation)
+        .collect();
+    in_order.sort_by_key(|annotation| (annotation.created_at, annotation.id));
+    Some(AnswerProvenance {
+        annotator: made_by.map(|annotation| annotation.annotator.clone()),
+        annotators: in_order
+            .iter()
+            .map(|annotation| annotation.annotator.clone())
+            .collect(),
+        agreement: if submitted.is_empty() {
+            0.0
+        } else {
+            agreeing.len() as f64 / submitted.len() as f64
+        },
+        config_version: source.config_version,
+        guidelines_version: source.guidelines_version,
+        annotated_at_ms: source.created_at,
+    })
+}
+
+/// A whole answer (every control, in config order) with region ids removed, for comparing.
+fn full_answer_key(interface: &Interface, result: &[ResultItem]) -> String {
+    let mut key = String::new();
+    for control in &interface.controls {
+        let items: Vec<ResultItem> = result
+            .iter()
+            .filter(|item| item.from_name() == Some(control.name.as_str()))
+            .cloned()
+            .collect();
+        key.push_str(&answer_key(&items));
+        key.push('\u{1f}');
+    }
+    key
 }
 
 /// The answer more than half of the results give on every control, or `None` if some control
 /// has no such answer.
 fn majority_result(
     interface: &Interface,
-    results: &[(i64, Vec<ResultItem>)],
+    results: &[(&ExportAnnotationRow, Vec<ResultItem>)],
 ) -> Option<Vec<ResultItem>> {
     if results.is_empty() {
         return None;

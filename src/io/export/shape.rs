@@ -95,12 +95,16 @@ impl RankerPairs {
     }
 }
 
-/// The options that shape NLP exports: `--hf-shape`, `--tokenizer`, `--pairs`.
+/// The options that shape NLP exports: `--hf-shape`, `--tokenizer`, `--pairs`, `--provenance`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ShapeOptions {
     pub hf_shape: HfShape,
     pub tokenizer: Tokenizer,
     pub pairs: RankerPairs,
+    /// `--provenance`: the `hf` JSONL rows also say who and what stands behind each answer
+    /// (`annotator`, `annotators`, `agreement`, `config_version`, `guideline_version`,
+    /// `annotated_at`; see `hf.rs`).
+    pub provenance: bool,
 }
 
 /// A shape resolved against a config: which objects and controls feed which column.
