@@ -94,7 +94,11 @@ pub enum ObjectKind {
     Text {
         granularity: TextGranularity,
     },
-    /// Rendered only after sanitising. `inline` follows Label Studio's attribute.
+    /// Rendered only after sanitising. `inline` is kept as written for a lossless config, but
+    /// Gloss renders every HyperText inline: Label Studio's non-inline mode is an iframe, which
+    /// here would add a second document to secure for nothing, since the sanitiser already
+    /// removes scripts, handlers and remote loads and the task panel's shadow root keeps the
+    /// content's styles in.
     HyperText {
         inline: bool,
     },
