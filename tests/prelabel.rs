@@ -941,3 +941,99 @@ fn a_config_with_nothing_to_prelabel_is_refused_with_the_reasons() {
     );
     assert!(server.requests().is_empty());
 }
+
+#[test]
+fn a_proxy_setting_sends_requests_through_the_proxy_without_the_key() {
+    // The fake server plays a proxy that refuses every tunnel.
+    let proxy = FakeServer::start(|_| FakeResponse::json(403, json!({})));
+    let proxy_address = proxy.base_url.trim_end_matches("/v1").to_owned();
+    let provider = build_provider_with_key(
+        &ProviderSettings {
+            kind: ProviderKind::OpenAi,
+            model: "m".to_owned(),
+            base_url: Some("http://model.invalid/v1".to_owned()),
+            structured_output: false,
+            network: NetworkSettings {
+                proxy: Some(proxy_address),
+                ..NetworkSettings::default()
+            },
+        },
+        ApiKey::new(PLANTED_KEY),
+    )
+    .unwrap();
+    let error = gloss::prelabel::check_connection(provider.as_ref()).unwrap_err();
+    assert!(error.to_string().contains("connection failed"), "{error}");
+    assert!(!error.to_string().contains(PLANTED_KEY));
+    let requests = proxy.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].method, "CONNECT");
+    assert_eq!(requests[0].path, "model.invalid:80");
+    assert!(
+        requests[0].header("authorization").is_none(),
+        "the proxy never sees the key"
+    );
+}
+
+#[test]
+fn a_bad_ca_certificate_file_or_proxy_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = |network: NetworkSettings| ProviderSettings {
+        kind: ProviderKind::OpenAi,
+        model: "m".to_owned(),
+        base_url: Some("http://127.0.0.1:9/v1".to_owned()),
+        structured_output: false,
+        network,
+    };
+    let missing = dir.path().join("missing.pem");
+    let error = build_provider_with_key(
+        &settings(NetworkSettings {
+            ca_certificate_file: Some(missing.clone()),
+            ..NetworkSettings::default()
+        }),
+        None,
+    )
+    .err()
+    .unwrap();
+    assert!(
+        error.to_string().starts_with(&format!(
+            "CA certificate file {}: cannot read",
+            missing.display()
+        )),
+        "{error}"
+    );
+    let not_pem = common::write_file(dir.path(), "not.pem", "hello");
+    let error = build_provider_with_key(
+        &settings(NetworkSettings {
+            ca_certificate_file: Some(not_pem),
+            ..NetworkSettings::default()
+        }),
+        None,
+    )
+    .err()
+    .unwrap();
+    assert!(
+        error
+            .to_string()
+            .ends_with("the file holds no PEM certificate"),
+        "{error}"
+    );
+    let error = build_provider_with_key(
+        &settings(NetworkSettings {
+            proxy: Some("ftp://user:secret@proxy:21".to_owned()),
+            ..NetworkSettings::default()
+        }),
+        None,
+    )
+    .err()
+    .unwrap();
+    assert!(
+        error
+            .to_string()
+            .starts_with("proxy ftp://[credentials]@proxy:21:"),
+        "{error}"
+    );
+    assert_eq!(
+        gloss::GlossError::from(error).code(),
+        gloss::ErrorCode::BadInput
+    );
+}

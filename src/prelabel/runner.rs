@@ -474,7 +474,10 @@ fn label_one_task(shared: &Shared<'_>, item: &WorkItem) -> Outcome {
         + u64::from(options.max_output_tokens);
     let mut n_retries = 0u64;
     loop {
-        let Some(reservation) = shared.limiter.acquire(estimated_tokens, shared) else {
+        let Some(reservation) = shared
+            .limiter
+            .acquire(estimated_tokens, &|wait| shared.sleep_unless_stopped(wait))
+        else {
             return Outcome::NotStarted { n_retries };
         };
         let started = Instant::now();
@@ -563,6 +566,8 @@ fn backoff(base: Duration, attempt: u64, task_id: i64) -> Duration {
 /// minute (a sliding 60-second window of estimated tokens, corrected to the server's counts).
 struct RateLimiter {
     request_interval: Option<Duration>,
+    /// 60 s; shorter in unit tests.
+    token_window: Duration,
     tokens_per_minute: Option<u64>,
     state: Mutex<LimiterState>,
 }
@@ -583,6 +588,7 @@ impl RateLimiter {
                 .filter(|rpm| *rpm > 0)
                 .map(|rpm| Duration::from_secs(60) / rpm),
             tokens_per_minute: tokens_per_minute.filter(|tpm| *tpm > 0),
+            token_window: TOKEN_WINDOW,
             state: Mutex::new(LimiterState {
                 next_request_at: Instant::now(),
                 token_window: VecDeque::new(),
@@ -593,7 +599,8 @@ impl RateLimiter {
 
     /// Waits for a slot; `None` if the run stopped meanwhile. A request bigger than the whole
     /// token budget goes alone once the window is empty (else it would never go).
-    fn acquire(&self, estimated_tokens: u64, shared: &Shared<'_>) -> Option<u64> {
+    /// `sleep` waits up to the given time and says whether the run goes on.
+    fn acquire(&self, estimated_tokens: u64, sleep: &dyn Fn(Duration) -> bool) -> Option<u64> {
         loop {
             let wait = {
                 let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -601,7 +608,7 @@ impl RateLimiter {
                 while state
                     .token_window
                     .front()
-                    .is_some_and(|(_, at, _)| now.duration_since(*at) >= TOKEN_WINDOW)
+                    .is_some_and(|(_, at, _)| now.duration_since(*at) >= self.token_window)
                 {
                     state.token_window.pop_front();
                 }
@@ -614,7 +621,7 @@ impl RateLimiter {
                                 .token_window
                                 .front()
                                 .map_or(Duration::ZERO, |(_, at, _)| {
-                                    (*at + TOKEN_WINDOW).saturating_duration_since(now)
+                                    (*at + self.token_window).saturating_duration_since(now)
                                 })
                         } else {
                             Duration::ZERO
@@ -638,7 +645,7 @@ impl RateLimiter {
                 }
                 token_wait.max(request_wait)
             };
-            if !shared.sleep_unless_stopped(wait.max(Duration::from_millis(1))) {
+            if !sleep(wait.max(Duration::from_millis(1))) {
                 return None;
             }
         }
@@ -808,4 +815,62 @@ fn finish_run(
         },
     )?;
     writer.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter(rpm: Option<u32>, tpm: Option<u64>, token_window: Duration) -> RateLimiter {
+        RateLimiter {
+            token_window,
+            ..RateLimiter::new(rpm, tpm)
+        }
+    }
+
+    fn sleep(wait: Duration) -> bool {
+        std::thread::sleep(wait);
+        true
+    }
+
+    #[test]
+    fn the_token_budget_holds_requests_until_the_window_frees_it() {
+        let window = Duration::from_millis(300);
+        let token_limiter = limiter(None, Some(1000), window);
+        let started = Instant::now();
+        token_limiter.acquire(600, &sleep).unwrap();
+        assert!(started.elapsed() < Duration::from_millis(100));
+        // 600 + 600 > 1000: the second waits for the first to leave the window.
+        token_limiter.acquire(600, &sleep).unwrap();
+        assert!(started.elapsed() >= window, "{:?}", started.elapsed());
+        // Settled to what the server counted, a reservation frees its excess at once.
+        let settled_limiter = limiter(None, Some(1000), Duration::from_secs(60));
+        let reservation = settled_limiter.acquire(600, &sleep).unwrap();
+        settled_limiter.settle(reservation, 100);
+        let started = Instant::now();
+        settled_limiter.acquire(600, &sleep).unwrap();
+        assert!(started.elapsed() < Duration::from_millis(100));
+        // A request bigger than the whole budget still goes, alone.
+        let small_limiter = limiter(None, Some(10), Duration::from_secs(60));
+        assert!(small_limiter.acquire(5000, &sleep).is_some());
+    }
+
+    #[test]
+    fn a_stopped_run_gives_up_waiting_for_the_limiter() {
+        let token_limiter = limiter(None, Some(100), Duration::from_secs(60));
+        token_limiter.acquire(100, &sleep).unwrap();
+        assert_eq!(token_limiter.acquire(100, &|_| false), None);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_between_half_and_all() {
+        for attempt in 0..5u64 {
+            let wait = backoff(Duration::from_millis(100), attempt, 7);
+            let full = Duration::from_millis(100 * (1 << attempt));
+            assert!(
+                wait >= full / 2 && wait < full,
+                "attempt {attempt}: {wait:?}"
+            );
+        }
+    }
 }
