@@ -1037,3 +1037,78 @@ fn a_bad_ca_certificate_file_or_proxy_is_refused_with_the_reason() {
         gloss::ErrorCode::BadInput
     );
 }
+
+/// `gloss prelabel` and Ctrl+C: the run stops, what was answered is written, the summary says
+/// `cancelled`, and the same command again finishes the rest.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_cancels_the_cli_run_and_the_same_command_resumes() {
+    let texts: Vec<String> = (0..40).map(|idx| format!("review {idx}")).collect();
+    let text_refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let test_project = review_project(&text_refs);
+    let server = FakeServer::start(|_| {
+        FakeResponse::openai(r#"{"sentiment": "negative", "confidence": 0.3}"#)
+            .with_delay(Duration::from_millis(150))
+    });
+    let project_path = test_project.path.to_str().unwrap().to_owned();
+    let command = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gloss"));
+        command
+            .args([
+                "prelabel",
+                &project_path,
+                "--provider",
+                "openai",
+                "--model",
+                "m",
+                "--base-url",
+                &server.base_url,
+                "--concurrency",
+                "2",
+                "--json",
+            ])
+            .env("GLOSS_KEYRING", "off")
+            .env_remove("OPENAI_API_KEY")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    let child = command().spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.requests().len() < 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("prelabel: cancelling"), "{stderr}");
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["status"], "cancelled");
+    let n_first = summary["n_predicted"].as_u64().unwrap();
+    assert!(n_first < 40, "{summary}");
+    assert_eq!(
+        server.requests().len() as u64,
+        n_first,
+        "every answer sent was written"
+    );
+    assert_eq!(
+        test_project.count("SELECT COUNT(*) FROM predictions"),
+        n_first as i64
+    );
+
+    let output = command().output().unwrap();
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["status"], "finished");
+    assert_eq!(summary["n_planned"].as_u64().unwrap(), 40 - n_first);
+    assert_eq!(
+        test_project.count("SELECT COUNT(DISTINCT task_id) FROM predictions"),
+        40
+    );
+    assert_eq!(test_project.count("SELECT COUNT(*) FROM predictions"), 40);
+    assert_eq!(server.requests().len(), 40);
+}

@@ -1,10 +1,12 @@
 //! `gloss prelabel` and `gloss keys` (DESIGN §9): argument parsing and printing only; every
 //! decision is in the rest of `prelabel`. Progress goes to stderr (at most once a second), the
-//! summary to stdout with `--json`. Ctrl+C ends the process: every prediction written so far is
-//! committed (small transactions), and running the same command again resumes.
+//! summary to stdout with `--json`. The first Ctrl+C (or SIGTERM) cancels the run: answers
+//! already on their way are written, the summary says `cancelled`, and running the same command
+//! again resumes. A second Ctrl+C ends the process at once (what was written stays committed).
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
@@ -173,9 +175,22 @@ pub fn prelabel_command(
         price_out_per_1k: args.price_out_per_1k,
         ..RunOptions::default()
     };
-    let never_cancelled = AtomicBool::new(false);
+    let cancel = Arc::new(AtomicBool::new(false));
+    // Registered first, so it sees the flag before the second handler sets it: a Ctrl+C that
+    // finds the run already cancelling ends the process (exit 130).
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
+    }
     let mut last_print: Option<Instant> = None;
+    let mut announced_cancel = false;
     let mut print_progress = |progress: &RunProgress| {
+        if !announced_cancel && cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            announced_cancel = true;
+            eprintln!(
+                "prelabel: cancelling: waiting for the answers on their way (Ctrl+C again to quit now)"
+            );
+        }
         if last_print.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
             return;
         }
@@ -186,7 +201,7 @@ pub fn prelabel_command(
         &mut project,
         provider.as_ref(),
         &options,
-        &never_cancelled,
+        &cancel,
         actor,
         &mut print_progress,
     )?;
