@@ -98,6 +98,7 @@ fn prelabel_error_code(error: &crate::prelabel::PrelabelError) -> ErrorCode {
         PrelabelError::Key(_) => ErrorCode::Io,
         PrelabelError::NothingToLabel { .. }
         | PrelabelError::PromptVersionNotFound { .. }
+        | PrelabelError::BadTemplate { .. }
         | PrelabelError::Proxy { .. }
         | PrelabelError::CaCertificate { .. } => ErrorCode::BadInput,
         PrelabelError::Store(StoreError::Io { .. }) => ErrorCode::Io,

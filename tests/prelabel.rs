@@ -1112,3 +1112,59 @@ fn ctrl_c_cancels_the_cli_run_and_the_same_command_resumes() {
     assert_eq!(test_project.count("SELECT COUNT(*) FROM predictions"), 40);
     assert_eq!(server.requests().len(), 40);
 }
+
+#[test]
+fn prompt_templates_are_versioned_from_the_cli_and_a_run_uses_the_newest() {
+    let test_project = review_project(&["great soup"]);
+    let dir = test_project.dir.path();
+    let project_path = test_project.path.to_str().unwrap();
+    let shown = common::gloss(dir, &["prompt", "show", project_path, "--json"]);
+    assert!(shown.status.success(), "{}", common::stderr_text(&shown));
+    let shown = common::stdout_json(&shown);
+    assert_eq!(shown["prompt_version"], 1);
+    assert_eq!(shown["template"], gloss::prelabel::DEFAULT_PROMPT_TEMPLATE);
+
+    test_project.write("bad.txt", "Label it, somehow.");
+    let refused = common::gloss(dir, &["prompt", "add", project_path, "bad.txt", "--json"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(common::stdout_json(&refused)["error"]["code"], "bad_input");
+    assert!(common::stderr_text(&refused).contains("it must contain {{answer_format}}"));
+
+    test_project.write(
+        "mine.txt",
+        "Label restaurant reviews.\n{{controls}}\n{{answer_format}}",
+    );
+    let added = common::gloss(dir, &["prompt", "add", project_path, "mine.txt", "--json"]);
+    assert_eq!(common::stdout_json(&added)["prompt_version"], 2);
+
+    let server = FakeServer::start(|_| FakeResponse::openai(r#"{"sentiment": "positive"}"#));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gloss"))
+        .args([
+            "prelabel",
+            project_path,
+            "--provider",
+            "openai",
+            "--model",
+            "m",
+            "--base-url",
+            &server.base_url,
+            "--json",
+        ])
+        .env("GLOSS_KEYRING", "off")
+        .env_remove("OPENAI_API_KEY")
+        .output()
+        .unwrap();
+    let summary = common::stdout_json(&output);
+    assert_eq!(summary["model_version"], "m@prompt-v2");
+    assert_eq!(summary["n_predicted"], 1);
+    assert!(
+        server.requests()[0]
+            .system_prompt()
+            .starts_with("Label restaurant reviews.\n- \"sentiment\"")
+    );
+    assert!(
+        common::stderr_text(&output).contains("m@prompt-v2 finished: 1/1 done"),
+        "{}",
+        common::stderr_text(&output)
+    );
+}

@@ -168,6 +168,11 @@ enum Command {
     },
     /// Pre-label tasks with a language model (OpenAI-compatible or Anthropic).
     Prelabel(crate::prelabel::cli::PrelabelArgs),
+    /// The project's versioned pre-labelling prompt templates: add, show.
+    Prompt {
+        #[command(subcommand)]
+        command: crate::prelabel::cli::PromptCommand,
+    },
     /// API keys in the OS keychain: set (from stdin or a prompt), remove, status.
     Keys {
         #[command(subcommand)]
@@ -324,6 +329,7 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         } => output.json,
         Command::Prelabel(args) => args.json,
         Command::Keys { command } => command.json(),
+        Command::Prompt { command } => command.json(),
     };
     match execute(cli.command) {
         Ok(outcome) => {
@@ -672,6 +678,10 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
         }
         Command::Keys { command } => {
             let (json, human) = crate::prelabel::cli::keys_command(&command)?;
+            Ok(Outcome { json, human })
+        }
+        Command::Prompt { command } => {
+            let (json, human) = crate::prelabel::cli::prompt_command(&command, &actor)?;
             Ok(Outcome { json, human })
         }
         Command::Demo { project, .. } => {

@@ -311,3 +311,65 @@ pub fn keys_command(command: &KeysCommand) -> Result<(serde_json::Value, String)
         }
     }
 }
+
+/// `gloss prompt`: the project's versioned pre-labelling prompt templates.
+#[derive(Debug, Subcommand)]
+pub enum PromptCommand {
+    /// Store FILE as the newest template version (it must contain {{answer_format}}; it may use
+    /// {{controls}}, {{guidelines}} and {{examples}}).
+    Add {
+        project: PathBuf,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a template version (default: the newest; version 1 is the built-in one).
+    Show {
+        project: PathBuf,
+        #[arg(long)]
+        version: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl PromptCommand {
+    pub fn json(&self) -> bool {
+        match self {
+            PromptCommand::Add { json, .. } | PromptCommand::Show { json, .. } => *json,
+        }
+    }
+}
+
+/// Runs `gloss prompt ...`.
+pub fn prompt_command(
+    command: &PromptCommand,
+    actor: &str,
+) -> Result<(serde_json::Value, String), GlossError> {
+    match command {
+        PromptCommand::Add { project, file, .. } => {
+            let template = std::fs::read_to_string(file).map_err(|error| {
+                GlossError::BadInput(format!("{}: cannot read: {error}", file.display()))
+            })?;
+            let mut project = Project::open(project)?;
+            let version = project.add_checked_prompt_template(&template, actor)?;
+            Ok((
+                serde_json::json!({"prompt_version": version}),
+                format!(
+                    "stored {} as prompt template version {version}",
+                    file.display()
+                ),
+            ))
+        }
+        PromptCommand::Show {
+            project, version, ..
+        } => {
+            let mut project = Project::open(project)?;
+            let (version, template) = project.prompt_template(*version, actor)?;
+            Ok((
+                serde_json::json!({"prompt_version": version, "template": template}),
+                format!("prompt template version {version}:\n{template}"),
+            ))
+        }
+    }
+}

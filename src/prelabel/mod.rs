@@ -78,6 +78,8 @@ pub enum PrelabelError {
     Key(#[from] KeyError),
     #[error("the config has nothing pre-labelling can fill: {reasons}")]
     NothingToLabel { reasons: String },
+    #[error("the prompt template is refused: {reason}")]
+    BadTemplate { reason: String },
     #[error("this project has no prompt template version {version}")]
     PromptVersionNotFound { version: u32 },
     #[error("proxy {proxy}: {reason}")]
@@ -93,6 +95,9 @@ pub enum PrelabelError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// The largest prompt template accepted (the prompt is sent with every task).
+pub const MAX_PROMPT_TEMPLATE_BYTES: usize = 64 * 1024;
 
 /// Everything needed to talk to one model.
 #[derive(Debug, Clone)]
@@ -214,6 +219,29 @@ impl Project {
         }
         let version = self.add_prompt_template(DEFAULT_PROMPT_TEMPLATE, actor)?;
         Ok((version, DEFAULT_PROMPT_TEMPLATE.to_owned()))
+    }
+
+    /// Stores a new template version after checking it names `{{answer_format}}` (without it a
+    /// model is never told how to answer, and every task would be refused).
+    pub fn add_checked_prompt_template(
+        &mut self,
+        template: &str,
+        actor: &str,
+    ) -> Result<u32, PrelabelError> {
+        if !template.contains("{{answer_format}}") {
+            return Err(PrelabelError::BadTemplate {
+                reason: "it must contain {{answer_format}}, where the answer's format is written"
+                    .to_owned(),
+            });
+        }
+        if template.len() > MAX_PROMPT_TEMPLATE_BYTES {
+            return Err(PrelabelError::BadTemplate {
+                reason: format!("it is longer than {MAX_PROMPT_TEMPLATE_BYTES} bytes"),
+            });
+        }
+        // Make sure the built-in template is version 1 before the first edited one.
+        self.prompt_template(None, actor)?;
+        Ok(self.add_prompt_template(template, actor)?)
     }
 
     /// Stores a new template version (audited) and returns its number.
