@@ -318,20 +318,31 @@ async fn label_in_window(client: &Client) -> TestResult {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     click_image(client, 550.0, 200.0).await?;
-    let selected = in_panel(
-        client,
-        "const row = root.querySelector('[data-testid=regions-outline] [data-testid=image-region-row]'); \
-         return row ? row.className : null;",
-        vec![],
-    )
-    .await?;
-    assert!(
-        selected
+    // React renders the selection after the click: poll the row.
+    let started = Instant::now();
+    loop {
+        let class = in_panel(
+            client,
+            "const row = root.querySelector('[data-testid=regions-outline] [data-testid=image-region-row]'); \
+             return row ? row.className : null;",
+            vec![],
+        )
+        .await?;
+        if class
             .as_str()
-            .is_some_and(|class| class.contains("selected")),
-        "the polygon is selected: {selected}; notice {:?}",
-        notice(client).await
-    );
+            .is_some_and(|class| class.contains("selected"))
+        {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            return Err(format!(
+                "the polygon is not selected: {class}; notice {:?}",
+                notice(client).await
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let before = in_panel(
         client,
         "return root.querySelector('[data-testid=regions-outline]').innerHTML;",

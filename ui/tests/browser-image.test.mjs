@@ -93,6 +93,15 @@ async function disarmed(page, testId) {
   );
 }
 
+/** Waits until the region row of a control's list shows its region selected (React renders after the click). */
+async function selected(page, listTestId) {
+  await page.waitForFunction(
+    (id) => /\bselected\b/.test(document.querySelector(".task-panel")?.shadowRoot?.querySelector(`[data-testid="${id}"] [data-testid=image-region-row]`)?.className ?? ""),
+    listTestId,
+    { timeout: 5000 },
+  );
+}
+
 const near = (actual, expected, tolerance, what) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
 
@@ -120,11 +129,10 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
   await page.getByTestId("regions-box").getByTestId("image-region-row").waitFor();
 
   // Rotate it by key (15° clockwise about its centre), undo, redo: one undoable edit each way.
-  // (Selected from the region list here; a click on the canvas selects the polygon below.)
   await page.keyboard.press("Escape");
   await disarmed(page, "label-Car");
-  await page.getByTestId("regions-box").getByTestId("image-region-row").locator(".region-main").click();
-  assert.match(await page.getByTestId("regions-box").getByTestId("image-region-row").getAttribute("class"), /selected/);
+  await clickImage(page, 200, 175);
+  await selected(page, "regions-box");
   await page.keyboard.press("}");
   const boxRow = page.getByTestId("regions-box").getByTestId("image-region-row");
   await page.waitForFunction(() => /15°/.test(document.querySelector(".task-panel")?.shadowRoot?.querySelector("[data-testid=regions-box]")?.textContent ?? ""));
@@ -144,7 +152,7 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
   await page.keyboard.press("Escape");
   await disarmed(page, "label-Building");
   await clickImage(page, 550, 200);
-  assert.match(await page.getByTestId("regions-outline").getByTestId("image-region-row").getAttribute("class"), /selected/);
+  await selected(page, "regions-outline");
   await dragImage(page, [650, 300], [700, 350]);
   await page.waitForFunction(() => {
     const host = document.querySelector(".task-panel");

@@ -12,7 +12,7 @@
  * image's keys are this object's key targets in the one keymap and arrive through
  * `objectKeys.ts`.
  */
-import { useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from "react";
+import { useContext, useEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from "react";
 import type { ControlTag } from "../../bindings/ControlTag";
 import type { ObjectTag } from "../../bindings/ObjectTag";
 import type { TaskMedia } from "../../bindings/TaskMedia";
@@ -172,7 +172,8 @@ function ImageCanvas(props: { object: ObjectTag; image: HTMLImageElement; size: 
   const [opacity, setOpacity] = useState(100);
   const { values, interaction } = editor.state;
 
-  // The scene lives as long as the image; React only feeds it state.
+  // The scene lives as long as the image; React only feeds it state (effects run in declaration
+  // order, so it exists when the ones below first run).
   useEffect(() => {
     const container = containerRef.current;
     if (container === null) return;
@@ -218,9 +219,7 @@ function ImageCanvas(props: { object: ObjectTag; image: HTMLImageElement; size: 
     // Keyed on the values of these controls only: other controls' edits keep the same list.
   }, [size, controls, ...controlValues]);
 
-  // Layout effects: the scene must show the committed state before the next pointer event is
-  // handled (a click right after Esc must not still draw with the label just put down).
-  useLayoutEffect(() => {
+  useEffect(() => {
     sceneRef.current?.sync(sceneRegions, interaction.selected);
   }, [sceneRegions, interaction.selected]);
 
@@ -228,7 +227,7 @@ function ImageCanvas(props: { object: ObjectTag; image: HTMLImageElement; size: 
   const tool: Tool = armedControl === undefined || interaction.armed === null
     ? null
     : { type: SHAPE_OF_CONTROL[armedControl.kind.kind as keyof typeof SHAPE_OF_CONTROL], color: labelColor(armedControl, interaction.armed.target) };
-  useLayoutEffect(() => {
+  useEffect(() => {
     sceneRef.current?.setTool(tool);
   }, [tool?.type, tool?.color]);
 

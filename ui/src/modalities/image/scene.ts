@@ -312,6 +312,8 @@ export class ImageScene {
     this.selectedId = selectedId !== null && this.nodes.has(selectedId) ? selectedId : null;
     this.buildEditNodes();
     this.container.dataset.regions = String(this.order.length);
+    // For tests and the inspector: which region the canvas has selected.
+    this.container.dataset.selected = this.selectedId ?? "";
     this.stage.batchDraw();
   }
 
