@@ -27,6 +27,9 @@ fn main() {
         .setup(|app| {
             app.manage(AppState::new(gloss::cli::local_user_name(), data_dir(app)?));
             app.manage(gloss::audio::PeaksInFlight::new());
+            // Audio plays from a loopback HTTP server: WebKitGTK's media player cannot read
+            // the asset protocol (commands/media_server.rs).
+            app.manage(commands::media_server::start(app.handle()));
             let worker_handle = app.handle().clone();
             std::thread::Builder::new()
                 .name("gloss-audio-peaks".to_owned())
@@ -73,6 +76,7 @@ fn main() {
             commands::labelling::save_annotation,
             commands::labelling::autosave_draft,
             commands::media::audio_peaks,
+            commands::media_server::media_server_base,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("Gloss could not start its window");

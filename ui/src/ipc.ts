@@ -239,3 +239,24 @@ export async function audioPeaks(taskId: number, field: string): Promise<AudioPe
   const buffer = await call<ArrayBuffer>("audio_peaks", { taskId, field });
   return decodeAudioPeaks(buffer);
 }
+
+/** The media server's base URL, asked for once per window (it does not change while the app runs). */
+let mediaServerBase: Promise<string> | null = null;
+
+/**
+ * The URL the `<audio>` element plays `field` of task `taskId` from: the shell's loopback media
+ * server (`src/media_server.rs`), because WebKitGTK's media player cannot read the asset
+ * protocol. The server streams, with ranges, only the file the core names for that task and
+ * field (`Project::media_file`, the same check as `TaskView.media`). Images stay on `mediaSrc`.
+ */
+export async function audioSrc(taskId: number, field: string): Promise<string> {
+  if (mediaServerBase === null) {
+    mediaServerBase = call<string>("media_server_base");
+    // A failure is not kept: the next player asks again.
+    mediaServerBase.catch(() => {
+      mediaServerBase = null;
+    });
+  }
+  const base = await mediaServerBase;
+  return `${base}/${taskId}/${encodeURIComponent(field)}`;
+}

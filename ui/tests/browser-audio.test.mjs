@@ -1,7 +1,8 @@
 // End-to-end check of the audio labelling screen in real Chromium, against the fake audio
 // backend (src/modalities/audio/mock/): a WAV made in the page, its peaks computed there and sent
-// in the core's binary layout. Builds only that entry into dist-audio-mock/ with the project's
-// vite config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core: cuts a
+// in the core's binary layout, and played from a URL the fake's `media_server_base` names, which
+// this test serves (with ranges) as the shell's loopback media server would. Builds only that
+// entry into dist-audio-mock/ with the project's vite config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core: cuts a
 // segment with the mouse, labels it by key, types its transcript, nudges its start, deletes a
 // second segment and brings it back with undo and redo, cuts a third by keyboard alone, plays, changes speed and zoom by key,
 // submits, and checks what the fake backend received; then the
@@ -82,6 +83,23 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
     if (!url.startsWith(baseUrl) && !url.startsWith("data:") && !url.startsWith("blob:")) foreignRequests.push(url);
   });
 
+  // The shell's loopback media server, played by the page: task 1's "audio" field is the WAV the
+  // page made; anything else is a bare 404, as there.
+  const mediaRequests = [];
+  await page.route(`${baseUrl}/mock-media-server/media/mock-token/**`, async (route) => {
+    const request = route.request();
+    const path = new URL(request.url()).pathname.replace("/mock-media-server/media/mock-token", "");
+    mediaRequests.push(path);
+    if (path !== "/1/audio") return route.fulfill({ status: 404, body: "" });
+    const wav = Buffer.from(await page.evaluate(() => Array.from(new Uint8Array(window.__glossAudioFake.wavBytes))));
+    const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers().range ?? "");
+    const headers = { "content-type": "audio/wav", "accept-ranges": "bytes", "cache-control": "no-store" };
+    if (range === null) return route.fulfill({ status: 200, headers, body: wav });
+    const start = range[1] === "" ? Math.max(0, wav.length - Number(range[2])) : Number(range[1]);
+    const end = range[1] === "" || range[2] === "" ? wav.length - 1 : Math.min(Number(range[2]), wav.length - 1);
+    if (start >= wav.length) return route.fulfill({ status: 416, headers: { "content-range": `bytes */${wav.length}` }, body: "" });
+    return route.fulfill({ status: 206, headers: { ...headers, "content-range": `bytes ${start}-${end}/${wav.length}` }, body: wav.subarray(start, end + 1) });
+  });
   await page.goto(`${baseUrl}/${entryPath}`);
   // The number of segments drawn on the waveform (region elements inside wavesurfer's shadow root).
   await page.evaluate(() => {
@@ -247,6 +265,7 @@ test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a no
   assert.match(await note.textContent(), /is a URL\. Gloss plays only local files inside the project's folders/);
   assert.equal(await page.getByTestId("audio-object").count(), 0);
 
+  assert.ok(mediaRequests.length > 0 && mediaRequests.every((path) => path === "/1/audio"), `media requests: ${mediaRequests}`);
   assert.deepEqual(foreignRequests, []);
   assert.deepEqual(pageErrors, []);
   await page.close();

@@ -3,4 +3,5 @@
 pub mod folders;
 pub mod labelling;
 pub mod media;
+pub mod media_server;
 pub mod project;

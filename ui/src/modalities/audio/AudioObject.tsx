@@ -2,7 +2,8 @@
  * The `<Audio>` object: a waveform drawn by wavesurfer.js from the peaks the core computed and
  * cached (`audio_peaks`), so the UI never decodes audio, and playback through an `<audio>`
  * element whose source is the task's local file (checked by the core to be inside the project's
- * allowed folders, loaded through the asset protocol). A field with no playable local file (a
+ * allowed folders, streamed by the shell's loopback media server: WebKitGTK's media player
+ * cannot read the asset protocol). A field with no playable local file (a
  * URL, a refused or missing file) shows an honest notice instead of a broken player.
  *
  * With a `<Labels>` control on it, a drag on the waveform cuts a segment: it waits as the
@@ -80,6 +81,8 @@ export function missingMediaMessage(field: string, value: unknown, problem: stri
 }
 
 type PeaksState = { status: "loading" } | { status: "ready"; peaks: AudioPeaks } | { status: "failed"; message: string };
+/** The media element's source: asked for, or known (`null` when the shell could not give one). */
+type MediaUrlState = { status: "loading" } | { status: "settled"; url: string | null };
 
 /** What a media element's error code means, for the notice (WebKit leaves `message` empty). */
 const MEDIA_ERROR_TEXT: Record<number, string> = {
@@ -116,6 +119,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
   const [rate, setRate] = useState(1);
   const [pxPerSec, setPxPerSec] = useState(0);
   const [mediaError, setMediaError] = useState<string | null>(null);
+  const [mediaUrl, setMediaUrl] = useState<MediaUrlState>({ status: "loading" });
   // Where a keyboard cut starts (`[`), until its end is marked (`]`).
   const [markIn, setMarkIn] = useState<number | null>(null);
   // Bumped to redraw the regions from the state when the plugin moved one the state refused.
@@ -153,7 +157,29 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
     };
   }, [taskId, media.field]);
 
+  useEffect(() => {
+    let cancelled = false;
+    setMediaUrl({ status: "loading" });
+    audioUrl(taskId, media.field).then(
+      (url) => {
+        if (!cancelled) setMediaUrl({ status: "settled", url });
+      },
+      (error: unknown) => {
+        if (cancelled) return;
+        // The waveform and segments work without playback.
+        setMediaError((current) => current ?? errorText(error));
+        setMediaUrl({ status: "settled", url: null });
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [taskId, media.field]);
+
   const peaks = peaksState.status === "ready" ? peaksState.peaks : null;
+  // wavesurfer takes the element's source when it is created, so it waits for the URL too.
+  const mediaSettled = mediaUrl.status === "settled";
+  const playableUrl = mediaUrl.status === "settled" ? mediaUrl.url : null;
   const duration = peaks?.durationSeconds ?? media.duration_seconds ?? 0;
   const pending = interaction.pending?.object === object.name ? interaction.pending : null;
 
@@ -249,7 +275,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
   useEffect(() => {
     const container = waveRef.current;
     const audio = audioRef.current;
-    if (peaks === null || container === null || audio === null) return;
+    if (peaks === null || !mediaSettled || container === null || audio === null) return;
     const regions = RegionsPlugin.create();
     const waveSurfer = WaveSurfer.create({
       container,
@@ -312,7 +338,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
       regionsRef.current = null;
       setReady(false);
     };
-  }, [peaks, object.name]);
+  }, [peaks, mediaSettled, playableUrl, object.name]);
 
   useEffect(() => {
     const waveSurfer = waveSurferRef.current;
@@ -382,7 +408,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
     >
       <AudioStyle />
       {/* Hidden: wavesurfer drives it; `preload="metadata"` so opening a task never reads the whole file. */}
-      <audio ref={audioRef} src={audioUrl(media.path)} preload="metadata" />
+      <audio ref={audioRef} src={playableUrl ?? undefined} preload="metadata" />
       <div className="audio-toolbar" role="toolbar" aria-label={`${object.name} player`}>
         <button type="button" data-testid="audio-play" disabled={!ready} onClick={() => press("play")}>
           {playing ? "Pause" : "Play"} {hint("play")}

@@ -160,7 +160,7 @@ class FakeWaveSurfer extends FakeEmitter {
   }
   destroy() {}
 }
-  return { FakeRegion, FakeRegions, FakeWaveSurfer, peakRequests: [] as Array<[number, string]> };
+  return { FakeRegion, FakeRegions, FakeWaveSurfer, peakRequests: [] as Array<[number, string]>, mediaUrlError: { current: null as { code: string; message: string } | null } };
 });
 type FakeRegion = InstanceType<typeof fakes.FakeRegion>;
 const { FakeWaveSurfer, peakRequests } = fakes;
@@ -176,7 +176,10 @@ vi.mock("./backend", async () => {
       if (field !== "audio") return Promise.reject(new Error(`no audio in ${field}`));
       return Promise.resolve(peaksModule.computePeaks(wavModule.fixtureSamples(), wavModule.FIXTURE_SAMPLE_RATE, 1, 100));
     },
-    audioUrl: (path: string) => `asset://localhost/${encodeURIComponent(path)}`,
+    audioUrl: (taskId: number, field: string) =>
+      fakes.mediaUrlError.current !== null
+        ? Promise.reject(fakes.mediaUrlError.current)
+        : Promise.resolve(`http://127.0.0.1:4242/media/run-token/${taskId}/${encodeURIComponent(field)}`),
   };
 });
 
@@ -253,6 +256,7 @@ beforeEach(() => {
   FakeWaveSurfer.latest = null;
   latestState = null;
   peakRequests.length = 0;
+  fakes.mediaUrlError.current = null;
 });
 afterEach(cleanup);
 
@@ -474,7 +478,7 @@ describe("the audio object", () => {
     expect(peakRequests).toEqual([[7, "audio"]]);
     expect(waveSurfer.options.duration).toBe(6);
     expect(waveSurfer.options.peaks).toHaveLength(2);
-    expect(waveSurfer.options.media.getAttribute("src")).toBe(`asset://localhost/${encodeURIComponent(FIXTURE_PATH)}`);
+    expect(waveSurfer.options.media.getAttribute("src")).toBe("http://127.0.0.1:4242/media/run-token/7/audio");
     expect(waveSurfer.options.media.getAttribute("preload")).toBe("metadata");
     expect(screen.getByTestId("audio-object").dataset.ready).toBe("true");
   });
@@ -638,6 +642,18 @@ describe("the audio object", () => {
     act(() => waveSurfer.emit("error", new Error("The operation is not supported.")));
     expect(screen.getByTestId("audio-media-error").textContent).toBe(
       "Playback is not available (no audio output); the waveform and segments still work.",
+    );
+    act(() => waveSurfer.regions.drag(1, 2));
+    fireEvent.click(screen.getByTestId("label-Speech"));
+    expect(current().values.kind).toMatchObject([{ start: 1, end: 2, labels: ["Speech"] }]);
+  });
+
+  it("says so when the shell gives no media URL, and the waveform and segments still work", async () => {
+    fakes.mediaUrlError.current = { code: "io", message: "the local media server could not start: address in use" };
+    const waveSurfer = await openAudio();
+    expect(waveSurfer.options.media.hasAttribute("src")).toBe(false);
+    expect(screen.getByTestId("audio-media-error").textContent).toBe(
+      "Playback is not available (the local media server could not start: address in use); the waveform and segments still work.",
     );
     act(() => waveSurfer.regions.drag(1, 2));
     fireEvent.click(screen.getByTestId("label-Speech"));

@@ -3,7 +3,9 @@
  * it, a per-segment transcript and a whole-file choice), for tests/browser-audio.test.mjs. Task
  * 1 plays a WAV made in the page (`wav.ts`) whose peaks are computed here as the core computes
  * them and sent in the core's binary layout; task 2 names a URL, which the core never turns
- * into media, so the screen must say so. Never part of `dist/`.
+ * into media, so the screen must say so. `media_server_base` answers a path on the page's own
+ * server (`MOCK_MEDIA_PREFIX`), where the browser test serves the WAV as the shell's loopback
+ * media server would (`/<task_id>/<field>`, with ranges). Never part of `dist/`.
  */
 import type { ControlTag } from "../../../bindings/ControlTag";
 import type { Interface } from "../../../bindings/Interface";
@@ -54,6 +56,9 @@ export const audioInterface: Interface = {
 };
 
 export const FIXTURE_PATH = "/projects/audio/clips/greeting.wav";
+
+/** Where the browser test serves the mock's media, like the shell's `/media/<token>`. */
+export const MOCK_MEDIA_PREFIX = "/mock-media-server/media/mock-token";
 
 /** The core's `audio_peaks` reply: "GPK1", rate, channels, buckets, duration, per second, i16 pairs. */
 export function encodePeaksForIpc(peaks: AudioPeaks): ArrayBuffer {
@@ -120,6 +125,8 @@ export class FakeAudioBackend {
         if (taskId !== 1 || args.field !== "audio") throw fail("not_found", `fake audio backend: no audio for task ${String(taskId)}`);
         return encodePeaksForIpc(this.peaks);
       }
+      case "media_server_base":
+        return `${window.location.origin}${MOCK_MEDIA_PREFIX}`;
       case "previous_task":
         return null;
       case "autosave_draft":
