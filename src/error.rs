@@ -94,7 +94,9 @@ impl GlossError {
 fn prelabel_error_code(error: &crate::prelabel::PrelabelError) -> ErrorCode {
     use crate::prelabel::PrelabelError;
     match error {
-        PrelabelError::NoKey { .. } | PrelabelError::Provider { .. } => ErrorCode::Provider,
+        PrelabelError::NoKey { .. }
+        | PrelabelError::Provider { .. }
+        | PrelabelError::EveryRequestRefused { .. } => ErrorCode::Provider,
         PrelabelError::Key(_) => ErrorCode::Io,
         PrelabelError::NothingToLabel { .. }
         | PrelabelError::PromptVersionNotFound { .. }

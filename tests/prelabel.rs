@@ -1168,3 +1168,70 @@ fn prompt_templates_are_versioned_from_the_cli_and_a_run_uses_the_newest() {
         common::stderr_text(&output)
     );
 }
+
+#[test]
+fn a_server_that_refuses_the_first_requests_stops_the_run_and_redirects_are_not_followed() {
+    let texts: Vec<String> = (0..30).map(|idx| format!("t{idx}")).collect();
+    let text_refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let mut test_project = review_project(&text_refs);
+    let server = FakeServer::start(|_| {
+        FakeResponse::json(
+            404,
+            json!({"error": {"message": "The model `nope` does not exist"}}),
+        )
+    });
+    let provider = openai_provider(&server, false, Duration::from_secs(10));
+    let error = run_prelabel(
+        &mut test_project.project,
+        provider.as_ref(),
+        &RunOptions {
+            concurrency: 2,
+            ..quick_options()
+        },
+        &AtomicBool::new(false),
+        "tester",
+        &mut |_| {},
+    )
+    .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("refused the first 3 requests, so the run stopped"),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("(HTTP 404): The model `nope` does not exist"),
+        "{message}"
+    );
+    assert_eq!(
+        gloss::GlossError::from(error).code(),
+        gloss::ErrorCode::Provider
+    );
+    assert!(
+        server.requests().len() <= 4,
+        "{} requests",
+        server.requests().len()
+    );
+
+    // A redirect is reported, not followed (a custom key header must not travel elsewhere).
+    let elsewhere = FakeServer::start(|_| FakeResponse::openai(r#"{"sentiment": "positive"}"#));
+    let location = format!("{}/chat/completions", elsewhere.base_url);
+    let redirecting = FakeServer::start(move |_| {
+        FakeResponse::json(307, json!({})).with_header("location", &location)
+    });
+    let provider = openai_provider(&redirecting, false, Duration::from_secs(10));
+    let summary = run(
+        &mut test_project,
+        provider.as_ref(),
+        &RunOptions {
+            limit: Some(1),
+            ..quick_options()
+        },
+    );
+    assert_eq!(summary.progress.n_failed, 1);
+    assert!(
+        summary.failed[0]
+            .reason
+            .starts_with("the server refused the request (HTTP 307)")
+    );
+    assert!(elsewhere.requests().is_empty());
+}

@@ -46,6 +46,9 @@ pub fn build_agent(settings: &NetworkSettings) -> Result<ureq::Agent, PrelabelEr
         .http_status_as_error(false)
         .timeout_global(Some(settings.timeout))
         .max_idle_connections_per_host(64)
+        // An API answers where it is asked. Following a redirect could carry a key in a custom
+        // header (`x-api-key`) to another host, so a 3xx is reported instead.
+        .max_redirects(0)
         .user_agent(concat!("gloss/", env!("CARGO_PKG_VERSION")));
     if let Some(proxy_url) = &settings.proxy {
         let proxy = ureq::Proxy::new(proxy_url).map_err(|error| PrelabelError::Proxy {

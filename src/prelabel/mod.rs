@@ -92,6 +92,15 @@ pub enum PrelabelError {
         base_url: String,
         source: ProviderError,
     },
+    #[error(
+        "{provider} at {base_url} refused the first {n_refused} requests, so the run stopped (check the model name and --structured-output): {source}"
+    )]
+    EveryRequestRefused {
+        provider: &'static str,
+        base_url: String,
+        n_refused: u64,
+        source: ProviderError,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

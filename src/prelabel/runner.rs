@@ -98,6 +98,10 @@ pub struct TaskIssue {
     pub reason: String,
 }
 
+/// A run whose first this-many requests are refused (4xx other than 401/403/429) before any
+/// answer stops: the server would refuse every task the same way.
+pub const REFUSALS_THAT_STOP_A_RUN: u64 = 3;
+
 /// The most refused or failed tasks a summary lists (the counts are always complete).
 const MAX_ISSUES_LISTED: usize = 50;
 
@@ -185,6 +189,8 @@ pub fn run_prelabel(
         options,
         cancel,
         stop: AtomicBool::new(false),
+        n_answers: std::sync::atomic::AtomicU64::new(0),
+        n_refusals_before_any_answer: std::sync::atomic::AtomicU64::new(0),
         limiter: RateLimiter::new(options.requests_per_minute, options.tokens_per_minute),
     };
     let mut tally = Tally {
@@ -292,10 +298,18 @@ pub fn run_prelabel(
     }
     if let Some(error) = tally.stop_error.clone() {
         finish_run(project, run_id, "failed", &tally, options)?;
-        return Err(PrelabelError::Provider {
-            provider: provider.name(),
-            base_url: provider.base_url().to_owned(),
-            source: error,
+        return Err(match error {
+            ProviderError::Refused { .. } => PrelabelError::EveryRequestRefused {
+                provider: provider.name(),
+                base_url: provider.base_url().to_owned(),
+                n_refused: REFUSALS_THAT_STOP_A_RUN,
+                source: error,
+            },
+            _ => PrelabelError::Provider {
+                provider: provider.name(),
+                base_url: provider.base_url().to_owned(),
+                source: error,
+            },
         });
     }
     let progress = tally.snapshot(options);
@@ -355,6 +369,11 @@ struct Shared<'a> {
     cancel: &'a AtomicBool,
     /// Set when the run must stop for its own reasons (a refused key, a store error).
     stop: AtomicBool,
+    /// Answers received (any 2xx), and 4xx refusals received before the first answer: a server
+    /// that refuses the first requests outright (unknown model, unsupported schema) would refuse
+    /// them all, so the run stops instead of failing every task one by one.
+    n_answers: std::sync::atomic::AtomicU64,
+    n_refusals_before_any_answer: std::sync::atomic::AtomicU64,
     limiter: RateLimiter,
 }
 
@@ -409,7 +428,7 @@ enum Outcome {
     },
     /// Cancelled before its answer came: no prediction, a resume does it.
     NotStarted { n_retries: u64 },
-    /// The key was refused: the whole run stops.
+    /// The key was refused, or the first requests all were: the whole run stops.
     Stop { error: ProviderError },
 }
 
@@ -485,6 +504,7 @@ fn label_one_task(shared: &Shared<'_>, item: &WorkItem) -> Outcome {
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         match answer {
             Ok(completion) => {
+                shared.n_answers.fetch_add(1, Ordering::SeqCst);
                 let actual_tokens =
                     completion.tokens_in.unwrap_or(0) + completion.tokens_out.unwrap_or(0);
                 if completion.tokens_in.is_some() || completion.tokens_out.is_some() {
@@ -533,6 +553,17 @@ fn label_one_task(shared: &Shared<'_>, item: &WorkItem) -> Outcome {
                 if !shared.sleep_unless_stopped(wait) {
                     return Outcome::NotStarted { n_retries };
                 }
+            }
+            Err(error @ ProviderError::Refused { .. })
+                if shared.n_answers.load(Ordering::SeqCst) == 0
+                    && shared
+                        .n_refusals_before_any_answer
+                        .fetch_add(1, Ordering::SeqCst)
+                        + 1
+                        >= REFUSALS_THAT_STOP_A_RUN =>
+            {
+                shared.stop.store(true, Ordering::SeqCst);
+                return Outcome::Stop { error };
             }
             Err(error) => {
                 return Outcome::Failed {
