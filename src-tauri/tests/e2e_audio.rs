@@ -9,10 +9,10 @@
 //! same id; the `segments` export must give the one row (`audio`, `start`, `end`, `label`,
 //! `text`).
 //!
-//! Playback is tried too (Space) and reported, not asserted, with what the media element made of
-//! the file: here (WebKitGTK 2.50 under Xvfb) a WAV made in the page as a blob loads and a PNG
-//! loads through the asset protocol, but the WAV through the asset protocol does not (media
-//! error 4), so the screen says playback is unavailable while waveform and segments still work.
+//! Playback is checked too: WebKitGTK's media player cannot read the asset protocol (media error
+//! 4), so the audio plays from the shell's loopback media server (`src/media_server.rs`). The
+//! element's source must be that server's URL, it must load the file's length, Space must play
+//! it (not paused, the playhead moving by itself), Space pause it and → seek one second on.
 //!
 //! `one_hour_waveform_open_times` prints how long an hour-long file's waveform takes to appear,
 //! first and from the cache (docs/PERFORMANCE.md).
@@ -180,6 +180,27 @@ const WAVEFORM_INKED: &str = "const wave = root.querySelector('[data-testid=audi
 const SEGMENT_ROWS: &str = "const rows = Array.from(root.querySelectorAll('[data-testid=segment-row]')); \
     return rows.length === 0 ? null : rows.map((row) => row.textContent);";
 
+/// Polls the media element's state (`script` returns it) until `done` holds; the last state is
+/// in the error.
+async fn wait_for_media(
+    client: &Client,
+    what: &str,
+    script: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Result<Value, Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    loop {
+        let state = client.execute(script, vec![]).await?;
+        if done(&state) {
+            return Ok(state);
+        }
+        if started.elapsed() > TIMEOUT {
+            return Err(format!("waited {TIMEOUT:?} for {what}; media element: {state}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn label_in_window(client: &Client) -> TestResult {
     let started = Instant::now();
     wait_in_panel(
@@ -279,54 +300,65 @@ async fn label_in_window(client: &Client) -> TestResult {
     .await?;
     eprintln!("e2e-audio: segment {before} -> {after} after Alt+Right");
 
-    // 5. Playback, reported: Space plays where an audio sink exists.
-    common::press(client, ' ').await?;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let playback = in_panel(
-        client,
-        "const error = root.querySelector('[data-testid=audio-media-error]'); \
-         return [root.querySelector('[data-testid=audio-play]').textContent, \
-                 root.querySelector('[data-testid=audio-time]').textContent, \
-                 error ? error.textContent : null];",
-        vec![],
-    )
+    // 5. Playback through the loopback media server: the element's source is the server's URL,
+    // it loads the file's length, Space plays it (the playhead moves on its own), Space
+    // pauses, and → seeks a second on.
+    let media_state_js = "const root = document.querySelector('.task-panel').shadowRoot; \
+         const audio = root.querySelector('[data-testid=audio-object] audio'); \
+         const error = root.querySelector('[data-testid=audio-media-error]'); \
+         return { src: audio.currentSrc, readyState: audio.readyState, duration: audio.duration, \
+           paused: audio.paused, currentTime: audio.currentTime, \
+           mediaError: audio.error ? audio.error.code : null, \
+           notice: error ? error.textContent : null, \
+           button: root.querySelector('[data-testid=audio-play]').textContent };";
+    let loaded = wait_for_media(client, "the file's metadata", media_state_js, |media| {
+        media["readyState"].as_u64().is_some_and(|ready| ready >= 1)
+    })
     .await?;
-    eprintln!("e2e-audio: after Space (play): {playback}");
-    // What the media element made of the file, and whether a WAV made in the page (a blob URL,
-    // no asset protocol) loads in this web view: tells a missing audio back end from a refused
-    // asset URL, for the report.
-    let media = client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; \
-             const root = document.querySelector('.task-panel').shadowRoot; \
-             const audio = root.querySelector('[data-testid=audio-object] audio'); \
-             const state = { src: audio.currentSrc, readyState: audio.readyState, networkState: audio.networkState, \
-               error: audio.error ? audio.error.code + ' ' + audio.error.message : null }; \
-             const rate = 8000, n = rate; const buffer = new ArrayBuffer(44 + n * 2); const view = new DataView(buffer); \
-             const ascii = (at, text) => [...text].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0))); \
-             ascii(0, 'RIFF'); view.setUint32(4, 36 + n * 2, true); ascii(8, 'WAVEfmt '); view.setUint32(16, 16, true); \
-             view.setUint16(20, 1, true); view.setUint16(22, 1, true); view.setUint32(24, rate, true); \
-             view.setUint32(28, rate * 2, true); view.setUint16(32, 2, true); view.setUint16(34, 16, true); \
-             ascii(36, 'data'); view.setUint32(40, n * 2, true); \
-             const probe = new Audio(URL.createObjectURL(new Blob([buffer], { type: 'audio/wav' }))); \
-             const image = new Image(); let imageState = 'no answer'; \
-             image.onload = () => { imageState = 'loads ' + image.naturalWidth + 'x' + image.naturalHeight; }; \
-             image.onerror = () => { imageState = 'error'; }; \
-             image.src = (audio.currentSrc || audio.src).replace('greeting.wav', 'probe.png'); \
-             const finish = (blob) => setTimeout(() => done({ ...state, blobWav: blob, assetPng: imageState }), 500); \
-             probe.addEventListener('loadedmetadata', () => finish('loads, duration ' + probe.duration)); \
-             probe.addEventListener('error', () => finish('error ' + (probe.error ? probe.error.code : '?'))); \
-             setTimeout(() => finish('no answer in 3 s'), 3000); probe.load();",
-            vec![],
-        )
-        .await?;
-    eprintln!("e2e-audio: media element {media}");
-    if playback[0]
-        .as_str()
-        .is_some_and(|text| text.starts_with("Pause"))
-    {
-        common::press(client, ' ').await?;
-    }
+    eprintln!("e2e-audio: media element before play {loaded}");
+    let src = loaded["src"].as_str().unwrap_or_default();
+    assert!(
+        src.starts_with("http://127.0.0.1:")
+            && src.contains("/media/")
+            && src.ends_with("/1/audio"),
+        "the audio plays from the loopback media server: {src}"
+    );
+    let loaded_duration = loaded["duration"].as_f64().unwrap_or_default();
+    assert!(
+        (loaded_duration - SECONDS).abs() < 0.01,
+        "the element's duration {loaded_duration} s (the file is {SECONDS} s)"
+    );
+    common::press(client, ' ').await?;
+    let playing = wait_for_media(client, "the playhead moving", media_state_js, |media| {
+        media["paused"] == Value::Bool(false)
+            && media["currentTime"].as_f64().is_some_and(|time| time > 0.3)
+    })
+    .await?;
+    eprintln!("e2e-audio: after Space (play) {playing}");
+    assert!(
+        playing["button"]
+            .as_str()
+            .is_some_and(|text| text.starts_with("Pause")),
+        "{playing}"
+    );
+    assert_eq!(playing["notice"], Value::Null, "{playing}");
+    common::press(client, ' ').await?;
+    let paused = wait_for_media(client, "the pause", media_state_js, |media| {
+        media["paused"] == Value::Bool(true)
+    })
+    .await?;
+    let paused_at = paused["currentTime"].as_f64().unwrap_or_default();
+    common::press(client, ARROW_RIGHT).await?;
+    let sought = wait_for_media(client, "the seek", media_state_js, |media| {
+        media["currentTime"]
+            .as_f64()
+            .is_some_and(|time| (time - (paused_at + 1.0).min(SECONDS)).abs() < 0.05)
+    })
+    .await?;
+    eprintln!(
+        "e2e-audio: paused at {paused_at:.3} s, after ArrowRight {}",
+        sought["currentTime"]
+    );
     if let Ok(png) = client.screenshot().await {
         common::screenshot(&png, SCREENSHOT);
     }
