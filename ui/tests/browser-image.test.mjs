@@ -1,7 +1,9 @@
 // End-to-end check of the image modality in real Chromium, against the fake image backend
 // (src/modalities/image/mock/). Builds only that entry into dist-image-mock/ with the project's
 // vite config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core: draws a
-// box (rotates it by key, undo, redo), a polygon (then drags one vertex), a keypoint, picks a choice, submits, and checks the
+// box (rotates it by key, undo, redo), a polygon (then drags one vertex), a second polygon
+// (closed by Alt+Enter, a vertex deleted by double-click, a second refused), brightness and
+// contrast, a keypoint, picks a choice, submits, and checks the
 // Label Studio result the fake backend received; then the URL task's notice. Leaves a screenshot
 // at /tmp/gloss-image.png.
 import { strict as assert } from "node:assert";
@@ -160,6 +162,33 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
     return /polygon, 4 points/.test(root.querySelector("[data-testid=regions-outline]")?.textContent ?? "");
   });
 
+  // A second polygon closed by key (Alt+Enter) with four points; a double-click on a vertex
+  // deletes it (4 -> 3 points); a second double-click is refused (a polygon keeps three).
+  await page.keyboard.press("Escape");
+  await page.keyboard.press(await keyOf("label-Building"));
+  for (const [x, y] of [[100, 400], [300, 400], [300, 550], [100, 550]]) await clickImage(page, x, y);
+  await page.keyboard.press("Alt+Enter");
+  await page.waitForFunction(() => document.querySelector(".task-panel")?.shadowRoot?.querySelectorAll("[data-testid=regions-outline] [data-testid=image-region-row]").length === 2);
+  await page.keyboard.press("Escape");
+  await disarmed(page, "label-Building");
+  await clickImage(page, 200, 475);
+  await page.waitForFunction(() => /\bselected\b/.test(document.querySelector(".task-panel")?.shadowRoot?.querySelectorAll("[data-testid=regions-outline] [data-testid=image-region-row]")[1]?.className ?? ""));
+  const corner = await screenOf(page, 300, 550);
+  await page.mouse.dblclick(corner.x, corner.y);
+  await page.waitForFunction(() => /polygon, 3 points/.test(document.querySelector(".task-panel")?.shadowRoot?.querySelector("[data-testid=regions-outline]")?.textContent ?? ""));
+  const other = await screenOf(page, 100, 550);
+  await page.mouse.dblclick(other.x, other.y);
+  await page.waitForFunction(() => /keeps at least three points/.test(document.querySelector(".task-panel")?.shadowRoot?.querySelector("[data-testid=image-notice]")?.textContent ?? ""));
+
+  // Brightness and contrast act on the image's canvas only.
+  await page.getByTestId("image-brightness").fill("150");
+  await page.getByTestId("image-contrast").fill("80");
+  const filters = await page.evaluate(() =>
+    Array.from(document.querySelector(".task-panel").shadowRoot.querySelectorAll("[data-testid=image-stage] canvas")).map((canvas) => canvas.style.filter),
+  );
+  assert.equal(filters[0], "brightness(150%) contrast(80%)");
+  assert.ok(filters.slice(1).every((filter) => filter === ""), `only the image canvas is filtered: ${filters}`);
+
   // A keypoint, and the whole-image choice.
   await page.keyboard.press("Escape");
   await page.keyboard.press(await keyOf("label-Eye"));
@@ -199,7 +228,10 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
   near(box.value.width, 25, 1, "box width");
   near(box.value.height, 25, 1, "box height");
   assert.equal(box.value.rotation, 15);
-  const polygon = byName.outline;
+  const polygons = save.result.filter((item) => item.from_name === "outline");
+  assert.equal(polygons.length, 2);
+  assert.deepEqual(polygons[1].value.points.map(([x, y]) => [Math.round((x * 800) / 100), Math.round((y * 600) / 100)]).length, 3);
+  const polygon = polygons[0];
   assert.equal(polygon.type, "polygonlabels");
   assert.equal(polygon.value.closed, true);
   assert.deepEqual(polygon.value.polygonlabels, ["Building"]);

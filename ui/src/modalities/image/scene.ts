@@ -419,13 +419,25 @@ export class ImageScene {
           const to = clampPoint({ x: circle.x(), y: circle.y() }, this.size);
           this.callbacks.onReshape(region.id, { type: "polygon", points: moveVertex(shape.points, vertexIdx, to) });
         });
+        // Restyled in place, not rebuilt: a rebuilt circle is a new shape, and Konva's
+        // double-click needs both clicks on the same one.
         circle.on("click", () => {
           this.selectedVertex = vertexIdx;
-          this.buildEditNodes();
+          restyleVertices();
         });
         circle.on("dblclick", () => this.deleteVertexAt(vertexIdx));
         return circle;
       });
+      const restyleVertices = () => {
+        vertices.forEach((circle, vertexIdx) => {
+          const selected = vertexIdx === this.selectedVertex;
+          const screenRadius = selected ? VERTEX_RADIUS_PX + 2 : VERTEX_RADIUS_PX;
+          circle.setAttr("screenRadius", screenRadius);
+          circle.radius(screenRadius / this.viewState.scale);
+          circle.fill(selected ? region.color : "#ffffff");
+        });
+        this.editLayer.batchDraw();
+      };
       line.on("dragmove", () => {
         vertices.forEach((circle, vertexIdx) => {
           const point = shape.points[vertexIdx];
