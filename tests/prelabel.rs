@@ -936,7 +936,8 @@ fn a_config_with_nothing_to_prelabel_is_refused_with_the_reasons() {
         "{message}"
     );
     assert!(
-        message.contains("\"kind\": it labels \"img\", which is not text"),
+        message
+            .contains("\"kind\": it labels the image \"img\": run with a vision model (--vision)"),
         "{message}"
     );
     assert!(server.requests().is_empty());
@@ -1234,4 +1235,160 @@ fn a_server_that_refuses_the_first_requests_stops_the_run_and_redirects_are_not_
             .starts_with("the server refused the request (HTTP 307)")
     );
     assert!(elsewhere.requests().is_empty());
+}
+
+#[test]
+fn with_vision_an_image_is_sent_scaled_as_a_jpeg_and_classified() {
+    let mut test_project = TestProject::new(
+        r#"<View>
+  <Image name="img" value="$image"/>
+  <Choices name="kind" toName="img"><Choice value="day"/><Choice value="night"/></Choices>
+  <RectangleLabels name="boxes" toName="img"><Label value="car"/></RectangleLabels>
+</View>"#,
+    );
+    // A wide bright image, a small dark one, one deleted after import, and a URL.
+    let wide = image::RgbImage::from_pixel(4000, 1000, image::Rgb([250, 250, 240]));
+    wide.save(test_project.file("wide.png")).unwrap();
+    let small = image::RgbImage::from_pixel(40, 30, image::Rgb([5, 5, 20]));
+    small.save(test_project.file("small.png")).unwrap();
+    small.save(test_project.file("gone.png")).unwrap();
+    test_project.import_text(
+        "tasks.jsonl",
+        &[
+            json!({"image": "wide.png"}).to_string(),
+            json!({"image": "small.png"}).to_string(),
+            json!({"image": "gone.png"}).to_string(),
+            json!({"image": "https://example.com/cat.png"}).to_string(),
+        ]
+        .join("\n"),
+    );
+    std::fs::remove_file(test_project.file("gone.png")).unwrap();
+    // The fake model looks at the picture: bright is day, dark is night.
+    let server = FakeServer::start(|request| {
+        let body = request.json();
+        let parts = body["messages"][1]["content"].as_array().unwrap();
+        let url = parts[1]["image_url"]["url"].as_str().unwrap();
+        let jpeg = base64_decode(url.strip_prefix("data:image/jpeg;base64,").unwrap());
+        let picture = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).unwrap();
+        let brightness = picture.to_luma8().get_pixel(0, 0).0[0];
+        let kind = if brightness > 128 { "day" } else { "night" };
+        FakeResponse::openai(
+            &json!({"kind": kind, "size": [picture.width(), picture.height()], "confidence": 0.9})
+                .to_string(),
+        )
+    });
+    let provider = openai_provider(&server, true, Duration::from_secs(10));
+    let summary = run(
+        &mut test_project,
+        provider.as_ref(),
+        &RunOptions {
+            vision: true,
+            ..quick_options()
+        },
+    );
+    assert_eq!(summary.progress.n_predicted, 2);
+    assert_eq!(summary.progress.n_failed, 2);
+    let reasons: Vec<&str> = summary
+        .failed
+        .iter()
+        .map(|issue| issue.reason.as_str())
+        .collect();
+    assert!(
+        reasons.contains(&"image file gone.png: not found"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&"image https://example.com/cat.png: a URL; only local image files are sent to vision models"),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        summary.skipped_controls.len(),
+        1,
+        "boxes are not drawn by models"
+    );
+    let rows = predictions(&test_project);
+    assert_eq!(values_of(&rows[0].1, "kind"), [json!({"choices": ["day"]})]);
+    assert_eq!(
+        values_of(&rows[1].1, "kind"),
+        [json!({"choices": ["night"]})]
+    );
+    assert_eq!(rows[0].1[0]["to_name"], "img");
+    // The wide image went scaled to 1568 px on its longer side; the task text names it.
+    let requests = server.requests();
+    let wide_request = requests
+        .iter()
+        .find(|request| request.body.len() > 3000)
+        .unwrap();
+    assert_eq!(wide_request.task()["img"], "<attached image 1>");
+    let answer_size = {
+        let url = wide_request.json()["messages"][1]["content"][1]["image_url"]["url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let jpeg = base64_decode(url.strip_prefix("data:image/jpeg;base64,").unwrap());
+        image::load_from_memory(&jpeg).unwrap().width()
+    };
+    assert_eq!(answer_size, 1568);
+}
+
+/// Standard base64, for reading what the fake server received.
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
+}
+
+#[test]
+fn with_vision_the_anthropic_protocol_sends_the_image_as_a_base64_block() {
+    let mut test_project = TestProject::new(
+        r#"<View>
+  <Image name="img" value="$image"/>
+  <Choices name="kind" toName="img"><Choice value="day"/><Choice value="night"/></Choices>
+</View>"#,
+    );
+    image::RgbImage::from_pixel(20, 10, image::Rgb([0, 0, 0]))
+        .save(test_project.file("dark.png"))
+        .unwrap();
+    test_project.import_text("tasks.jsonl", &json!({"image": "dark.png"}).to_string());
+    let server = FakeServer::start(|_| FakeResponse::anthropic_tool(json!({"kind": "night"})));
+    let provider = build_provider_with_key(
+        &ProviderSettings {
+            kind: ProviderKind::Anthropic,
+            model: "claude-fake".to_owned(),
+            base_url: Some(server.base_url.clone()),
+            structured_output: true,
+            network: NetworkSettings::default(),
+        },
+        ApiKey::new(PLANTED_KEY),
+    )
+    .unwrap();
+    let summary = run(
+        &mut test_project,
+        provider.as_ref(),
+        &RunOptions {
+            vision: true,
+            ..quick_options()
+        },
+    );
+    assert_eq!(summary.progress.n_predicted, 1);
+    let body = server.requests()[0].json();
+    let content = &body["messages"][0]["content"];
+    assert_eq!(content[0]["type"], "image");
+    assert_eq!(content[0]["source"]["type"], "base64");
+    assert_eq!(content[0]["source"]["media_type"], "image/jpeg");
+    let jpeg = base64_decode(content[0]["source"]["data"].as_str().unwrap());
+    assert_eq!(
+        image::load_from_memory(&jpeg).unwrap().width(),
+        20,
+        "small images are not scaled"
+    );
+    assert_eq!(
+        content[1]["text"],
+        "Task:\n{\"img\":\"<attached image 1>\"}"
+    );
+    assert_eq!(
+        values_of(&predictions(&test_project)[0].1, "kind"),
+        [json!({"choices": ["night"]})]
+    );
 }

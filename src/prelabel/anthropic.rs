@@ -63,12 +63,27 @@ impl Provider for AnthropicProvider {
     }
 
     fn complete(&self, request: &ChatRequest<'_>) -> Result<Completion, ProviderError> {
+        let user_content = if request.images.is_empty() {
+            serde_json::json!(request.user)
+        } else {
+            let mut blocks: Vec<serde_json::Value> = request
+                .images
+                .iter()
+                .map(|image| {
+                    serde_json::json!({"type": "image", "source": {
+                        "type": "base64", "media_type": image.media_type, "data": image.base64,
+                    }})
+                })
+                .collect();
+            blocks.push(serde_json::json!({"type": "text", "text": request.user}));
+            serde_json::Value::Array(blocks)
+        };
         let mut body = serde_json::json!({
             "model": self.model,
             "max_tokens": request.max_output_tokens,
             "temperature": 0,
             "system": request.system,
-            "messages": [{"role": "user", "content": request.user}],
+            "messages": [{"role": "user", "content": user_content}],
         });
         if self.structured_output
             && let Some(schema) = request.answer_schema

@@ -86,6 +86,10 @@ pub struct PrelabelArgs {
     pub price_in_per_1k: Option<f64>,
     #[arg(long)]
     pub price_out_per_1k: Option<f64>,
+    /// The model takes images: Choices, TextArea and Rating on an Image are pre-labelled too,
+    /// with the task's local image file attached (scaled to at most 1568 px, JPEG).
+    #[arg(long)]
+    pub vision: bool,
     /// Only test the connection and the key (lists the server's models; costs nothing).
     #[arg(long)]
     pub check: bool,
@@ -173,6 +177,7 @@ pub fn prelabel_command(
         max_output_tokens: args.max_output_tokens,
         price_in_per_1k: args.price_in_per_1k,
         price_out_per_1k: args.price_out_per_1k,
+        vision: args.vision,
         ..RunOptions::default()
     };
     let cancel = Arc::new(AtomicBool::new(false));

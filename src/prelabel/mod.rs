@@ -15,6 +15,7 @@ pub mod answer;
 pub mod anthropic;
 pub mod cli;
 pub mod http;
+pub mod images;
 pub mod keys;
 pub mod openai;
 pub mod plan;

@@ -63,11 +63,20 @@ impl Provider for OpenAiProvider {
     }
 
     fn complete(&self, request: &ChatRequest<'_>) -> Result<Completion, ProviderError> {
+        let user_content = if request.images.is_empty() {
+            serde_json::json!(request.user)
+        } else {
+            let mut parts = vec![serde_json::json!({"type": "text", "text": request.user})];
+            parts.extend(request.images.iter().map(|image| {
+                serde_json::json!({"type": "image_url", "image_url": {"url": image.data_url()}})
+            }));
+            serde_json::Value::Array(parts)
+        };
         let mut body = serde_json::json!({
             "model": self.model,
             "messages": [
                 {"role": "system", "content": request.system},
-                {"role": "user", "content": request.user},
+                {"role": "user", "content": user_content},
             ],
             "temperature": 0,
             "max_tokens": request.max_output_tokens,

@@ -5,8 +5,9 @@
 //!
 //! Supported controls: `Choices` (single and multiple, fixed options) on a text-like object,
 //! `Labels` on `Text` (spans: the model names the text, Gloss finds the offsets), `TextArea`,
-//! `Rating` and `Pairwise`. Others (boxes, audio segments, per-region controls, dynamic
-//! choices, anything on an image) are listed as skipped with the reason, never guessed at.
+//! `Rating` and `Pairwise`; with a vision model, `Choices`, `TextArea` and `Rating` on an
+//! `Image` too (the image is attached, `images.rs`). Others (boxes, polygons, audio segments,
+//! per-region controls, dynamic choices) are listed as skipped with the reason, never guessed at.
 
 use serde_json::{Map, Value, json};
 
@@ -86,6 +87,8 @@ pub struct AnswerPlan {
     pub skipped: Vec<SkippedControl>,
     /// The objects whose data is shown to the model (name, data field), in config order.
     pub shown_objects: Vec<(String, String)>,
+    /// The `Image` objects a target labels (name, data field), sent as images (vision runs).
+    pub shown_images: Vec<(String, String)>,
 }
 
 fn object_is_textual(kind: &ObjectKind) -> bool {
@@ -110,11 +113,13 @@ fn offered_choices(options: &[crate::config::ChoiceOption]) -> Vec<OfferedValue>
 }
 
 impl AnswerPlan {
-    pub fn from_interface(interface: &Interface) -> AnswerPlan {
+    /// `vision`: the model takes images, so controls on an `Image` (classification, a caption,
+    /// a rating) are asked too.
+    pub fn from_interface(interface: &Interface, vision: bool) -> AnswerPlan {
         let mut targets = Vec::new();
         let mut skipped = Vec::new();
         for control in &interface.controls {
-            match target_for(interface, control) {
+            match target_for(interface, control, vision) {
                 Ok(target) => targets.push(target),
                 Err(reason) => skipped.push(SkippedControl {
                     control: control.name.clone(),
@@ -133,10 +138,23 @@ impl AnswerPlan {
                     .map(|field| (object.name.clone(), field.clone()))
             })
             .collect();
+        let mut shown_images: Vec<(String, String)> = Vec::new();
+        for target in &targets {
+            for object_name in target.to_name.split(',') {
+                if let Some(object) = interface.object(object_name)
+                    && matches!(object.kind, ObjectKind::Image { .. })
+                    && let Some(field) = &object.data_field
+                    && !shown_images.iter().any(|(name, _)| name == object_name)
+                {
+                    shown_images.push((object.name.clone(), field.clone()));
+                }
+            }
+        }
         AnswerPlan {
             targets,
             skipped,
             shown_objects,
+            shown_images,
         }
     }
 
@@ -251,7 +269,28 @@ impl AnswerPlan {
                 shown.insert(object_name.clone(), value.clone());
             }
         }
+        // Images travel as attachments, in this order; the text says which is which.
+        for (image_idx, (object_name, _)) in self.shown_images.iter().enumerate() {
+            shown.insert(
+                object_name.clone(),
+                Value::String(format!("<attached image {}>", image_idx + 1)),
+            );
+        }
         format!("Task:\n{}", Value::Object(shown))
+    }
+
+    /// The image references (the `Image` fields' values) a task sends, in attachment order.
+    /// `Err` names a field that is missing or not a string.
+    pub fn image_references(&self, data: &Map<String, Value>) -> Result<Vec<String>, String> {
+        self.shown_images
+            .iter()
+            .map(|(object_name, field)| match data.get(field) {
+                Some(Value::String(reference)) => Ok(reference.clone()),
+                _ => Err(format!(
+                    "image \"{object_name}\": the task's \"{field}\" field is not a path"
+                )),
+            })
+            .collect()
     }
 
     /// A finished annotation written in the answer format, for a few-shot example. `None` when
@@ -359,7 +398,7 @@ impl AnswerPlan {
     }
 }
 
-fn target_for(interface: &Interface, control: &ControlTag) -> Result<Target, String> {
+fn target_for(interface: &Interface, control: &ControlTag, vision: bool) -> Result<Target, String> {
     if control.per_region {
         return Err("perRegion controls label regions, which models do not draw yet".to_owned());
     }
@@ -369,12 +408,18 @@ fn target_for(interface: &Interface, control: &ControlTag) -> Result<Target, Str
         .and_then(|name| interface.object(name))
         .ok_or_else(|| "it labels no object".to_owned())?;
     let textual = |object: &crate::config::ObjectTag| object_is_textual(&object.kind);
+    let is_image = matches!(first_object.kind, ObjectKind::Image { .. });
     let needs_text = || -> Result<(), String> {
-        if textual(first_object) {
+        if textual(first_object) || (vision && is_image) {
             Ok(())
+        } else if is_image {
+            Err(format!(
+                "it labels the image \"{}\": run with a vision model (--vision)",
+                first_object.name
+            ))
         } else {
             Err(format!(
-                "it labels \"{}\", which is not text (vision models are not supported yet)",
+                "it labels \"{}\", which is neither text nor an image",
                 first_object.name
             ))
         }

@@ -17,6 +17,8 @@ pub struct ChatRequest<'a> {
     /// `None`: the server is only told the format in the prompt.
     pub answer_schema: Option<&'a serde_json::Value>,
     pub max_output_tokens: u32,
+    /// Images sent with the task (vision runs), in the order the task text numbers them.
+    pub images: &'a [super::images::ImageAttachment],
 }
 
 /// The model's answer as text (the JSON it wrote, possibly inside prose or code fences), and

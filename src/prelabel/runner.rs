@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 use super::answer::parse_answer;
+use super::images::image_attachment;
 use super::plan::{AnswerPlan, FewShotExample, render_system_prompt};
 use super::provider::{ChatRequest, Provider, ProviderError};
 use super::{PrelabelError, plan};
@@ -50,6 +51,8 @@ pub struct RunOptions {
     /// Prices per 1,000 tokens, for the estimated cost (either may be given alone).
     pub price_in_per_1k: Option<f64>,
     pub price_out_per_1k: Option<f64>,
+    /// The model takes images: controls on an `Image` are asked too, with the image attached.
+    pub vision: bool,
 }
 
 impl Default for RunOptions {
@@ -67,6 +70,7 @@ impl Default for RunOptions {
             max_output_tokens: 1024,
             price_in_per_1k: None,
             price_out_per_1k: None,
+            vision: false,
         }
     }
 }
@@ -97,6 +101,10 @@ pub struct TaskIssue {
     pub task_id: i64,
     pub reason: String,
 }
+
+/// What an image of at most 1568 px costs in input tokens (Anthropic's ~1,600; OpenAI's
+/// high-detail tiles come to less): for the tokens-per-minute estimate only.
+const ESTIMATED_TOKENS_PER_IMAGE: u64 = 1600;
 
 /// A run whose first this-many requests are refused (4xx other than 401/403/429) before any
 /// answer stops: the server would refuse every task the same way.
@@ -139,7 +147,12 @@ pub fn run_prelabel(
     on_progress: &mut dyn FnMut(&RunProgress),
 ) -> Result<RunSummary, PrelabelError> {
     let interface = project.interface().clone();
-    let answer_plan = AnswerPlan::from_interface(&interface);
+    let answer_plan = AnswerPlan::from_interface(&interface, options.vision);
+    let media_roots = crate::io::import::media::MediaRoots::new(
+        project.path(),
+        None,
+        &project.recorded_media_roots()?,
+    );
     if answer_plan.targets.is_empty() {
         let reasons = answer_plan
             .skipped
@@ -154,7 +167,13 @@ pub fn run_prelabel(
     let (system_prompt, task_ids) = {
         let reader = project.store().reader();
         let guidelines = reader.latest_guidelines()?.map(|(_, markdown)| markdown);
-        let examples = few_shot_examples(&reader, &answer_plan, options.n_examples)?;
+        // An example's image would have to be sent with every request; image runs go without.
+        let n_examples = if answer_plan.shown_images.is_empty() {
+            options.n_examples
+        } else {
+            0
+        };
+        let examples = few_shot_examples(&reader, &answer_plan, n_examples)?;
         let system_prompt =
             render_system_prompt(&template, &answer_plan, guidelines.as_deref(), &examples);
         let task_ids = reader.task_ids_without_prediction(
@@ -181,6 +200,7 @@ pub fn run_prelabel(
     };
 
     let shared = Shared {
+        media_roots: &media_roots,
         provider,
         interface: &interface,
         answer_plan: &answer_plan,
@@ -360,6 +380,7 @@ fn few_shot_examples(
 
 /// What the workers share.
 struct Shared<'a> {
+    media_roots: &'a crate::io::import::media::MediaRoots,
     provider: &'a dyn Provider,
     interface: &'a Interface,
     answer_plan: &'a AnswerPlan,
@@ -481,16 +502,36 @@ fn worker(
 
 fn label_one_task(shared: &Shared<'_>, item: &WorkItem) -> Outcome {
     let options = shared.options;
+    let images = match shared
+        .answer_plan
+        .image_references(&item.data)
+        .and_then(|references| {
+            references
+                .iter()
+                .map(|reference| image_attachment(shared.media_roots, reference))
+                .collect::<Result<Vec<_>, _>>()
+        }) {
+        Ok(images) => images,
+        Err(reason) => {
+            return Outcome::Failed {
+                task_id: item.task_id,
+                reason,
+                n_retries: 0,
+            };
+        }
+    };
     let request = ChatRequest {
         system: shared.system_prompt,
         user: &item.user_text,
         answer_schema: Some(shared.answer_schema),
         max_output_tokens: options.max_output_tokens,
+        images: &images,
     };
     // About four characters per token, plus the whole output allowance: an overestimate, so
     // the tokens-per-minute limit errs on the safe side until the server's counts arrive.
     let estimated_tokens = ((shared.system_prompt.len() + item.user_text.len()) / 4) as u64
-        + u64::from(options.max_output_tokens);
+        + u64::from(options.max_output_tokens)
+        + ESTIMATED_TOKENS_PER_IMAGE * images.len() as u64;
     let mut n_retries = 0u64;
     loop {
         let Some(reservation) = shared

@@ -39,7 +39,16 @@ impl FakeRequest {
         let user = body["messages"]
             .as_array()
             .and_then(|messages| messages.iter().find(|message| message["role"] == "user"))
-            .and_then(|message| message["content"].as_str())
+            .map(|message| &message["content"])
+            // A string, or (with images) an array of parts, one of them the text.
+            .and_then(|content| {
+                content.as_str().or_else(|| {
+                    content
+                        .as_array()?
+                        .iter()
+                        .find_map(|part| part["text"].as_str())
+                })
+            })
             .unwrap_or_default()
             .to_owned();
         let json = user.split_once("Task:\n").map_or("", |(_, rest)| rest);
