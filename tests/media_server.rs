@@ -337,7 +337,7 @@ fn a_file_swapped_for_a_symlink_out_of_the_allowed_folders_is_refused() {
 #[test]
 fn a_silent_half_open_client_holds_up_no_one_and_is_dropped() {
     let fixture = fixture_with(MediaServerOptions {
-        io_timeout: Duration::from_millis(500),
+        io_timeout: Duration::from_secs(2),
         ..MediaServerOptions::default()
     });
     let port = fixture.server.port();
@@ -347,8 +347,9 @@ fn a_silent_half_open_client_holds_up_no_one_and_is_dropped() {
     let started = Instant::now();
     let response = request(&fixture.server, "GET", &path, "Range: bytes=0-9\r\n");
     assert_eq!(response.status, 206);
+    // Well before the stalled connection's timeout: it did not have to end first.
     assert!(
-        started.elapsed() < Duration::from_millis(450),
+        started.elapsed() < Duration::from_millis(1500),
         "a stalled client held up another for {:?}",
         started.elapsed()
     );
@@ -408,8 +409,7 @@ fn connections_past_the_cap_are_turned_away_and_served_again_once_freed() {
             stream
         })
         .collect();
-    // The accept thread counts both before it takes the third.
-    std::thread::sleep(Duration::from_millis(200));
+    // Connections are accepted in order, so the two held ones are counted before the third.
     // The third is answered at once, before it sends anything (a client that sent a request
     // could see the close as a reset, its request unread).
     let mut third = TcpStream::connect(("127.0.0.1", port)).unwrap();
