@@ -1,7 +1,7 @@
 // End-to-end check of the image modality in real Chromium, against the fake image backend
 // (src/modalities/image/mock/). Builds only that entry into dist-image-mock/ with the project's
 // vite config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core: draws a
-// box (rotates it by key, undo, redo), a polygon (then drags one vertex), a second polygon
+// box (resizes it by a handle, rotates it by key, undo, redo), a polygon (then drags one vertex), a second polygon
 // (closed by Alt+Enter, a vertex deleted by double-click, a second refused), brightness and
 // contrast, a keypoint, picks a choice, submits, and checks the
 // Label Studio result the fake backend received; then the URL task's notice. Leaves a screenshot
@@ -135,6 +135,9 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
   await disarmed(page, "label-Car");
   await clickImage(page, 200, 175);
   await selected(page, "regions-box");
+  // Resize by the bottom-right handle: (300, 250) -> (340, 280) px, a 240 × 180 px box.
+  await dragImage(page, [300, 250], [340, 280]);
+  await page.waitForFunction(() => /box 2[34]\d × 1[78]\d px/.test(document.querySelector(".task-panel")?.shadowRoot?.querySelector("[data-testid=regions-box]")?.textContent ?? ""));
   await page.keyboard.press("}");
   const boxRow = page.getByTestId("regions-box").getByTestId("image-region-row");
   await page.waitForFunction(() => /15°/.test(document.querySelector(".task-panel")?.shadowRoot?.querySelector("[data-testid=regions-box]")?.textContent ?? ""));
@@ -221,12 +224,12 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
   assert.deepEqual(box.value.rectanglelabels, ["Car"]);
   // Percent of the image: 100 px of 800 is 12.5 %, 100 of 600 is 16.67 %; a screen pixel here
   // is about 1.3 image px, so allow 1 %.
-  // Rotated 15° about its centre (200, 175) px: the top-left corner moved to about
-  // (122.8, 76.7) px = (15.35 %, 12.78 %); the size stays 200 × 150 px.
-  near(box.value.x, 15.35, 1, "box x");
-  near(box.value.y, 12.78, 1, "box y");
-  near(box.value.width, 25, 1, "box width");
-  near(box.value.height, 25, 1, "box height");
+  // Resized to 240 × 180 px, then rotated 15° about its centre (220, 190) px: the top-left
+  // corner moved to about (127.4, 72.0) px = (15.92 %, 12.0 %).
+  near(box.value.x, 15.92, 1, "box x");
+  near(box.value.y, 12.0, 1, "box y");
+  near(box.value.width, 30, 1, "box width");
+  near(box.value.height, 30, 1, "box height");
   assert.equal(box.value.rotation, 15);
   const polygons = save.result.filter((item) => item.from_name === "outline");
   assert.equal(polygons.length, 2);
