@@ -24,6 +24,7 @@ import { buildResult, initialValues, type ControlValues } from "../../annotation
 import { createRegistry } from "..";
 import { option, textObject, view } from "../../test/fixtures";
 import { blockBoundaries, buildSegments } from "./segments";
+import { textAreaRenderer } from "./TextAreaControl";
 import type { LabelsState } from "./spans";
 
 afterEach(cleanup);
@@ -394,8 +395,7 @@ describe("long documents", () => {
 
 describe("TextArea", () => {
   it("stays editable after the first character whatever `editable` says", () => {
-    const TextArea = registry.control("text_area")?.Component;
-    if (TextArea === undefined) throw new Error("no TextArea renderer");
+    const TextArea = textAreaRenderer.Component;
     const kind: ControlTag["kind"] = { kind: "text_area", placeholder: null, rows: 2, max_submissions: null, editable: false, shortcuts: [] };
     const seen: string[] = [];
     function Harness() {
@@ -404,9 +404,9 @@ describe("TextArea", () => {
         <TextArea
           control={control("answer", kind)}
           value={value}
-          onChange={(next: unknown) => {
-            seen.push(next as string);
-            setValue(next as string);
+          onChange={(next) => {
+            seen.push(next);
+            setValue(next);
           }}
           keyFor={() => null}
           missing={false}
