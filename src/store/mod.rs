@@ -19,8 +19,8 @@ pub use reader::{
     AnnotationHeadRow, AudioPeaksRow, ExportAnnotationRow, ExportTaskRow, PredictionRow, Reader,
     TaskAudioRow, TaskMediaRow, TaskRow,
 };
-pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 pub use reader::{FewShotExampleRow, PrelabelTaskRow};
+pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 pub use writer::{NewModelPrediction, NewPrelabelRun, PrelabelRunProgress};
 
 /// The numbered migrations, in order. Append only: never edit a migration that has shipped.

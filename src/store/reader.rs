@@ -399,7 +399,10 @@ impl<'conn> Reader<'conn> {
         // Every path under the folder starts with "folder/"; "folder" followed by the next
         // character after the separator bounds the range from above.
         let lower = format!("{trimmed}{separator}");
-        let upper = format!("{trimmed}{}", char::from_u32(separator as u32 + 1).unwrap_or('0'));
+        let upper = format!(
+            "{trimmed}{}",
+            char::from_u32(separator as u32 + 1).unwrap_or('0')
+        );
         let mut statement = self.connection.prepare_cached(
             "SELECT path FROM task_media WHERE path >= ?1 AND path < ?2
              UNION ALL SELECT path FROM task_audio WHERE path >= ?1 AND path < ?2",
@@ -714,9 +717,10 @@ impl Reader<'_> {
              ORDER BY t.id LIMIT ?4",
         )?;
         let ids = statement
-            .query_map(params![provider, model_version, prompt_version, limit], |row| {
-                row.get(0)
-            })?
+            .query_map(
+                params![provider, model_version, prompt_version, limit],
+                |row| row.get(0),
+            )?
             .collect::<Result<Vec<i64>, _>>()?;
         Ok(ids)
     }

@@ -212,7 +212,11 @@ impl<'conn> Writer<'conn> {
 
     /// Records a watched folder (its real path); recording it again is a no-op. Returns
     /// whether it was new (migration 0006).
-    pub fn insert_watched_folder(&mut self, path: &str, added_by: &str) -> Result<bool, StoreError> {
+    pub fn insert_watched_folder(
+        &mut self,
+        path: &str,
+        added_by: &str,
+    ) -> Result<bool, StoreError> {
         let n_inserted = self
             .transaction
             .prepare_cached(
