@@ -6,8 +6,10 @@
 //! timeout, proxy, custom CA), API keys (`keys.rs`: OS keychain, environment fallback), what is
 //! asked (`plan.rs`: controls, schema, versioned prompt templates, few-shot examples), how an
 //! answer becomes a prediction (`answer.rs`: lenient parsing, validation against the config),
-//! and runs (`runner.rs`: worker threads, rate limits, retries, cancel, resume, progress).
-//! Does not own: SQL (in `crate::store`), the labelling screen, the built-in offline model.
+//! images for vision models (`images.rs`), runs (`runner.rs`: worker threads, rate limits,
+//! retries, cancel, resume, progress) and the CLI commands (`cli.rs`: `gloss prelabel`, `gloss
+//! keys`, `gloss prompt`). Does not own: SQL (in `crate::store`), the labelling screen (showing
+//! predictions, accept/correct), the pre-label report, the built-in offline model.
 //! **A key never reaches the project file, a log line, an export or an error message.**
 //! **Nothing a model writes becomes a prediction unless the config's validators accept it.**
 
