@@ -30,6 +30,12 @@ cargo clippy --workspace --all-targets --features gloss-desktop/custom-protocol 
 step "core tests (unit, integration, CLI, bindings drift, hf interop)"
 cargo test -p gloss
 
+step "keychain: API keys through a real Secret Service (dbus-run-session + gnome-keyring-daemon)"
+keyring_dir="$(mktemp -d)"
+XDG_DATA_HOME="$keyring_dir" GLOSS_TEST_KEYRING=1 dbus-run-session -- sh -c \
+  'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test -p gloss --test prelabel_keys'
+rm -rf "$keyring_dir"
+
 step "UI type-check and component tests"
 npm --prefix ui run typecheck
 npm --prefix ui test
