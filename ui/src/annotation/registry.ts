@@ -11,6 +11,7 @@ import type { ControlTag } from "../bindings/ControlTag";
 import type { ObjectKind } from "../bindings/ObjectKind";
 import type { ObjectTag } from "../bindings/ObjectTag";
 import type { ResultItem } from "../bindings/ResultItem";
+import type { TaskView } from "../bindings/TaskView";
 import type { Interaction, RegionSummary } from "./interaction";
 
 export type ObjectKindName = ObjectKind["kind"];
@@ -40,6 +41,12 @@ export interface ObjectRenderer {
   values?: ObjectValueHooks<unknown>;
   /** Keys the object handles itself while one of its elements has focus, for the `?` overlay. */
   focusKeys?: (object: ObjectTag) => FocusKey[];
+  /**
+   * Warms what the object will need to show `task` (the audio waveform's peaks), called when the
+   * session prefetches `task` as the next one, so a submit shows it without a second wait.
+   * Best effort: it must not throw, and a failure shows up when the task is shown instead.
+   */
+  prefetch?: (object: ObjectTag, task: TaskView) => void;
 }
 
 /** What `ObjectRenderer.values` provides; the value is whatever the renderer keeps. */

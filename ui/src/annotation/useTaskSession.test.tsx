@@ -91,3 +91,29 @@ describe("draft autosave", () => {
     expect(values()).toEqual({ sentiment: ["Neutral"] });
   });
 });
+
+describe("prefetch", () => {
+  it("lets each object warm what it needs for the prefetched next task", async () => {
+    const { Registry } = await import("./registry");
+    const { registerTextModality } = await import("../modalities/text");
+    const prefetchRegistry = new Registry();
+    registerTextModality(prefetchRegistry);
+    const textRenderer = prefetchRegistry.object("text");
+    if (textRenderer === undefined) throw new Error("no text renderer");
+    const warmed: Array<[string, number]> = [];
+    prefetchRegistry.registerObject({ ...textRenderer, prefetch: (object, next) => warmed.push([object.name, next.task_id]) });
+    const second = task({ task_id: 8, uid: "u8" });
+    const api = {
+      nextTask: vi.fn(async (exclude: number[]) => (exclude.length === 0 ? task() : exclude[0] === 7 ? second : null)),
+      autosaveDraft: vi.fn(async () => null),
+      saveAnnotation: vi.fn(),
+    } as unknown as Ipc;
+    const options = { api, iface, registry: prefetchRegistry, onError: vi.fn(), onSaved: async () => undefined };
+    renderHook(() => useTaskSession(options));
+    await act(async () => {
+      await Promise.resolve();
+      await Promise.resolve();
+    });
+    await vi.waitFor(() => expect(warmed).toEqual([["text", 8]]));
+  });
+});

@@ -65,6 +65,17 @@ export interface TaskSession {
 
 const NO_MISSING: ReadonlySet<string> = new Set();
 
+/** Lets each object warm what it will need to show the prefetched task (`ObjectRenderer.prefetch`). */
+function prefetchObjects(iface: Interface, registry: Registry, task: TaskView): void {
+  for (const object of iface.objects) {
+    try {
+      registry.object(object.kind.kind)?.prefetch?.(object, task);
+    } catch {
+      // Best effort: the object loads what it needs when the task is shown.
+    }
+  }
+}
+
 export function useTaskSession(options: {
   api: Ipc;
   iface: Interface;
@@ -98,7 +109,9 @@ export function useTaskSession(options: {
       setView({ kind: "task", task, values, editor: startEditor(values), shownValues: values, missing: NO_MISSING });
       const promise = api.nextTask([task.task_id]);
       // A failed prefetch is retried by `finish`, so it need not be reported here.
-      promise.catch(() => undefined);
+      promise.then((next) => {
+        if (next !== null) prefetchObjects(iface, registry, next);
+      }, () => undefined);
       prefetchRef.current = { afterTaskId: task.task_id, promise };
     },
     [api, iface, registry],

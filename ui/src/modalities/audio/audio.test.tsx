@@ -176,6 +176,7 @@ vi.mock("./backend", async () => {
       if (field !== "audio") return Promise.reject(new Error(`no audio in ${field}`));
       return Promise.resolve(peaksModule.computePeaks(wavModule.fixtureSamples(), wavModule.FIXTURE_SAMPLE_RATE, 1, 100));
     },
+    prefetchAudioPeaks: () => undefined,
     audioUrl: (taskId: number, field: string) =>
       fakes.mediaUrlError.current !== null
         ? Promise.reject(fakes.mediaUrlError.current)

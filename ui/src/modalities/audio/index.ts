@@ -7,9 +7,10 @@
 import type { Registry } from "../../annotation/registry";
 import { audioLabelsRenderer } from "./AudioLabelsControl";
 import { AudioObject } from "./AudioObject";
+import { prefetchAudioPeaks } from "./backend";
 import { audioKeyTargets } from "./keys";
 
 export function registerAudioModality(registry: Registry): void {
-  registry.registerObject({ kind: "audio", Component: AudioObject, keyTargets: audioKeyTargets });
+  registry.registerObject({ kind: "audio", Component: AudioObject, keyTargets: audioKeyTargets, prefetch: prefetchAudioPeaks });
   registry.registerControl(audioLabelsRenderer);
 }
