@@ -28,6 +28,9 @@ export default defineConfig(({ mode }) => {
     test: {
       environment: "jsdom",
       include: ["src/**/*.test.{ts,tsx}"],
+      // A hang guard, not a speed check: on a busy 2-core machine, with test files running in
+      // parallel, rendering the whole app and waiting for it took over vitest's default 5 s.
+      testTimeout: 20_000,
     },
   };
 });
