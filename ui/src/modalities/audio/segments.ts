@@ -9,6 +9,7 @@
  */
 import type { ControlKind } from "../../bindings/ControlKind";
 import type { ControlTag } from "../../bindings/ControlTag";
+import { labelColor, labelValue } from "../../annotation/labels";
 import type { LabelOption } from "../../bindings/LabelOption";
 import type { ResultItem } from "../../bindings/ResultItem";
 import type { SpanValue } from "../../bindings/SpanValue";
@@ -38,10 +39,6 @@ export function labelsKind(control: ControlTag): LabelsKind {
   return control.kind;
 }
 
-/** The value a label is saved as (`alias` when the config gives one). */
-export function labelValue(option: LabelOption): string {
-  return option.alias ?? option.value;
-}
 
 export function labelOption(control: ControlTag, value: string): LabelOption | undefined {
   return labelsKind(control).labels.find((option) => labelValue(option) === value);
@@ -153,15 +150,6 @@ export function segmentsToResult(control: ControlTag, value: AudioLabelsState): 
 }
 
 /** The colour of a label: the config's `background`, else one from a fixed palette by position. */
-const PALETTE = ["#2f6fde", "#d9480f", "#2b8a3e", "#ae3ec9", "#c92a2a", "#1098ad", "#f08c00", "#5c7cfa", "#862e9c"];
-
-export function labelColor(control: ControlTag, value: string): string {
-  const options = labelsKind(control).labels;
-  const index = options.findIndex((option) => labelValue(option) === value);
-  const option = options[index];
-  if (option?.background != null && option.background !== "") return option.background;
-  return PALETTE[(index < 0 ? 0 : index) % PALETTE.length] ?? "#2f6fde";
-}
 
 /** A refusal message if one more use of `label` would pass its `maxUsages`, else null. */
 export function maxUsagesRefusal(control: ControlTag, value: AudioLabelsState, label: string): string | null {
@@ -227,3 +215,5 @@ export function audioLabelsKey(
     },
   };
 }
+
+export { labelColor, labelValue };

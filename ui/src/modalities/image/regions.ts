@@ -7,6 +7,7 @@
  */
 import type { ControlKind } from "../../bindings/ControlKind";
 import type { ControlTag } from "../../bindings/ControlTag";
+import { labelColor, labelValue } from "../../annotation/labels";
 import type { LabelOption } from "../../bindings/LabelOption";
 import type { ResultItem } from "../../bindings/ResultItem";
 import { editValues, type EditorState } from "../../annotation/editor";
@@ -49,7 +50,6 @@ export const SHAPE_OF_CONTROL = {
 
 const SHAPE_NAMES = { rectangle: "box", polygon: "polygon", keypoint: "point" } as const;
 
-export const PALETTE = ["#2f6fde", "#d9480f", "#2b8a3e", "#ae3ec9", "#e67700", "#0b7285", "#c2255c", "#5f3dc4"];
 
 export function isImageControl(control: ControlTag): control is ControlTag & { kind: ImageLabelsKind } {
   return control.kind.kind in RESULT_TYPES;
@@ -60,19 +60,11 @@ export function imageLabelsKind(control: ControlTag): ImageLabelsKind {
   return control.kind;
 }
 
-export function labelValue(option: LabelOption): string {
-  return option.alias ?? option.value;
-}
 
 export function labelOption(control: ControlTag, value: string): LabelOption | undefined {
   return imageLabelsKind(control).labels.find((option) => labelValue(option) === value);
 }
 
-export function labelColor(control: ControlTag, value: string): string {
-  const options = imageLabelsKind(control).labels;
-  const optionIdx = options.findIndex((option) => labelValue(option) === value);
-  return options[optionIdx]?.background ?? PALETTE[Math.max(0, optionIdx) % PALETTE.length] ?? "#2f6fde";
-}
 
 /** A refusal message if one more use of `label` would pass its `maxUsages`, else null. */
 export function maxUsagesRefusal(control: ControlTag, regions: ImageLabelsState, label: string): string | null {
@@ -221,3 +213,5 @@ export function describeRegion(region: ImageRegion): string {
       return `${SHAPE_NAMES.keypoint} at ${Math.round((shape.x / 100) * width)}, ${Math.round((shape.y / 100) * height)}`;
   }
 }
+
+export { labelColor, labelValue };

@@ -92,9 +92,6 @@ export function blockBoundaries(text: string, maxBlock = BLOCK_MAX): number[] {
 
 export const BLOCK_MAX = 2000;
 
-/** Label colours for labels without a `background`, distinct and readable under dark text. */
-export const PALETTE = ["#2f6fde", "#d9480f", "#2b8a3e", "#ae3ec9", "#c92a2a", "#0c8599", "#e67700", "#5f3dc4"];
-
 /** `#rgb` / `#rrggbb` as `rgba(..., alpha)`; other CSS colours are used as they are. */
 export function withAlpha(color: string, alpha: number): string {
   const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color.trim());

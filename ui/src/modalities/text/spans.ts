@@ -5,11 +5,11 @@
  */
 import type { ControlKind } from "../../bindings/ControlKind";
 import type { ControlTag } from "../../bindings/ControlTag";
+import { labelColor, labelValue } from "../../annotation/labels";
 import type { LabelOption } from "../../bindings/LabelOption";
 import type { Interaction, PendingSelection } from "../../annotation/interaction";
 import type { KeyOutcome } from "../../annotation/registry";
 import { newResultId } from "../../annotation/result";
-import { PALETTE } from "./segments";
 
 export interface SpanRegion {
   id: string;
@@ -29,20 +29,11 @@ export function labelsKind(control: ControlTag): LabelsKind {
   return control.kind;
 }
 
-export function labelValue(option: LabelOption): string {
-  return option.alias ?? option.value;
-}
 
 export function labelOption(control: ControlTag, value: string): LabelOption | undefined {
   return labelsKind(control).labels.find((option) => labelValue(option) === value);
 }
 
-export function labelColor(control: ControlTag, value: string): string {
-  const options = labelsKind(control).labels;
-  const optionIdx = options.findIndex((option) => labelValue(option) === value);
-  const option = options[optionIdx];
-  return option?.background ?? PALETTE[Math.max(0, optionIdx) % PALETTE.length] ?? "#2f6fde";
-}
 
 /** A refusal message if one more use of `label` would pass its `maxUsages`, else null. */
 export function maxUsagesRefusal(control: ControlTag, spans: LabelsState, label: string): string | null {
@@ -120,3 +111,5 @@ export function labelsKey(
     },
   };
 }
+
+export { labelColor, labelValue };
