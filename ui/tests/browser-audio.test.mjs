@@ -9,19 +9,11 @@
 // next task, whose audio is a URL, must say so instead of showing a player. Leaves a screenshot
 // at /tmp/gloss-audio.png.
 import { strict as assert } from "node:assert";
-import { readFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import { extname, join, normalize, resolve } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { build } from "vite";
+import { buildMockEntry, closeAll, launchChromium, serveDirectory } from "./mockHarness.mjs";
 
-const uiDir = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const distDir = join(uiDir, "dist-audio-mock");
 const entryPath = "src/modalities/audio/mock/audio-mock.html";
 const screenshotPath = process.env.GLOSS_AUDIO_SCREENSHOT ?? "/tmp/gloss-audio.png";
-const contentTypes = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
 const DURATION_SECONDS = 6;
 
 let server;
@@ -29,49 +21,12 @@ let browser;
 let baseUrl;
 
 before(async () => {
-  await build({
-    root: uiDir,
-    configFile: join(uiDir, "vite.config.ts"),
-    mode: "mock",
-    logLevel: "warn",
-    build: { outDir: distDir, emptyOutDir: true, rollupOptions: { input: { audio: join(uiDir, entryPath) } } },
-  });
-  server = createServer(async (request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname);
-    const filePath = normalize(join(distDir, pathname));
-    if (!filePath.startsWith(distDir)) {
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(filePath);
-      response.writeHead(200, { "content-type": contentTypes[extname(filePath)] ?? "application/octet-stream" });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
-  baseUrl = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--no-first-run",
-      "--disable-component-update",
-      "--disable-sync",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  const distDir = await buildMockEntry("dist-audio-mock", "audio", entryPath);
+  ({ server, baseUrl } = await serveDirectory(distDir));
+  browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
 });
 
-after(async () => {
-  await browser?.close();
-  await new Promise((resolveClose) => (server ? server.close(resolveClose) : resolveClose()));
-});
+after(() => closeAll(server, browser));
 
 test("cut, label, transcribe, nudge and submit an audio segment; a URL gets a notice", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

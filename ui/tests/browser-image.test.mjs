@@ -7,59 +7,23 @@
 // Label Studio result the fake backend received; then the URL task's notice. Leaves a screenshot
 // at /tmp/gloss-image.png.
 import { strict as assert } from "node:assert";
-import { readFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import { extname, join, normalize, resolve } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { build } from "vite";
+import { buildMockEntry, closeAll, launchChromium, serveDirectory } from "./mockHarness.mjs";
 
-const uiDir = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const distDir = join(uiDir, "dist-image-mock");
 const entryPath = "src/modalities/image/mock/image-mock.html";
 const screenshotPath = process.env.GLOSS_IMAGE_SCREENSHOT ?? "/tmp/gloss-image.png";
-const contentTypes = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
 
 let server;
 let browser;
 let baseUrl;
 
 before(async () => {
-  await build({
-    root: uiDir,
-    configFile: join(uiDir, "vite.config.ts"),
-    mode: "mock",
-    logLevel: "warn",
-    build: { outDir: distDir, emptyOutDir: true, rollupOptions: { input: { image: join(uiDir, entryPath) } } },
-  });
-  server = createServer(async (request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname);
-    const filePath = normalize(join(distDir, pathname));
-    if (!filePath.startsWith(distDir)) {
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(filePath);
-      response.writeHead(200, { "content-type": contentTypes[extname(filePath)] ?? "application/octet-stream" });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
-  baseUrl = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync"],
-  });
+  const distDir = await buildMockEntry("dist-image-mock", "image", entryPath);
+  ({ server, baseUrl } = await serveDirectory(distDir));
+  browser = await launchChromium();
 });
 
-after(async () => {
-  await browser?.close();
-  await new Promise((resolveClose) => (server ? server.close(resolveClose) : resolveClose()));
-});
+after(() => closeAll(server, browser));
 
 /** Screen position of an image pixel, from the stage's box and the view it publishes. */
 async function screenOf(page, x, y) {

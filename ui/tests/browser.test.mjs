@@ -6,17 +6,12 @@
 // what the fake backend received. Leaves a screenshot at /tmp/gloss-ui.png.
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import { extname, join, normalize, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { closeAll, launchChromium, serveDirectory, uiDir } from "./mockHarness.mjs";
 
-const uiDir = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const distDir = join(uiDir, "dist-mock");
 const screenshotPath = process.env.GLOSS_SCREENSHOT ?? "/tmp/gloss-ui.png";
-const contentTypes = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
 
 let server;
 let browser;
@@ -27,41 +22,11 @@ before(async () => {
     cwd: uiDir,
     stdio: "inherit",
   });
-  server = createServer(async (request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname);
-    const filePath = normalize(join(distDir, pathname === "/" ? "index.html" : pathname));
-    if (!filePath.startsWith(distDir)) {
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(filePath);
-      response.writeHead(200, { "content-type": contentTypes[extname(filePath)] ?? "application/octet-stream" });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
-  baseUrl = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--no-first-run",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  ({ server, baseUrl } = await serveDirectory(distDir));
+  browser = await launchChromium();
 });
 
-after(async () => {
-  await browser?.close();
-  await new Promise((resolveClose) => (server ? server.close(resolveClose) : resolveClose()));
-});
+after(() => closeAll(server, browser));
 
 test("label three tasks with the keyboard against the fake backend", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
