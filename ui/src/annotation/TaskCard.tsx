@@ -41,8 +41,9 @@ export function TaskCard(props: {
     const SidePanel = props.registry.controlOf(control, props.iface.objects)?.SidePanel;
     return SidePanel === undefined || control.per_region ? [] : [{ control, SidePanel }];
   });
+  const wide = props.iface.objects.some((object) => props.registry.object(object.kind.kind)?.wideCard === true);
   return (
-    <article className="task-card" aria-busy={props.busy}>
+    <article className={wide ? "task-card wide" : "task-card"} aria-busy={props.busy}>
       <div className="task-meta">
         <span>Task #{props.task.task_id}</span>
         {props.task.autosaved != null && (

@@ -47,6 +47,11 @@ export interface ObjectRenderer {
    * Best effort: it must not throw, and a failure shows up when the task is shown instead.
    */
   prefetch?: (object: ObjectTag, task: TaskView) => void;
+  /**
+   * The object needs room (an image to zoom into): a task showing it uses the window's width
+   * instead of the reading width that suits text.
+   */
+  wideCard?: boolean;
 }
 
 /** What `ObjectRenderer.values` provides; the value is whatever the renderer keeps. */

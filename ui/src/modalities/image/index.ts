@@ -12,7 +12,7 @@ import { ImageObject } from "./ImageObject";
 import { imageKeyTargets } from "./keys";
 
 export function registerImageModality(registry: Registry): void {
-  registry.registerObject({ kind: "image", Component: ImageObject, keyTargets: imageKeyTargets });
+  registry.registerObject({ kind: "image", Component: ImageObject, keyTargets: imageKeyTargets, wideCard: true });
   registry.registerControl(rectangleLabelsRenderer);
   registry.registerControl(polygonLabelsRenderer);
   registry.registerControl(keyPointLabelsRenderer);
