@@ -53,15 +53,9 @@ async fn label_three_demo_tasks_in_the_real_window() -> TestResult {
         return Ok(());
     }
     let data_dir = tempfile::tempdir()?;
-    let (driver, port) = common::start_driver(data_dir.path())?;
-    let client = common::connect(port, &[]).await?;
-    let outcome = label_three_tasks(&client).await;
-    if outcome.is_err() {
-        common::report_failure(&client, SCREENSHOT).await;
-    }
-    client.close().await?;
-    drop(driver);
-    outcome?;
+    let window = common::open_app(data_dir.path(), &[]).await?;
+    let outcome = label_three_tasks(&window.client).await;
+    window.finish(outcome, SCREENSHOT).await?;
 
     let project_path = data_dir.path().join(gloss::desktop_support::DEMO_FILE_NAME);
     let stats = gloss::Project::open(&project_path)?.stats()?;

@@ -396,16 +396,10 @@ async fn cut_label_and_transcribe_an_audio_segment() -> TestResult {
     let project_path = make_project(dir.path())?;
     let data_dir = dir.path().join("data");
     std::fs::create_dir_all(&data_dir)?;
-    let (driver, port) = common::start_driver(&data_dir)?;
     let path_arg = project_path.to_str().ok_or("temporary path is not UTF-8")?;
-    let client = common::connect(port, &[path_arg]).await?;
-    let outcome = label_in_window(&client).await;
-    if outcome.is_err() {
-        common::report_failure(&client, SCREENSHOT).await;
-    }
-    client.close().await?;
-    drop(driver);
-    outcome?;
+    let window = common::open_app(&data_dir, &[path_arg]).await?;
+    let outcome = label_in_window(&window.client).await;
+    window.finish(outcome, SCREENSHOT).await?;
     eprintln!("e2e-audio: window part took {:?}", started.elapsed());
 
     let project = gloss::Project::open(&project_path)?;
@@ -600,33 +594,33 @@ async fn one_hour_waveform_open_times() -> TestResult {
     drop(project);
     let data_dir = dir.path().join("data");
     std::fs::create_dir_all(&data_dir)?;
-    let (driver, port) = common::start_driver(&data_dir)?;
     let path_arg = project_path.to_str().ok_or("temporary path is not UTF-8")?;
-    let client = common::connect(port, &[path_arg]).await?;
+    let window = common::open_app(&data_dir, &[path_arg]).await?;
     let outcome = async {
-        let (first_task, first_peaks, first_drawn) = waveform_timings(&client, None).await?;
+        let (first_task, first_peaks, first_drawn) = waveform_timings(&window.client, None).await?;
         eprintln!(
             "e2e-audio-hour: first open ({first_task}): peaks after {first_peaks} ms, waveform drawn after {first_drawn} ms"
         );
-        wait_in_panel(&client, "ink on the waveform", WAVEFORM_INKED).await?;
-        if let Ok(png) = client.screenshot().await {
+        wait_in_panel(&window.client, "ink on the waveform", WAVEFORM_INKED).await?;
+        if let Ok(png) = window.client.screenshot().await {
             common::screenshot(&png, "gloss-e2e-audio-hour.png");
         }
-        common::press(&client, ENTER).await?;
+        common::press(&window.client, ENTER).await?;
         let (second_task, later_peaks, later_drawn) =
-            waveform_timings(&client, Some(&first_task)).await?;
+            waveform_timings(&window.client, Some(&first_task)).await?;
         eprintln!(
             "e2e-audio-hour: later open ({second_task}, same file): peaks after {later_peaks} ms, waveform drawn after {later_drawn} ms"
         );
         // Back to the first task (Backspace): a later open with no save in flight.
-        common::press(&client, '\u{E003}').await?;
+        common::press(&window.client, '\u{E003}').await?;
         let (back_task, back_peaks, back_drawn) =
-            waveform_timings(&client, Some(&second_task)).await?;
+            waveform_timings(&window.client, Some(&second_task)).await?;
         eprintln!(
             "e2e-audio-hour: back to {back_task} (cached, no save in flight): peaks after {back_peaks} ms, waveform drawn after {back_drawn} ms"
         );
         // The cached peaks alone, through the IPC from the page: where a later open's time goes.
-        let ipc = client
+        let ipc = window
+            .client
             .execute_async(
                 "const done = arguments[arguments.length - 1]; \
                  const invoke = window.__TAURI_INTERNALS__.invoke; const times = []; \
@@ -642,10 +636,5 @@ async fn one_hour_waveform_open_times() -> TestResult {
         Ok::<(), Box<dyn std::error::Error>>(())
     }
     .await;
-    if outcome.is_err() {
-        common::report_failure(&client, "gloss-e2e-audio-hour.png").await;
-    }
-    client.close().await?;
-    drop(driver);
-    outcome
+    window.finish(outcome, "gloss-e2e-audio-hour.png").await
 }

@@ -155,15 +155,9 @@ async fn a_watched_folder_adds_tasks_while_the_app_is_open() -> TestResult {
     std::fs::write(other_folder.join("nested/b.png"), PNG)?;
     std::fs::write(other_folder.join("empty.png"), b"")?;
 
-    let (driver, port) = common::start_driver(dir.path())?;
-    let client = common::connect(port, &[project_path.to_str().unwrap()]).await?;
-    let outcome = watch_and_import(&client, &folder, &other_folder).await;
-    if outcome.is_err() {
-        common::report_failure(&client, SCREENSHOT).await;
-    }
-    client.close().await?;
-    drop(driver);
-    outcome?;
+    let window = common::open_app(dir.path(), &[project_path.to_str().unwrap()]).await?;
+    let outcome = watch_and_import(&window.client, &folder, &other_folder).await;
+    window.finish(outcome, SCREENSHOT).await?;
 
     let project = Project::open(&project_path)?;
     assert_eq!(project.stats()?.tasks, 5);

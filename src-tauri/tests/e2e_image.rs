@@ -414,16 +414,10 @@ async fn draw_a_box_and_a_polygon_then_measure_1000_polygons() -> TestResult {
     drop(project);
     let data_dir = dir.path().join("data");
     std::fs::create_dir_all(&data_dir)?;
-    let (driver, port) = common::start_driver(&data_dir)?;
     let path_arg = project_path.to_str().ok_or("temporary path is not UTF-8")?;
-    let client = common::connect(port, &[path_arg]).await?;
-    let outcome = label_in_window(&client).await;
-    if outcome.is_err() {
-        common::report_failure(&client, SCREENSHOT).await;
-    }
-    client.close().await?;
-    drop(driver);
-    outcome?;
+    let window = common::open_app(&data_dir, &[path_arg]).await?;
+    let outcome = label_in_window(&window.client).await;
+    window.finish(outcome, SCREENSHOT).await?;
     eprintln!("e2e-image: window part took {:?}", started.elapsed());
 
     let project = gloss::Project::open(&project_path)?;
@@ -685,15 +679,8 @@ async fn measure_1000_polygons(root: &Path) -> TestResult {
     drop(project);
     let data_dir = dir.join("data");
     std::fs::create_dir_all(&data_dir)?;
-    let (driver, port) = common::start_driver(&data_dir)?;
     let path_arg = project_path.to_str().ok_or("temporary path is not UTF-8")?;
-    let launched = Instant::now();
-    let client = common::connect(port, &[path_arg]).await?;
-    let outcome = measure_in_window(&client, launched).await;
-    if outcome.is_err() {
-        common::report_failure(&client, PERF_SCREENSHOT).await;
-    }
-    client.close().await?;
-    drop(driver);
-    outcome
+    let window = common::open_app(&data_dir, &[path_arg]).await?;
+    let outcome = measure_in_window(&window.client, window.launched).await;
+    window.finish(outcome, PERF_SCREENSHOT).await
 }

@@ -351,16 +351,10 @@ async fn compare_rank_rate_a_message_and_extend_the_chat() -> TestResult {
     let project_path = make_project(dir.path())?;
     let data_dir = dir.path().join("data");
     std::fs::create_dir_all(&data_dir)?;
-    let (driver, port) = common::start_driver(&data_dir)?;
     let path_arg = project_path.to_str().ok_or("temporary path is not UTF-8")?;
-    let client = common::connect(port, &[path_arg]).await?;
-    let outcome = label_in_window(&client).await;
-    if outcome.is_err() {
-        common::report_failure(&client, SCREENSHOT).await;
-    }
-    client.close().await?;
-    drop(driver);
-    outcome?;
+    let window = common::open_app(&data_dir, &[path_arg]).await?;
+    let outcome = label_in_window(&window.client).await;
+    window.finish(outcome, SCREENSHOT).await?;
     eprintln!("e2e-llm: window part took {:?}", started.elapsed());
 
     let project = gloss::Project::open(&project_path)?;

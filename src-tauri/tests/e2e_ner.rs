@@ -298,16 +298,10 @@ async fn label_spans_and_a_relation_by_mouse_and_keyboard() -> TestResult {
     let project_path = make_project(dir.path())?;
     let data_dir = dir.path().join("data");
     std::fs::create_dir_all(&data_dir)?;
-    let (driver, port) = common::start_driver(&data_dir)?;
     let path_arg = project_path.to_str().ok_or("temporary path is not UTF-8")?;
-    let client = common::connect(port, &[path_arg]).await?;
-    let outcome = label_in_window(&client).await;
-    if outcome.is_err() {
-        common::report_failure(&client, SCREENSHOT).await;
-    }
-    client.close().await?;
-    drop(driver);
-    outcome?;
+    let window = common::open_app(&data_dir, &[path_arg]).await?;
+    let outcome = label_in_window(&window.client).await;
+    window.finish(outcome, SCREENSHOT).await?;
     eprintln!("e2e-ner: window part took {:?}", started.elapsed());
 
     let per = code_points(TEXT, PERSON);

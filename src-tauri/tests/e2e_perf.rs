@@ -420,17 +420,10 @@ async fn long_document_and_next_task_in_the_real_window() -> TestResult {
     let project_path = make_project(dir.path())?;
     let data_dir = dir.path().join("data");
     std::fs::create_dir_all(&data_dir)?;
-    let (driver, port) = common::start_driver(&data_dir)?;
     let path_arg = project_path.to_str().ok_or("temporary path is not UTF-8")?;
-    let launched = Instant::now();
-    let client = common::connect(port, &[path_arg]).await?;
-    let outcome = measure(&client, launched).await;
-    if outcome.is_err() {
-        common::report_failure(&client, SCREENSHOT).await;
-    }
-    client.close().await?;
-    drop(driver);
-    outcome?;
+    let window = common::open_app(&data_dir, &[path_arg]).await?;
+    let outcome = measure(&window.client, window.launched).await;
+    window.finish(outcome, SCREENSHOT).await?;
 
     // What the keys did: the long task submitted with the new span, the short tasks skipped.
     let project = gloss::Project::open(&project_path)?;

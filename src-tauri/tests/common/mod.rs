@@ -148,6 +148,47 @@ pub fn screenshot(png: &[u8], file_name: &str) -> PathBuf {
     path
 }
 
+/// The app running under tauri-driver, with its WebDriver session.
+pub struct AppWindow {
+    pub client: Client,
+    /// When the WebDriver session (and so the app) was requested, for start-up timings.
+    pub launched: std::time::Instant,
+    driver: Driver,
+}
+
+/// Starts tauri-driver with `data_dir` as the app's data folder and opens the app with `args`.
+pub async fn open_app(
+    data_dir: &Path,
+    args: &[&str],
+) -> Result<AppWindow, Box<dyn std::error::Error>> {
+    let (driver, port) = start_driver(data_dir)?;
+    let launched = std::time::Instant::now();
+    let client = connect(port, args).await?;
+    Ok(AppWindow {
+        client,
+        launched,
+        driver,
+    })
+}
+
+impl AppWindow {
+    /// Ends the session after the test drove the window: on a failed `outcome` a screenshot
+    /// named `screenshot_name` and the page source first; then the session and the driver close.
+    /// Returns `outcome`.
+    pub async fn finish<T>(
+        self,
+        outcome: Result<T, Box<dyn std::error::Error>>,
+        screenshot_name: &str,
+    ) -> Result<T, Box<dyn std::error::Error>> {
+        if outcome.is_err() {
+            report_failure(&self.client, screenshot_name).await;
+        }
+        self.client.close().await?;
+        drop(self.driver);
+        outcome
+    }
+}
+
 /// On failure: a screenshot and the page source, to see what the window showed.
 pub async fn report_failure(client: &Client, file_name: &str) {
     if let Ok(png) = client.screenshot().await {
