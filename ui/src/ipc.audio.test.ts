@@ -26,8 +26,19 @@ describe("decodeAudioPeaks", () => {
   });
 
   it("refuses a message with another layout or a wrong length", () => {
-    expect(() => decodeAudioPeaks(message(2, [0, 0, 0, 0], "XXXX"))).toThrow();
-    expect(() => decodeAudioPeaks(message(3, [0, 0, 0, 0]))).toThrow();
-    expect(() => decodeAudioPeaks(new ArrayBuffer(8))).toThrow();
+    const refusal = (buffer: ArrayBuffer): unknown => {
+      try {
+        decodeAudioPeaks(buffer);
+      } catch (error) {
+        return error;
+      }
+      return null;
+    };
+    expect(refusal(message(2, [0, 0, 0, 0], "XXXX"))).toEqual({
+      code: "internal",
+      message: 'The waveform message from the app is malformed: unknown layout "XXXX"',
+    });
+    expect(refusal(message(3, [0, 0, 0, 0]))).toMatchObject({ code: "internal", message: expect.stringContaining("3 buckets do not fit") });
+    expect(refusal(new ArrayBuffer(8))).toMatchObject({ code: "internal", message: expect.stringContaining("too short") });
   });
 });
