@@ -102,8 +102,10 @@ fn prelabel_error_code(error: &crate::prelabel::PrelabelError) -> ErrorCode {
         | PrelabelError::PromptVersionNotFound { .. }
         | PrelabelError::BadTemplate { .. }
         | PrelabelError::Proxy { .. }
-        | PrelabelError::CaCertificate { .. } => ErrorCode::BadInput,
+        | PrelabelError::CaCertificate { .. }
+        | PrelabelError::BadBaseUrl { .. } => ErrorCode::BadInput,
         PrelabelError::Store(StoreError::Io { .. }) => ErrorCode::Io,
         PrelabelError::Store(_) => ErrorCode::Internal,
+        PrelabelError::Builtin(error) => error.code(),
     }
 }

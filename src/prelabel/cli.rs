@@ -24,6 +24,8 @@ pub enum ProviderArg {
     /// OpenAI, or any OpenAI-compatible server with --base-url (vLLM, Ollama, llama.cpp, LM Studio).
     Openai,
     Anthropic,
+    /// Azure OpenAI: --base-url is the resource endpoint, --model the deployment.
+    Azure,
 }
 
 impl ProviderArg {
@@ -31,6 +33,7 @@ impl ProviderArg {
         match self {
             ProviderArg::Openai => ProviderKind::OpenAi,
             ProviderArg::Anthropic => ProviderKind::Anthropic,
+            ProviderArg::Azure => ProviderKind::Azure,
         }
     }
 }
@@ -90,6 +93,10 @@ pub struct PrelabelArgs {
     /// with the task's local image file attached (scaled to at most 1568 px, JPEG).
     #[arg(long)]
     pub vision: bool,
+    /// Azure only: the API version (a dated one such as 2024-10-21, the default, uses the
+    /// deployment URLs; `v1` the version-less /openai/v1/ route).
+    #[arg(long)]
+    pub api_version: Option<String>,
     /// Only test the connection and the key (lists the server's models; costs nothing).
     #[arg(long)]
     pub check: bool,
@@ -141,7 +148,11 @@ pub fn prelabel_command(
     let settings = ProviderSettings {
         kind: args.provider.kind(),
         model: args.model.clone(),
-        base_url: args.base_url.clone(),
+        base_url: super::azure::base_url_with_api_version(
+            args.provider.kind(),
+            args.base_url.as_deref(),
+            args.api_version.as_deref(),
+        )?,
         structured_output: args.structured_output,
         network: NetworkSettings {
             timeout: Duration::from_secs(args.timeout_secs.max(1)),

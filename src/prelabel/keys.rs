@@ -88,6 +88,7 @@ impl ProviderKind {
         match self {
             ProviderKind::OpenAi => "OPENAI_API_KEY",
             ProviderKind::Anthropic => "ANTHROPIC_API_KEY",
+            ProviderKind::Azure => "AZURE_OPENAI_API_KEY",
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Pre-labelling: a language model proposes labels for tasks, stored as predictions apart from
 //! annotations (DESIGN §9 `gloss prelabel`, issue 5).
 //!
-//! Owns: the `Provider` trait and its two protocols (`openai.rs`: OpenAI-compatible Chat
-//! Completions; `anthropic.rs`: Anthropic Messages), the HTTP settings they share (`http.rs`:
+//! Owns: the `Provider` trait and its protocols (`openai.rs`: OpenAI-compatible Chat
+//! Completions; `azure.rs`: the same at Azure OpenAI's deployment URLs with its `api-key`
+//! header; `anthropic.rs`: Anthropic Messages), per-machine settings (`settings.rs`: provider,
+//! proxy, CA file, limits, prices; never a key), the HTTP settings they share (`http.rs`:
 //! timeout, proxy, custom CA), API keys (`keys.rs`: OS keychain, environment fallback), what is
 //! asked (`plan.rs`: controls, schema, versioned prompt templates, few-shot examples), how an
 //! answer becomes a prediction (`answer.rs`: lenient parsing, validation against the config),
@@ -15,6 +17,8 @@
 
 pub mod answer;
 pub mod anthropic;
+pub mod builtin;
+pub mod azure;
 pub mod cli;
 pub mod http;
 pub mod images;
@@ -23,6 +27,7 @@ pub mod openai;
 pub mod plan;
 pub mod provider;
 pub mod runner;
+pub mod settings;
 
 use std::path::PathBuf;
 
@@ -42,6 +47,8 @@ pub enum ProviderKind {
     /// OpenAI Chat Completions and every server that speaks it.
     OpenAi,
     Anthropic,
+    /// Azure OpenAI: Chat Completions at a resource endpoint, the model being a deployment.
+    Azure,
 }
 
 impl ProviderKind {
@@ -49,6 +56,7 @@ impl ProviderKind {
         match self {
             ProviderKind::OpenAi => "openai",
             ProviderKind::Anthropic => "anthropic",
+            ProviderKind::Azure => "azure",
         }
     }
 
@@ -56,6 +64,7 @@ impl ProviderKind {
         match name {
             "openai" => Some(ProviderKind::OpenAi),
             "anthropic" => Some(ProviderKind::Anthropic),
+            "azure" => Some(ProviderKind::Azure),
             _ => None,
         }
     }
@@ -64,6 +73,9 @@ impl ProviderKind {
         match self {
             ProviderKind::OpenAi => openai::DEFAULT_OPENAI_BASE_URL,
             ProviderKind::Anthropic => anthropic::DEFAULT_ANTHROPIC_BASE_URL,
+            // Every Azure resource has its own endpoint: there is no default to fall back on
+            // (`build_provider` refuses an Azure provider without a base URL).
+            ProviderKind::Azure => "",
         }
     }
 }
@@ -106,6 +118,15 @@ pub enum PrelabelError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The built-in offline model (`--provider builtin`).
+    #[error(transparent)]
+    Builtin(#[from] builtin::BuiltinModelError),
+    #[error("{provider} base URL \"{base_url}\": {reason}")]
+    BadBaseUrl {
+        provider: &'static str,
+        base_url: String,
+        reason: String,
+    },
 }
 
 /// The largest prompt template accepted (the prompt is sent with every task).
@@ -169,6 +190,23 @@ pub fn build_provider_with_key(
             settings.structured_output,
             settings.network.clone(),
         )),
+        ProviderKind::Azure => {
+            let endpoint = azure::AzureEndpoint::parse(&base_url).map_err(|error| {
+                PrelabelError::BadBaseUrl {
+                    provider: settings.kind.name(),
+                    base_url: base_url.clone(),
+                    reason: error.to_string(),
+                }
+            })?;
+            Box::new(azure::AzureProvider::new(
+                agent,
+                endpoint,
+                &settings.model,
+                key.ok_or_else(no_key)?,
+                settings.structured_output,
+                settings.network.clone(),
+            ))
+        }
     })
 }
 
