@@ -60,9 +60,11 @@ pub enum ExportFormat {
     Yolo,
     /// Pascal VOC XML, one file per image (and `ImageSets/Main/<split>.txt` with `--split`).
     Voc,
-    /// Audio segments as JSON Lines, one row per labelled segment (`segments.rs`).
+    /// Audio segments as JSON Lines, one row per labelled segment (`segments.rs`); with
+    /// `--split`, `<split>.jsonl` per split in a directory.
     Segments,
-    /// A NeMo-style manifest, one line per labelled audio segment (`nemo.rs`).
+    /// A NeMo-style manifest, one line per labelled audio segment (`nemo.rs`); with `--split`,
+    /// `<split>_manifest.json` per split in a directory.
     Nemo,
 }
 
@@ -271,17 +273,28 @@ pub fn export_project_with(
         }
         ExportFormat::Yolo => Box::new(yolo::YoloExporter::new(interface, options)?),
         ExportFormat::Voc => Box::new(voc::VocExporter::new(interface, options)?),
-        ExportFormat::Segments => {
-            refuse_split_for_segments(options)?;
-            Box::new(segments::SegmentsExporter::new(interface, &options.out)?)
+        ExportFormat::Segments => Box::new(segments::SegmentsExporter::new(interface, options)?),
+        ExportFormat::Nemo => Box::new(nemo::NemoExporter::new(
+            interface,
+            options,
+            project.store().reader().all_task_audio()?,
+        )?),
+    };
+    // `--consensus-method dawid-skene` needs the whole project's answers, so its labels are
+    // computed once here, before the export streams (one label per task and control).
+    let consensus_labels = match shape_options.consensus_method {
+        crate::qc::project_aggregation::AggregationMethod::Majority => None,
+        method if options.only == Some(OnlyFilter::Consensus) => {
+            Some(project.consensus_labels(method).map_err(|error| match error {
+                crate::GlossError::Store(store_error) => ExportError::Store(store_error),
+                other => ExportError::BadOption(other.to_string()),
+            })?)
         }
-        ExportFormat::Nemo => {
-            refuse_split_for_segments(options)?;
-            Box::new(nemo::NemoExporter::new(
-                interface,
-                &options.out,
-                project.store().reader().all_task_audio()?,
-            )?)
+        _ => {
+            return Err(ExportError::BadOption(
+                "--consensus-method chooses how --only consensus decides; add --only consensus"
+                    .to_owned(),
+            ));
         }
     };
     // Built after the exporter, which says whether unanswered tasks count (see `split.rs`).
@@ -291,6 +304,7 @@ pub fn export_project_with(
             options,
             spec,
             exporter.as_ref(),
+            consensus_labels.as_ref(),
         )?),
         None => None,
     };
@@ -317,7 +331,13 @@ pub fn export_project_with(
     // The split is stratified by the answer, so it needs the answer whatever the format.
     needs.answer |= split_plan.is_some();
     project.store().reader().for_each_task_for_export(|row| {
-        let Some(mut task) = select::select(interface, row, options.only, needs) else {
+        let Some(mut task) = select::select(
+            interface,
+            row,
+            options.only,
+            needs,
+            consensus_labels.as_ref(),
+        ) else {
             summary.left_out += 1;
             return Ok(());
         };
@@ -424,16 +444,4 @@ pub(crate) fn io_error(path: &Path, source: std::io::Error) -> ExportError {
         path: path.to_owned(),
         source,
     }
-}
-
-/// The audio segment formats write one file and no split column yet: `--split` is refused
-/// rather than ignored.
-fn refuse_split_for_segments(options: &ExportOptions) -> Result<(), ExportError> {
-    if options.split.is_some() {
-        return Err(ExportError::BadOption(format!(
-            "--split is not supported by --format {} yet; export without it",
-            options.format.name()
-        )));
-    }
-    Ok(())
 }

@@ -13,21 +13,25 @@
 //!   NeMo's manifests always carry a text. `label` is the segment's label.
 //!
 //! Which segments, which answer, and one row per label: as `segments` (see `segments.rs`).
+//!
+//! With `--split`, `--out` is a directory holding `<split>_manifest.json` per split
+//! (`train_manifest.json`, `validation_manifest.json`, ...: the names NeMo's ASR tutorials and
+//! config examples use for `train_ds.manifest_filepath` and `validation_ds.manifest_filepath`),
+//! each declared split with a file; a task's segments stay in the task's split.
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use serde::Serialize;
 
-use super::segments::{AudioPlan, check_has_audio};
-use super::{AtomicFile, ExportError, ExportSummary, ExportTask, Exporter, io_error};
+use super::segments::{AudioPlan, SegmentOutput, check_has_audio};
+use super::{ExportError, ExportOptions, ExportSummary, ExportTask, Exporter};
 use crate::config::Interface;
 
 pub struct NemoExporter {
     plan: AudioPlan,
     /// The real path import resolved for each (task, field) that names a local audio file.
     resolved_paths: HashMap<(i64, String), String>,
-    output: AtomicFile,
+    output: SegmentOutput,
 }
 
 #[derive(Serialize)]
@@ -44,7 +48,7 @@ impl NemoExporter {
     /// up front (one short row per audio task).
     pub fn new(
         interface: &Interface,
-        out: &std::path::Path,
+        options: &ExportOptions,
         resolved_paths: HashMap<(i64, String), String>,
     ) -> Result<NemoExporter, ExportError> {
         let plan = AudioPlan::new(interface);
@@ -52,14 +56,13 @@ impl NemoExporter {
         Ok(NemoExporter {
             plan,
             resolved_paths,
-            output: AtomicFile::create(out)?,
+            output: SegmentOutput::create(options, |split| format!("{split}_manifest.json"))?,
         })
     }
 }
 
 impl Exporter for NemoExporter {
     fn write_task(&mut self, task: &ExportTask) -> Result<(), ExportError> {
-        let final_path = self.output.final_path_for_messages();
         for segment in self.plan.segments(task) {
             let audio_filepath = self
                 .resolved_paths
@@ -73,12 +76,7 @@ impl Exporter for NemoExporter {
                 text: segment.text.as_deref().unwrap_or(""),
                 label: &segment.label,
             };
-            let writer = self.output.writer();
-            serde_json::to_writer(&mut *writer, &row)
-                .map_err(|error| io_error(&final_path, error.into()))?;
-            writer
-                .write_all(b"\n")
-                .map_err(|error| io_error(&final_path, error))?;
+            self.output.write_line(task.split.as_deref(), &row)?;
         }
         Ok(())
     }

@@ -11,17 +11,27 @@
 //!   id (a `perRegion` text area, as Label Studio links them), its lines joined with a newline;
 //!   `null` when there is none.
 //!
+//! Without `--split`, `--out` is one JSONL file. With `--split`, `--out` is a directory holding
+//! `<split>.jsonl` per split (every declared split gets a file, an empty one when no segment fell
+//! in it), the layout `datasets.load_dataset("json", data_files={"train": "train.jsonl", ...})`
+//! takes; the split is the task's ([`super::split`]), so all segments of one recording stay in
+//! one split.
+//!
 //! Segments come from the task's one answer (the most recent submitted annotation, or the
 //! majority with `--only consensus`), as for every one-row-per-task format; tasks without an
 //! answer are left out. Rows of a task are ordered by start, then end. Segments on objects
 //! other than `Audio` (text spans are also `labels`) are not audio segments and are skipped.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{AtomicFile, ExportError, ExportSummary, ExportTask, Exporter, io_error};
+use super::vision::OutputDir;
+use super::{
+    AtomicFile, ExportError, ExportOptions, ExportSummary, ExportTask, Exporter, io_error,
+};
 use crate::config::{Interface, ObjectKind};
 use crate::result::{ResultItem, ResultValue};
 
@@ -138,7 +148,7 @@ pub(super) fn check_has_audio(plan: &AudioPlan, format: &str) -> Result<(), Expo
 
 pub struct SegmentsExporter {
     plan: AudioPlan,
-    output: AtomicFile,
+    output: SegmentOutput,
 }
 
 #[derive(Serialize)]
@@ -155,20 +165,19 @@ struct SegmentRow<'a> {
 impl SegmentsExporter {
     pub fn new(
         interface: &Interface,
-        out: &std::path::Path,
+        options: &ExportOptions,
     ) -> Result<SegmentsExporter, ExportError> {
         let plan = AudioPlan::new(interface);
         check_has_audio(&plan, "segments")?;
         Ok(SegmentsExporter {
             plan,
-            output: AtomicFile::create(out)?,
+            output: SegmentOutput::create(options, |split| format!("{split}.jsonl"))?,
         })
     }
 }
 
 impl Exporter for SegmentsExporter {
     fn write_task(&mut self, task: &ExportTask) -> Result<(), ExportError> {
-        let final_path = self.output.final_path_for_messages();
         for segment in self.plan.segments(task) {
             let row = SegmentRow {
                 task_id: task.id,
@@ -179,12 +188,7 @@ impl Exporter for SegmentsExporter {
                 label: &segment.label,
                 text: segment.text.as_deref(),
             };
-            let writer = self.output.writer();
-            serde_json::to_writer(&mut *writer, &row)
-                .map_err(|error| io_error(&final_path, error.into()))?;
-            writer
-                .write_all(b"\n")
-                .map_err(|error| io_error(&final_path, error))?;
+            self.output.write_line(task.split.as_deref(), &row)?;
         }
         Ok(())
     }
@@ -195,5 +199,89 @@ impl Exporter for SegmentsExporter {
 
     fn writes_unanswered_tasks(&self) -> bool {
         false
+    }
+}
+
+/// Where a segment format (`segments`, `nemo`) writes: one file, or with `--split` one file per
+/// split in a directory (named by the format: `train.jsonl`, `train_manifest.json`). Either is
+/// written under a temporary name and moved into place by [`SegmentOutput::commit`], so an
+/// error leaves nothing that looks complete.
+pub(super) enum SegmentOutput {
+    File(AtomicFile),
+    SplitDirectory {
+        output: OutputDir,
+        /// Per `--split` part, in order: its name, its file's final path (for messages) and the
+        /// open file in the temporary directory.
+        files: Vec<(String, PathBuf, std::io::BufWriter<std::fs::File>)>,
+    },
+}
+
+impl SegmentOutput {
+    /// `file_name_of_split` names a split's file inside the `--out` directory.
+    pub(super) fn create(
+        options: &ExportOptions,
+        file_name_of_split: fn(&str) -> String,
+    ) -> Result<SegmentOutput, ExportError> {
+        let Some(spec) = &options.split else {
+            return Ok(SegmentOutput::File(AtomicFile::create(&options.out)?));
+        };
+        let output = OutputDir::create(&options.out)?;
+        let mut files = Vec::with_capacity(spec.parts.len());
+        for (split_name, _) in &spec.parts {
+            let file_name = file_name_of_split(split_name);
+            let temporary_path = output.temporary_dir.join(&file_name);
+            let file =
+                std::fs::File::create(&temporary_path).map_err(ExportError::io(&temporary_path))?;
+            files.push((
+                split_name.clone(),
+                output.final_dir.join(&file_name),
+                std::io::BufWriter::with_capacity(1 << 16, file),
+            ));
+        }
+        Ok(SegmentOutput::SplitDirectory { output, files })
+    }
+
+    /// Writes one JSON line to the file of `split` (the only file without `--split`).
+    pub(super) fn write_line(
+        &mut self,
+        split: Option<&str>,
+        row: &impl Serialize,
+    ) -> Result<(), ExportError> {
+        let (final_path, writer) = match self {
+            SegmentOutput::File(file) => (file.final_path_for_messages(), file.writer()),
+            SegmentOutput::SplitDirectory { files, .. } => {
+                let Some((_, final_path, writer)) = files
+                    .iter_mut()
+                    .find(|(split_name, _, _)| Some(split_name.as_str()) == split)
+                else {
+                    // `export_project_with` assigns every task one of the declared splits.
+                    return Err(ExportError::BadOption(format!(
+                        "a task was assigned to split {split:?}, which --split does not declare"
+                    )));
+                };
+                (final_path.clone(), writer)
+            }
+        };
+        serde_json::to_writer(&mut *writer, row)
+            .map_err(|error| io_error(&final_path, error.into()))?;
+        writer
+            .write_all(b"\n")
+            .map_err(|error| io_error(&final_path, error))
+    }
+
+    pub(super) fn commit(self) -> Result<(), ExportError> {
+        match self {
+            SegmentOutput::File(file) => file.commit(),
+            SegmentOutput::SplitDirectory { mut output, files } => {
+                for (_, final_path, writer) in files {
+                    let file = writer
+                        .into_inner()
+                        .map_err(|error| io_error(&final_path, error.into_error()))?;
+                    file.sync_all()
+                        .map_err(|error| io_error(&final_path, error))?;
+                }
+                output.commit()
+            }
+        }
     }
 }
