@@ -106,5 +106,6 @@ fn prelabel_error_code(error: &crate::prelabel::PrelabelError) -> ErrorCode {
         | PrelabelError::BadBaseUrl { .. } => ErrorCode::BadInput,
         PrelabelError::Store(StoreError::Io { .. }) => ErrorCode::Io,
         PrelabelError::Store(_) => ErrorCode::Internal,
+        PrelabelError::Builtin(error) => error.code(),
     }
 }

@@ -38,15 +38,54 @@ impl ProviderArg {
     }
 }
 
-/// Pre-label tasks with a language model. Skips tasks that already have a prediction from the
-/// same provider, model and prompt version, so running it again resumes.
+/// `gloss prelabel --provider`: a language model's API, or the built-in offline model.
+#[derive(Debug, Clone, Copy)]
+pub enum PrelabelProviderArg {
+    Api(ProviderArg),
+    /// The built-in offline text classifier (src/prelabel/builtin/): no server, no key.
+    Builtin,
+}
+
+/// Every API provider, then `builtin`: built from `ProviderArg`'s own list, so a provider
+/// added there is offered here too.
+static PRELABEL_PROVIDER_VARIANTS: std::sync::LazyLock<Vec<PrelabelProviderArg>> =
+    std::sync::LazyLock::new(|| {
+        ProviderArg::value_variants()
+            .iter()
+            .copied()
+            .map(PrelabelProviderArg::Api)
+            .chain(std::iter::once(PrelabelProviderArg::Builtin))
+            .collect()
+    });
+
+impl ValueEnum for PrelabelProviderArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &PRELABEL_PROVIDER_VARIANTS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self {
+            PrelabelProviderArg::Api(provider) => provider.to_possible_value(),
+            PrelabelProviderArg::Builtin => Some(
+                clap::builder::PossibleValue::new("builtin").help(
+                    "The built-in offline text classifier: trains on the project's labels (no server, no key)",
+                ),
+            ),
+        }
+    }
+}
+
+/// Pre-label tasks with a language model, or with the built-in offline model (`--provider
+/// builtin`). Skips tasks that already have a prediction from the same provider, model and
+/// prompt version (the built-in model: the same model version), so running it again resumes.
 #[derive(Debug, Args)]
 pub struct PrelabelArgs {
     pub project: PathBuf,
     #[arg(long, value_enum)]
-    pub provider: ProviderArg,
+    pub provider: PrelabelProviderArg,
+    /// The model (required except with --provider builtin).
     #[arg(long)]
-    pub model: String,
+    pub model: Option<String>,
     /// e.g. http://localhost:11434/v1 (Ollama), http://localhost:8000/v1 (vLLM).
     #[arg(long)]
     pub base_url: Option<String>,
@@ -103,6 +142,12 @@ pub struct PrelabelArgs {
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    /// --provider builtin: the Choices control to learn (needed when several could be).
+    #[arg(long)]
+    pub control: Option<String>,
+    /// --provider builtin: train again even when a model of exactly these labels is stored.
+    #[arg(long)]
+    pub retrain: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,11 +190,31 @@ pub fn prelabel_command(
     args: &PrelabelArgs,
     actor: &str,
 ) -> Result<(serde_json::Value, String), GlossError> {
+    let provider_arg = match args.provider {
+        PrelabelProviderArg::Api(provider_arg) => provider_arg,
+        PrelabelProviderArg::Builtin => {
+            return super::builtin::cli::builtin_prelabel_command(
+                &args.project,
+                &super::builtin::BuiltinRunOptions {
+                    control: args.control.clone(),
+                    limit: args.limit,
+                    retrain: args.retrain,
+                },
+                actor,
+            );
+        }
+    };
+    let model = args.model.clone().ok_or_else(|| {
+        GlossError::BadInput(format!(
+            "--model is required with --provider {}",
+            provider_arg.kind().name()
+        ))
+    })?;
     let settings = ProviderSettings {
-        kind: args.provider.kind(),
-        model: args.model.clone(),
+        kind: provider_arg.kind(),
+        model,
         base_url: super::azure::base_url_with_api_version(
-            args.provider.kind(),
+            provider_arg.kind(),
             args.base_url.as_deref(),
             args.api_version.as_deref(),
         )?,

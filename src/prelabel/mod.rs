@@ -17,6 +17,7 @@
 
 pub mod answer;
 pub mod anthropic;
+pub mod builtin;
 pub mod azure;
 pub mod cli;
 pub mod http;
@@ -117,6 +118,9 @@ pub enum PrelabelError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The built-in offline model (`--provider builtin`).
+    #[error(transparent)]
+    Builtin(#[from] builtin::BuiltinModelError),
     #[error("{provider} base URL \"{base_url}\": {reason}")]
     BadBaseUrl {
         provider: &'static str,

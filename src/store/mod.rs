@@ -22,6 +22,8 @@ pub use reader::{
 pub use reader::{FewShotExampleRow, PrelabelTaskRow};
 pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 pub use writer::{NewModelPrediction, NewPrelabelRun, PrelabelRunProgress};
+pub use reader::{BuiltinModelRow, BuiltinTrainingRow};
+pub use writer::{NewBuiltinModel, NewBuiltinPrediction};
 
 /// The numbered migrations, in order. Append only: never edit a migration that has shipped.
 const MIGRATIONS: &[(u32, &str)] = &[
@@ -32,6 +34,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (5, include_str!("migrations/0005_audio_peaks.sql")),
     (6, include_str!("migrations/0006_watched_folders.sql")),
     (7, include_str!("migrations/0007_prelabel.sql")),
+    (10, include_str!("migrations/0010_builtin_model.sql")),
 ];
 
 /// The schema version this binary writes. A file with a higher `user_version` is refused.

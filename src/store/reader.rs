@@ -784,3 +784,178 @@ impl Reader<'_> {
         Ok(examples)
     }
 }
+
+/// A task the built-in model can learn from: its data, its gold result (if any) and the current
+/// submitted annotation of each annotator (migration 0010, `src/prelabel/builtin/`).
+#[derive(Debug, Clone)]
+pub struct BuiltinTrainingRow {
+    pub task_id: i64,
+    pub data_json: String,
+    pub gold_result_json: Option<String>,
+    /// One per annotator whose current version is submitted, in annotator id order.
+    pub submitted_result_jsons: Vec<String>,
+}
+
+/// A stored built-in model (migration 0010).
+#[derive(Debug, Clone)]
+pub struct BuiltinModelRow {
+    pub id: i64,
+    pub model_version: String,
+    pub control: String,
+    pub choice: String,
+    pub labels_json: String,
+    pub n_examples: i64,
+    pub training_fingerprint: String,
+    pub last_annotation_id: i64,
+    pub n_buckets: i64,
+    pub weights: Vec<u8>,
+    pub metrics_json: String,
+    pub created_at: i64,
+}
+
+const BUILTIN_MODEL_COLUMNS: &str = "id, model_version, control, choice, labels, n_examples, \
+     training_fingerprint, last_annotation_id, n_buckets, weights, metrics, created_at";
+
+fn builtin_model_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<BuiltinModelRow> {
+    Ok(BuiltinModelRow {
+        id: row.get(0)?,
+        model_version: row.get(1)?,
+        control: row.get(2)?,
+        choice: row.get(3)?,
+        labels_json: row.get(4)?,
+        n_examples: row.get(5)?,
+        training_fingerprint: row.get(6)?,
+        last_annotation_id: row.get(7)?,
+        n_buckets: row.get(8)?,
+        weights: row.get(9)?,
+        metrics_json: row.get(10)?,
+        created_at: row.get(11)?,
+    })
+}
+
+/// The built-in offline model (migration 0010): its training set, stored models, what is left
+/// to pre-label.
+impl Reader<'_> {
+    /// Every task with a gold result or at least one submitted annotation, in task id order.
+    /// Two ordered scans (gold tasks, submitted heads) merged here; the task's data is read once.
+    pub fn builtin_training_rows(&self) -> Result<Vec<BuiltinTrainingRow>, StoreError> {
+        let mut by_task: std::collections::BTreeMap<i64, BuiltinTrainingRow> =
+            std::collections::BTreeMap::new();
+        let mut gold = self.connection.prepare(
+            "SELECT id, data, gold_result FROM tasks WHERE gold_result IS NOT NULL ORDER BY id",
+        )?;
+        let mut rows = gold.query([])?;
+        while let Some(row) = rows.next()? {
+            let task_id: i64 = row.get(0)?;
+            by_task.insert(
+                task_id,
+                BuiltinTrainingRow {
+                    task_id,
+                    data_json: row.get(1)?,
+                    gold_result_json: Some(row.get(2)?),
+                    submitted_result_jsons: Vec::new(),
+                },
+            );
+        }
+        let mut submitted = self.connection.prepare(
+            "SELECT h.task_id, a.result, t.data FROM annotation_heads h
+             JOIN annotations a ON a.id = h.annotation_id
+             JOIN tasks t ON t.id = h.task_id
+             WHERE h.status = 'submitted'
+             ORDER BY h.task_id, h.annotator_id",
+        )?;
+        let mut rows = submitted.query([])?;
+        while let Some(row) = rows.next()? {
+            let task_id: i64 = row.get(0)?;
+            let result_json: String = row.get(1)?;
+            match by_task.get_mut(&task_id) {
+                Some(training_row) => training_row.submitted_result_jsons.push(result_json),
+                None => {
+                    by_task.insert(
+                        task_id,
+                        BuiltinTrainingRow {
+                            task_id,
+                            data_json: row.get(2)?,
+                            gold_result_json: None,
+                            submitted_result_jsons: vec![result_json],
+                        },
+                    );
+                }
+            }
+        }
+        Ok(by_task.into_values().collect())
+    }
+
+    /// The newest annotation version's id (0 when there is none).
+    pub fn newest_annotation_id(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .connection
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM annotations", [], |row| {
+                row.get(0)
+            })?)
+    }
+
+    /// Submitted annotation versions saved after `annotation_id` (a rowid range: cheap to ask
+    /// every few seconds).
+    pub fn count_submissions_after(&self, annotation_id: i64) -> Result<i64, StoreError> {
+        Ok(self.connection.query_row(
+            "SELECT COUNT(*) FROM annotations WHERE id > ?1 AND status = 'submitted'",
+            [annotation_id],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// The newest stored built-in model of `control`.
+    pub fn latest_builtin_model(
+        &self,
+        control: &str,
+    ) -> Result<Option<BuiltinModelRow>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                &format!(
+                    "SELECT {BUILTIN_MODEL_COLUMNS} FROM builtin_models WHERE control = ?1
+                     ORDER BY id DESC LIMIT 1"
+                ),
+                [control],
+                builtin_model_row,
+            )
+            .optional()?)
+    }
+
+    pub fn builtin_model_by_version(
+        &self,
+        model_version: &str,
+    ) -> Result<Option<BuiltinModelRow>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                &format!(
+                    "SELECT {BUILTIN_MODEL_COLUMNS} FROM builtin_models WHERE model_version = ?1"
+                ),
+                [model_version],
+                builtin_model_row,
+            )
+            .optional()?)
+    }
+
+    /// Ids of the tasks (in id order) with no prediction from this built-in model version.
+    pub fn task_ids_without_builtin_prediction(
+        &self,
+        model_version: &str,
+        limit: Option<u64>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(i64::MAX));
+        let mut statement = self.connection.prepare(
+            "SELECT t.id FROM tasks t
+             WHERE NOT EXISTS (SELECT 1 FROM predictions p
+                               WHERE p.provider = 'builtin' AND p.model_version = ?1
+                                 AND p.task_id = t.id)
+             ORDER BY t.id LIMIT ?2",
+        )?;
+        let ids = statement
+            .query_map(params![model_version, limit], |row| row.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(ids)
+    }
+}

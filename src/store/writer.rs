@@ -561,3 +561,143 @@ impl Writer<'_> {
         Ok(())
     }
 }
+
+/// A trained built-in model to store (migration 0010).
+#[derive(Debug)]
+pub struct NewBuiltinModel<'a> {
+    pub model_version: &'a str,
+    pub control: &'a str,
+    pub choice: &'a str,
+    pub labels_json: &'a str,
+    pub n_examples: u64,
+    pub training_fingerprint: &'a str,
+    pub last_annotation_id: i64,
+    pub n_buckets: u32,
+    pub weights: &'a [u8],
+    pub metrics_json: &'a str,
+    pub config_version: u32,
+    pub created_by: &'a str,
+}
+
+/// A prediction of the built-in model: provider 'builtin', no prompt, no tokens.
+#[derive(Debug)]
+pub struct NewBuiltinPrediction<'a> {
+    pub task_id: i64,
+    pub builtin_run_id: i64,
+    pub model_version: &'a str,
+    pub result_json: &'a str,
+    pub score: f64,
+    pub duration_ms: i64,
+}
+
+/// The built-in offline model (migration 0010): models, their runs and their predictions.
+impl Writer<'_> {
+    /// Stores a model and returns its id; a model with the same version (same training set and
+    /// settings, hence the same weights) is kept as it is and its id returned.
+    pub fn insert_builtin_model(&mut self, model: &NewBuiltinModel<'_>) -> Result<i64, StoreError> {
+        if let Some(id) = self
+            .transaction
+            .query_row(
+                "SELECT id FROM builtin_models WHERE model_version = ?1",
+                [model.model_version],
+                |row| row.get::<_, i64>(0),
+            )
+            .optional()?
+        {
+            return Ok(id);
+        }
+        self.transaction.execute(
+            "INSERT INTO builtin_models (uid, model_version, control, choice, labels, n_examples,
+                 training_fingerprint, last_annotation_id, n_buckets, weights, metrics,
+                 config_version, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                new_uid(),
+                model.model_version,
+                model.control,
+                model.choice,
+                model.labels_json,
+                i64::try_from(model.n_examples).unwrap_or(i64::MAX),
+                model.training_fingerprint,
+                model.last_annotation_id,
+                model.n_buckets,
+                model.weights,
+                model.metrics_json,
+                model.config_version,
+                now_ms(),
+                model.created_by
+            ],
+        )?;
+        Ok(self.transaction.last_insert_rowid())
+    }
+
+    pub fn insert_builtin_run(
+        &mut self,
+        model_id: i64,
+        n_planned: u64,
+        created_by: &str,
+    ) -> Result<i64, StoreError> {
+        self.transaction.execute(
+            "INSERT INTO builtin_runs (uid, model_id, status, n_planned, started_at, created_by)
+             VALUES (?1, ?2, 'running', ?3, ?4, ?5)",
+            params![
+                new_uid(),
+                model_id,
+                i64::try_from(n_planned).unwrap_or(i64::MAX),
+                now_ms(),
+                created_by
+            ],
+        )?;
+        Ok(self.transaction.last_insert_rowid())
+    }
+
+    /// Rewrites a run's counters; `finished` also stamps its end.
+    pub fn update_builtin_run(
+        &mut self,
+        run_id: i64,
+        status: &str,
+        n_predicted: u64,
+        n_refused: u64,
+        finished: bool,
+    ) -> Result<(), StoreError> {
+        let as_i64 = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
+        self.transaction
+            .prepare_cached(
+                "UPDATE builtin_runs SET status = ?2, n_predicted = ?3, n_refused = ?4,
+                     finished_at = CASE WHEN ?5 THEN ?6 ELSE finished_at END
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                run_id,
+                status,
+                as_i64(n_predicted),
+                as_i64(n_refused),
+                finished,
+                now_ms()
+            ])?;
+        Ok(())
+    }
+
+    pub fn insert_builtin_prediction(
+        &mut self,
+        prediction: &NewBuiltinPrediction<'_>,
+    ) -> Result<(), StoreError> {
+        self.transaction
+            .prepare_cached(
+                "INSERT INTO predictions (uid, task_id, model_version, provider, result, score,
+                     created_at, duration_ms, builtin_run_id)
+                 VALUES (?1, ?2, ?3, 'builtin', ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                new_uid(),
+                prediction.task_id,
+                prediction.model_version,
+                prediction.result_json,
+                prediction.score,
+                now_ms(),
+                prediction.duration_ms,
+                prediction.builtin_run_id
+            ])?;
+        Ok(())
+    }
+}
