@@ -1,0 +1,528 @@
+//! Crash safety (issue 7): kills the real `gloss` process with SIGKILL at random moments while it
+//! imports, saves annotations and exports, and checks after every kill that
+//! - `PRAGMA integrity_check` says `ok`;
+//! - every save the CLI acknowledged (it printed the saved version) before the kill is in the
+//!   project with exactly the result that was sent;
+//! - an import is all or nothing: the task count moved by the whole file or not at all, and the
+//!   `imports` table agrees;
+//! - an export's file is absent or complete: byte for byte what an uninterrupted export of the
+//!   same project writes (half-written output only ever exists under a `.partial-PID` name).
+//!
+//! The moment of each kill is drawn uniformly from 0 to 1.25 × the operation's measured length,
+//! so kills land before, during and after the work. `crash_safety_quick` runs a few dozen rounds
+//! in `cargo test`; the full harness (200 kills by default) is one command,
+//! `scripts/crash-harness.sh` (`GLOSS_CRASH_ROUNDS`, `GLOSS_CRASH_SEED` to replay a run), and
+//! prints the figures `docs/RELIABILITY.md` records. `gloss merge` does not exist yet (issue 6);
+//! when it does, it joins the operations here.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::TRIAGE_CONFIG;
+
+const ANNOTATOR: &str = "crash-tester";
+const URGENCIES: [&str; 3] = ["low", "medium", "high"];
+
+/// A small, seedable generator so a failing run can be replayed with `GLOSS_CRASH_SEED`.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        let mut value = self.0;
+        value ^= value << 13;
+        value ^= value >> 7;
+        value ^= value << 17;
+        self.0 = value;
+        value
+    }
+
+    fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Import,
+    Annotate,
+    ExportLabelStudio,
+    ExportHuggingFace,
+}
+
+const OPERATIONS: [Operation; 4] = [
+    Operation::Import,
+    Operation::Annotate,
+    Operation::ExportLabelStudio,
+    Operation::ExportHuggingFace,
+];
+
+/// A save the CLI said was done: it must survive every later kill.
+struct AcknowledgedSave {
+    task_id: i64,
+    version: i64,
+    urgency: &'static str,
+}
+
+#[derive(Default, Debug)]
+struct Figures {
+    kills: u64,
+    kills_by_operation: [u64; 4],
+    /// Operations that finished before their kill (the kill came too late).
+    finished_before_kill: u64,
+    acknowledged_saves: u64,
+    imports_committed: u64,
+    imports_rolled_back: u64,
+    exports_complete: u64,
+    exports_absent: u64,
+    leftover_partial_files: u64,
+    integrity_checks: u64,
+}
+
+struct Harness {
+    dir: tempfile::TempDir,
+    project: PathBuf,
+    random: Xorshift,
+    acknowledged: Vec<AcknowledgedSave>,
+    expected_tasks: i64,
+    expected_imports: i64,
+    import_files: u64,
+    tasks_per_import: usize,
+    typical: [Duration; 4],
+    figures: Figures,
+}
+
+impl Harness {
+    fn new(seed: u64, tasks_per_import: usize) -> Harness {
+        let dir = tempfile::tempdir().expect("a temp directory");
+        std::fs::write(dir.path().join("config.xml"), TRIAGE_CONFIG).unwrap();
+        let mut harness = Harness {
+            project: dir.path().join("crash.gloss"),
+            dir,
+            random: Xorshift(seed | 1),
+            acknowledged: Vec::new(),
+            expected_tasks: 0,
+            expected_imports: 0,
+            import_files: 0,
+            tasks_per_import,
+            typical: [Duration::ZERO; 4],
+            figures: Figures::default(),
+        };
+        let output = harness.gloss(&["init", "crash.gloss", "--config", "config.xml"]);
+        assert!(output.status.success(), "init: {output:?}");
+        // One uninterrupted run of each operation measures how long it takes (the window the
+        // kills are drawn from) and gives the annotate and export rounds something to work on.
+        for (index, operation) in OPERATIONS.into_iter().enumerate() {
+            let started = Instant::now();
+            let outcome = harness.run(operation, None);
+            assert!(
+                matches!(
+                    outcome,
+                    RoundOutcome::Finished | RoundOutcome::Acknowledged(_)
+                ),
+                "{operation:?} failed uninterrupted"
+            );
+            harness.typical[index] = started.elapsed();
+            harness.check(operation, outcome);
+        }
+        harness
+    }
+
+    fn gloss(&self, arguments: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_gloss"))
+            .args(arguments)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("running gloss")
+    }
+
+    fn round(&mut self) {
+        let index = self.random.below(OPERATIONS.len() as u64) as usize;
+        let operation = OPERATIONS[index];
+        let window = self.typical[index].mul_f64(1.25).as_micros().max(1) as u64;
+        let delay = Duration::from_micros(self.random.below(window));
+        let outcome = self.run(operation, Some(delay));
+        self.figures.kills += 1;
+        self.figures.kills_by_operation[index] += 1;
+        if matches!(
+            outcome,
+            RoundOutcome::Finished | RoundOutcome::Acknowledged(_)
+        ) {
+            self.figures.finished_before_kill += 1;
+        }
+        self.check(operation, outcome);
+    }
+
+    /// Runs one operation as a `gloss` process, killed with SIGKILL after `kill_after` if it is
+    /// still running then.
+    fn run(&mut self, operation: Operation, kill_after: Option<Duration>) -> RoundOutcome {
+        match operation {
+            Operation::Import => {
+                self.import_files += 1;
+                let file_name = format!("tasks-{}.jsonl", self.import_files);
+                let mut text = String::with_capacity(self.tasks_per_import * 40);
+                for line in 0..self.tasks_per_import {
+                    text.push_str(&format!(
+                        "{{\"body\":\"import {} task {line}\"}}\n",
+                        self.import_files
+                    ));
+                }
+                std::fs::write(self.dir.path().join(&file_name), text).unwrap();
+                let finished = self.spawn(&["import", "crash.gloss", &file_name], kill_after);
+                RoundOutcome::from_process(finished, None)
+            }
+            Operation::Annotate => {
+                let task_id = self.expected_tasks_with_annotation_room();
+                let urgency = URGENCIES[self.random.below(3) as usize];
+                let result = format!(
+                    "[{{\"from_name\":\"urgency\",\"to_name\":\"body\",\"type\":\"choices\",\
+                     \"value\":{{\"choices\":[\"{urgency}\"]}}}}]"
+                );
+                let task = task_id.to_string();
+                let finished = self.spawn(
+                    &[
+                        "annotate",
+                        "crash.gloss",
+                        "--annotator",
+                        ANNOTATOR,
+                        "--task",
+                        &task,
+                        "--result",
+                        &result,
+                        "--json",
+                    ],
+                    kill_after,
+                );
+                RoundOutcome::from_process(finished, Some((task_id, urgency)))
+            }
+            Operation::ExportLabelStudio | Operation::ExportHuggingFace => {
+                let (format, out) = export_target(operation);
+                let _ = std::fs::remove_file(self.dir.path().join(out));
+                let finished = self.spawn(
+                    &["export", "crash.gloss", "--format", format, "--out", out],
+                    kill_after,
+                );
+                RoundOutcome::from_process(finished, None)
+            }
+        }
+    }
+
+    /// A task to annotate: one not yet annotated by the harness while there are some, so each
+    /// acknowledged save can be checked on its own task.
+    fn expected_tasks_with_annotation_room(&mut self) -> i64 {
+        let annotated = self.acknowledged.len() as i64;
+        if annotated < self.expected_tasks {
+            annotated + 1
+        } else {
+            1 + self.random.below(self.expected_tasks.max(1) as u64) as i64
+        }
+    }
+
+    fn spawn(&self, arguments: &[&str], kill_after: Option<Duration>) -> ProcessEnd {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gloss"))
+            .args(arguments)
+            .current_dir(self.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting gloss");
+        if let Some(delay) = kill_after {
+            let deadline = Instant::now() + delay;
+            loop {
+                if child.try_wait().expect("waiting for gloss").is_some() {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    // std's `Child::kill` sends SIGKILL on Unix: no handler, no clean-up.
+                    let _ = child.kill();
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        }
+        let output = child.wait_with_output().expect("collecting gloss's output");
+        ProcessEnd {
+            killed: output.status.code().is_none(),
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Everything that must hold after a round, killed or not.
+    fn check(&mut self, operation: Operation, outcome: RoundOutcome) {
+        self.check_integrity();
+        match (operation, &outcome) {
+            (Operation::Import, RoundOutcome::Finished) => {
+                self.expected_tasks += self.tasks_per_import as i64;
+                self.expected_imports += 1;
+            }
+            (Operation::Import, RoundOutcome::Killed) => {
+                // Killed: the whole file or nothing. Learn which from the project.
+                let (tasks, imports) = self.task_and_import_counts();
+                if tasks == self.expected_tasks + self.tasks_per_import as i64 {
+                    self.expected_tasks = tasks;
+                    self.expected_imports += 1;
+                    self.figures.imports_committed += 1;
+                } else {
+                    assert_eq!(
+                        tasks, self.expected_tasks,
+                        "a killed import left part of its tasks"
+                    );
+                    self.figures.imports_rolled_back += 1;
+                }
+                assert_eq!(
+                    imports, self.expected_imports,
+                    "the imports table disagrees with the tasks"
+                );
+            }
+            (Operation::Annotate, RoundOutcome::Acknowledged(save)) => {
+                self.acknowledged.push(AcknowledgedSave {
+                    task_id: save.task_id,
+                    version: save.version,
+                    urgency: save.urgency,
+                });
+                self.figures.acknowledged_saves += 1;
+            }
+            (Operation::ExportLabelStudio | Operation::ExportHuggingFace, _) => {
+                self.check_export(operation);
+            }
+            (_, RoundOutcome::Failed(message)) => {
+                panic!("{operation:?} failed without being killed: {message}")
+            }
+            _ => {}
+        }
+        if operation == Operation::Import && matches!(outcome, RoundOutcome::Finished) {
+            assert_eq!(self.task_and_import_counts().0, self.expected_tasks);
+        }
+        self.check_acknowledged_saves();
+    }
+
+    fn check_integrity(&mut self) {
+        let connection = rusqlite::Connection::open(&self.project).expect("opening the project");
+        let verdict: String = connection
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .expect("integrity_check");
+        assert_eq!(verdict, "ok", "integrity_check after a kill");
+        self.figures.integrity_checks += 1;
+    }
+
+    fn task_and_import_counts(&self) -> (i64, i64) {
+        let connection = rusqlite::Connection::open(&self.project).expect("opening the project");
+        let tasks = connection
+            .query_row("SELECT count(*) FROM tasks", [], |row| row.get(0))
+            .unwrap();
+        let imports = connection
+            .query_row("SELECT count(*) FROM imports", [], |row| row.get(0))
+            .unwrap();
+        (tasks, imports)
+    }
+
+    /// Every acknowledged save is there: the annotation's head is at least the acknowledged
+    /// version, and that version holds the result that was sent.
+    fn check_acknowledged_saves(&self) {
+        let connection = rusqlite::Connection::open(&self.project).expect("opening the project");
+        let mut statement = connection
+            .prepare(
+                "SELECT a.result FROM annotations a JOIN annotators p ON p.id = a.annotator_id
+                 WHERE a.task_id = ?1 AND p.name = ?2 AND a.version = ?3",
+            )
+            .unwrap();
+        for save in &self.acknowledged {
+            let stored: Option<String> = statement
+                .query_row(
+                    rusqlite::params![save.task_id, ANNOTATOR, save.version],
+                    |row| row.get(0),
+                )
+                .ok();
+            let stored = stored.unwrap_or_else(|| {
+                panic!(
+                    "acknowledged save of task {} version {} is missing",
+                    save.task_id, save.version
+                )
+            });
+            assert!(
+                stored.contains(&format!("\"{}\"", save.urgency)),
+                "task {} version {}: stored {stored}, sent {}",
+                save.task_id,
+                save.version,
+                save.urgency
+            );
+        }
+    }
+
+    /// The export's file is absent (killed before the rename) or exactly what an uninterrupted
+    /// export writes now; leftovers exist only as `.partial-` files.
+    fn check_export(&mut self, operation: Operation) {
+        let (format, out) = export_target(operation);
+        let written = self.dir.path().join(out);
+        match std::fs::read(&written) {
+            Err(_) => self.figures.exports_absent += 1,
+            Ok(bytes) => {
+                let reference = format!("reference-{out}");
+                let output = self.gloss(&[
+                    "export",
+                    "crash.gloss",
+                    "--format",
+                    format,
+                    "--out",
+                    &reference,
+                ]);
+                assert!(output.status.success(), "reference export: {output:?}");
+                let expected = std::fs::read(self.dir.path().join(&reference)).unwrap();
+                assert!(
+                    bytes == expected,
+                    "{out} after a kill differs from an uninterrupted export ({} vs {} bytes)",
+                    bytes.len(),
+                    expected.len()
+                );
+                self.figures.exports_complete += 1;
+                remove_export(&self.dir.path().join(&reference));
+            }
+        }
+        self.figures.leftover_partial_files = partial_files(self.dir.path());
+    }
+}
+
+fn export_target(operation: Operation) -> (&'static str, &'static str) {
+    match operation {
+        Operation::ExportLabelStudio => ("labelstudio", "export-ls.json"),
+        _ => ("hf", "export-hf.jsonl"),
+    }
+}
+
+fn remove_export(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    // The hf export writes its dataset card next to the JSONL.
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::remove_file(parent.join("README.md"));
+    }
+}
+
+fn partial_files(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().contains(".partial-"))
+        .count() as u64
+}
+
+struct ProcessEnd {
+    killed: bool,
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+struct PendingSave {
+    task_id: i64,
+    version: i64,
+    urgency: &'static str,
+}
+
+enum RoundOutcome {
+    Finished,
+    Acknowledged(PendingSave),
+    Killed,
+    Failed(String),
+}
+
+impl RoundOutcome {
+    fn from_process(end: ProcessEnd, save: Option<(i64, &'static str)>) -> RoundOutcome {
+        // A save counts as acknowledged once its JSON reached stdout, even if the kill came
+        // before the process exited: that is what a caller would have seen.
+        if let Some((task_id, urgency)) = save
+            && let Ok(saved) = serde_json::from_str::<serde_json::Value>(end.stdout.trim())
+            && let Some(version) = saved["version"].as_i64()
+        {
+            assert_eq!(saved["task_id"].as_i64(), Some(task_id));
+            return RoundOutcome::Acknowledged(PendingSave {
+                task_id,
+                version,
+                urgency,
+            });
+        }
+        if end.killed {
+            RoundOutcome::Killed
+        } else if end.success {
+            RoundOutcome::Finished
+        } else {
+            RoundOutcome::Failed(end.stderr)
+        }
+    }
+}
+
+fn run_harness(rounds: u64, seed: u64, tasks_per_import: usize) -> Figures {
+    let mut harness = Harness::new(seed, tasks_per_import);
+    for _ in 0..rounds {
+        harness.round();
+    }
+    harness.figures
+}
+
+fn seed_from_environment() -> u64 {
+    std::env::var("GLOSS_CRASH_SEED")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_nanos() as u64)
+                .unwrap_or(0x9e37_79b9_7f4a_7c15)
+        })
+}
+
+fn print_figures(rounds: u64, seed: u64, figures: &Figures, elapsed: Duration) {
+    println!("crash harness: {rounds} rounds, seed {seed}, {elapsed:.1?}");
+    println!(
+        "  kills: {} (import {}, annotate {}, export labelstudio {}, export hf {}); {} came after \
+         the process had finished",
+        figures.kills,
+        figures.kills_by_operation[0],
+        figures.kills_by_operation[1],
+        figures.kills_by_operation[2],
+        figures.kills_by_operation[3],
+        figures.finished_before_kill
+    );
+    println!(
+        "  integrity_check ok: {}; acknowledged saves, all present: {}",
+        figures.integrity_checks, figures.acknowledged_saves
+    );
+    println!(
+        "  killed imports: {} committed whole, {} rolled back whole, 0 partial",
+        figures.imports_committed, figures.imports_rolled_back
+    );
+    println!(
+        "  exports after a kill: {} complete and identical to an uninterrupted export, {} \
+         absent, 0 partial; {} leftover .partial- files",
+        figures.exports_complete, figures.exports_absent, figures.leftover_partial_files
+    );
+}
+
+/// A short run on every `cargo test`: a few dozen kills, a different seed each time (printed, so
+/// a failure can be replayed).
+#[test]
+fn crash_safety_quick() {
+    let seed = seed_from_environment();
+    let started = Instant::now();
+    let figures = run_harness(40, seed, 2_000);
+    print_figures(40, seed, &figures, started.elapsed());
+    assert_eq!(figures.kills, 40);
+}
+
+/// The full harness: `scripts/crash-harness.sh` (200 rounds unless `GLOSS_CRASH_ROUNDS` says).
+#[test]
+#[ignore = "the full crash harness takes minutes; run scripts/crash-harness.sh"]
+fn crash_safety_full() {
+    let rounds = std::env::var("GLOSS_CRASH_ROUNDS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(200);
+    let seed = seed_from_environment();
+    let started = Instant::now();
+    let figures = run_harness(rounds, seed, 20_000);
+    print_figures(rounds, seed, &figures, started.elapsed());
+    assert_eq!(figures.kills, rounds);
+}
