@@ -20,6 +20,11 @@ fn generate_into(dir: &Path) {
     gloss::views::ProjectStats::export_all(&config).unwrap();
     gloss::IpcError::export_all(&config).unwrap();
     gloss::result::ResultItem::export_all(&config).unwrap();
+    gloss::prelabel::settings::MachineSettings::export_all(&config).unwrap();
+    gloss::prelabel::settings::ProviderKeyState::export_all(&config).unwrap();
+    gloss::prelabel::settings::ConnectionTestResult::export_all(&config).unwrap();
+    gloss::prelabel::settings::DesktopRunRequest::export_all(&config).unwrap();
+    gloss::prelabel::settings::RunProgressEvent::export_all(&config).unwrap();
 }
 
 fn read_ts_files(dir: &Path) -> BTreeMap<String, String> {

@@ -37,6 +37,8 @@ fn main() {
             let state = app.state::<AppState>();
             // Each opened project gets a watcher over its watched folders (commands/folders.rs).
             app.manage(commands::folders::FolderWatchState::default());
+            // One pre-labelling run at a time, on its own thread (commands/prelabel.rs).
+            app.manage(commands::prelabel::PrelabelRunState::default());
             let watch_handle = app.handle().clone();
             state.set_opened_listener(Box::new(move |project_path| {
                 commands::folders::watch_project(&watch_handle, project_path)
@@ -77,6 +79,16 @@ fn main() {
             commands::labelling::autosave_draft,
             commands::media::audio_peaks,
             commands::media_server::media_server_base,
+            commands::prelabel::prelabel_settings,
+            commands::prelabel::save_prelabel_settings,
+            commands::prelabel::key_status,
+            commands::prelabel::set_key,
+            commands::prelabel::remove_key,
+            commands::prelabel::test_prelabel_connection,
+            commands::prelabel::latest_prelabel_prompt_version,
+            commands::prelabel::prelabel_run_status,
+            commands::prelabel::start_prelabel_run,
+            commands::prelabel::cancel_prelabel_run,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("Gloss could not start its window");

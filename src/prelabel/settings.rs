@@ -599,3 +599,13 @@ pub fn run_with_machine_settings(
         on_progress,
     )?)
 }
+
+/// The prompt version a run uses by default: the newest stored template, or 1 (the built-in
+/// template, stored as version 1 by the first run) when the project has none yet. Reads only.
+pub fn latest_prompt_version(project: &Project) -> Result<u32, crate::store::StoreError> {
+    Ok(project
+        .store()
+        .reader()
+        .latest_prompt_template()?
+        .map_or(1, |(version, _)| version))
+}

@@ -4,4 +4,5 @@ pub mod folders;
 pub mod labelling;
 pub mod media;
 pub mod media_server;
+pub mod prelabel;
 pub mod project;
