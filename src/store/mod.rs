@@ -20,6 +20,7 @@ pub use reader::{
     TaskAudioRow, TaskMediaRow, TaskRow,
 };
 pub use reader::{FewShotExampleRow, PrelabelTaskRow};
+pub use reader::ImagePreviewRow;
 pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 pub use writer::{NewModelPrediction, NewPrelabelRun, PrelabelRunProgress};
 pub use reader::{BuiltinModelRow, BuiltinTrainingRow};
@@ -34,6 +35,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (5, include_str!("migrations/0005_audio_peaks.sql")),
     (6, include_str!("migrations/0006_watched_folders.sql")),
     (7, include_str!("migrations/0007_prelabel.sql")),
+    (13, include_str!("migrations/0013_image_previews.sql")),
     (10, include_str!("migrations/0010_builtin_model.sql")),
 ];
 

@@ -260,3 +260,17 @@ export async function audioSrc(taskId: number, field: string): Promise<string> {
   const base = await mediaServerBase;
   return `${base}/${taskId}/${encodeURIComponent(field)}`;
 }
+
+/**
+ * The preview the core made of a big image (over 4,096 px on a side; `src/media_preview.rs`):
+ * at most 2,048 px, EXIF orientation applied, as encoded bytes (JPEG, or PNG for an image with
+ * alpha) ready for a blob URL. Made on first ask (a second or two for 100 megapixels) unless the
+ * background worker already made it after import; cached in the project until the file changes.
+ */
+export async function imagePreview(taskId: number, field: string): Promise<Blob> {
+  const buffer = await call<ArrayBuffer>("image_preview", { taskId, field });
+  const bytes = new Uint8Array(buffer);
+  // PNG's signature starts 0x89 'P'; everything else the core sends is JPEG.
+  const type = bytes[0] === 0x89 && bytes[1] === 0x50 ? "image/png" : "image/jpeg";
+  return new Blob([bytes], { type });
+}
