@@ -18,6 +18,9 @@ import { GuidelinesPanel } from "../components/GuidelinesPanel";
 import { HelpOverlay } from "../components/HelpOverlay";
 import { Modal } from "../components/Modal";
 import type { dialogs as Dialogs, Ipc } from "../ipc";
+import { prelabelIpc, type PrelabelIpc } from "../ipc";
+import { PrelabelRunDialog } from "./PrelabelRunDialog";
+import { PrelabelSettingsDialog } from "./PrelabelSettingsDialog";
 
 export function progressText(progress: AnnotatorProgress): string {
   const done = progress.submitted_by_me + progress.skipped_by_me;
@@ -30,6 +33,8 @@ export function ProjectScreen(props: {
   registry: Registry;
   overview: ProjectOverview;
   onError: (error: IpcError | null) => void;
+  /** The pre-labelling commands (the real IPC unless a test gives a fake). */
+  prelabelApi?: PrelabelIpc;
 }) {
   const { api, registry, overview, onError } = props;
   const iface = overview.interface;
@@ -39,6 +44,11 @@ export function ProjectScreen(props: {
   const [importReport, setImportReport] = useState<ImportReport | null>(null);
   const [folderImport, setFolderImport] = useState<FolderImportStage | null>(null);
   const [watchNotice, setWatchNotice] = useState<string | null>(null);
+  // The pre-labelling dialogs (run, settings): one at a time; Escape closes them (key handler below).
+  const [prelabelDialog, setPrelabelDialog] = useState<"run" | "settings" | null>(null);
+  const prelabelDialogRef = useRef(prelabelDialog);
+  prelabelDialogRef.current = prelabelDialog;
+  const prelabelApi = props.prelabelApi ?? prelabelIpc;
   const keymap = useMemo(() => buildKeymap(iface, registry), [iface, registry]);
 
   const refreshProgress = useCallback(async () => {
@@ -119,6 +129,11 @@ export function ProjectScreen(props: {
     },
     [api, refreshProgress, session, view.kind, onError],
   );
+
+  // A run ended: the progress counts may have moved; new suggestions show on the tasks opened next.
+  const prelabelFinished = useCallback(() => {
+    void refreshProgress();
+  }, [refreshProgress]);
 
   const submit = useCallback(() => {
     onError(null);
@@ -243,6 +258,14 @@ export function ProjectScreen(props: {
       // Undo and redo inside a text field are the field's own.
       if (isTextEntry(origin) && binding.action.type === "app" && ["undo", "redo"].includes(binding.action.action)) return;
       const current = stateRef.current;
+      // A pre-labelling dialog takes every key but Escape (which closes it) away from the task.
+      if (prelabelDialogRef.current !== null) {
+        if (binding.action.type === "app" && binding.action.action === "close") {
+          event.preventDefault();
+          setPrelabelDialog(null);
+        }
+        return;
+      }
       const overlayOpen = current.helpOpen || current.importReport !== null || current.folderImport !== null;
       const action = binding.action;
       if (overlayOpen && !(action.type === "app" && ["close", "help", "guidelines"].includes(action.action))) {
@@ -281,6 +304,18 @@ export function ProjectScreen(props: {
           </button>
           <button type="button" data-testid="import-folder" onClick={openFolderDialog}>
             Import folder…
+          </button>
+          <button type="button" data-testid="prelabel-open" onClick={() => setPrelabelDialog("run")}>
+            Pre-label…
+          </button>
+          <button
+            type="button"
+            data-testid="prelabel-settings-open"
+            onClick={() => setPrelabelDialog("settings")}
+            title="Pre-labelling settings: keys, proxy, limits, prices"
+            aria-label="Pre-labelling settings"
+          >
+            ⚙
           </button>
           <button
             type="button"
@@ -352,6 +387,17 @@ export function ProjectScreen(props: {
         )}
       </div>
       {helpOpen && <HelpOverlay keymap={keymap} onClose={() => setHelpOpen(false)} />}
+      {prelabelDialog === "run" && (
+        <PrelabelRunDialog
+          api={prelabelApi}
+          onClose={() => setPrelabelDialog(null)}
+          onFinished={prelabelFinished}
+          onOpenSettings={() => setPrelabelDialog("settings")}
+        />
+      )}
+      {prelabelDialog === "settings" && (
+        <PrelabelSettingsDialog api={prelabelApi} onClose={() => setPrelabelDialog(null)} />
+      )}
       {importReport !== null && <ImportReportDialog report={importReport} onClose={() => setImportReport(null)} />}
       {folderImport !== null && folderImport.stage === "choose" && (
         <FolderImportDialog
