@@ -250,6 +250,7 @@ fn run_child_step(step: &str, dir: &Path, n_tasks: usize) {
                             status: AnnotationStatus::Submitted,
                             result: choice_result(LABELS[task_idx % 3]),
                             lead_time_ms: 1500,
+                            from_prediction: None,
                         },
                     )
                     .unwrap();
@@ -283,6 +284,7 @@ fn run_child_step(step: &str, dir: &Path, n_tasks: usize) {
                     status: AnnotationStatus::Submitted,
                     result: choice_result(LABELS[round % 3]),
                     lead_time_ms: 1200,
+                    from_prediction: None,
                 };
                 let started = Instant::now();
                 project.save_annotation(&annotator, &request).unwrap();

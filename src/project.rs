@@ -286,6 +286,12 @@ impl Project {
         };
         let data = task_data(&data_json);
         let (media, media_problems) = self.task_media(task_id)?;
+        // The annotator's own work wins over a model's suggestion (`crate::suggestions`).
+        let suggestion = if annotation.is_none() && autosaved.is_none() {
+            self.suggestion_for_task(task_id, &data)?
+        } else {
+            None
+        };
         Ok(TaskView {
             task_id: id,
             uid,
@@ -294,6 +300,7 @@ impl Project {
             autosaved,
             media,
             media_problems,
+            suggestion,
         })
     }
 
@@ -493,6 +500,7 @@ impl Project {
             &request.result,
             request.status,
         )?;
+        let save_origin = crate::suggestions::origin_of_save(&writer.reader(), request)?;
         let annotator_id = writer.ensure_annotator(annotator, DEFAULT_ROLE)?;
         writer.delete_autosaved_draft(request.task_id, annotator_id)?;
         let (annotation_uid, version) = writer.insert_annotation_version(
@@ -504,11 +512,18 @@ impl Project {
                 config_version,
                 guidelines_version,
                 lead_time_ms: request.lead_time_ms,
-                origin: "human",
+                origin: save_origin.origin,
                 created_at: None,
             },
             overlap,
         )?;
+        if let Some(prediction_id) = save_origin.prediction_id {
+            writer.link_annotation_version_to_prediction(
+                &annotation_uid,
+                version,
+                prediction_id,
+            )?;
+        }
         writer.audit(
             annotator,
             "save_annotation",
@@ -518,6 +533,7 @@ impl Project {
                 "task_id": request.task_id,
                 "version": version,
                 "status": crate::store::status_text(request.status),
+                "origin": save_origin.origin,
             }),
         )?;
         writer.commit()?;

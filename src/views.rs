@@ -33,6 +33,14 @@ pub struct TaskView {
     /// Media fields whose file cannot be shown, with the reason (moved, deleted, or a symlink
     /// that now points outside the allowed folders).
     pub media_problems: Vec<MediaProblem>,
+    /// A model's prediction to start from (`crate::suggestions`): the task's most recently
+    /// stored prediction, given only when this annotator has no annotation and no autosave of
+    /// the task (their own work wins) and when it still fits the config and the task.
+    /// Absent (not `null`) when there is none, so older clients and the UI's mocks need not
+    /// know the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub suggestion: Option<Suggestion>,
 }
 
 /// A local media file a task shows.
@@ -112,6 +120,12 @@ pub struct SaveAnnotation {
     /// Time the annotator spent on the task, in milliseconds.
     #[ts(type = "number")]
     pub lead_time_ms: i64,
+    /// The uid of the prediction (`TaskView.suggestion`) the editor started from, if any. The
+    /// core decides the origin from it: the saved result equal to the prediction's is
+    /// `accepted_prediction`, anything else `corrected_prediction` (`crate::suggestions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub from_prediction: Option<String>,
 }
 
 /// What a save stored: the annotation's uid and the version number it appended.
@@ -236,4 +250,79 @@ pub struct FolderImportFileError {
     /// The path relative to the imported folder.
     pub file: String,
     pub message: String,
+}
+
+/// A model's prediction offered on a task as a starting point (issue 5, `crate::suggestions`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Suggestion {
+    /// The prediction's uid: what `SaveAnnotation.from_prediction` sends back.
+    pub prediction_uid: String,
+    /// `openai`, `anthropic`, `builtin`, ...; `None` for predictions imported from Label Studio.
+    pub provider: Option<String>,
+    /// `MODEL@prompt-vN` for pre-labelling runs; as imported otherwise.
+    pub model_version: String,
+    pub prompt_version: Option<u32>,
+    /// The model's confidence, 0–1, when it gave one.
+    pub score: Option<f64>,
+    pub result: Vec<ResultItem>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+/// The order `next_task` hands out tasks in (`Project::next_task_in_order`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueOrder {
+    /// Import order (task id): the default.
+    #[default]
+    ImportOrder,
+    /// Lowest score of the task's latest prediction first (uncertainty first); tasks whose
+    /// latest prediction has no score, or that have none, come after, in import order.
+    LowestConfidenceFirst,
+}
+
+/// The pre-label report (`gloss prelabel-report`, the app's report view): one row per
+/// provider, model version and prompt version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PrelabelReport {
+    pub models: Vec<PrelabelModelReport>,
+}
+
+/// How one model and prompt version fared against the annotators.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PrelabelModelReport {
+    pub provider: Option<String>,
+    pub model_version: String,
+    pub prompt_version: Option<u32>,
+    #[ts(type = "number")]
+    pub predictions: i64,
+    /// Tasks with a prediction from this model that have at least one submitted annotation.
+    #[ts(type = "number")]
+    pub tasks_with_human_annotation: i64,
+    /// Submitted annotations (current versions) saved from this model's suggestion unchanged.
+    #[ts(type = "number")]
+    pub accepted: i64,
+    /// Submitted annotations (current versions) saved from this model's suggestion after edits.
+    #[ts(type = "number")]
+    pub corrected: i64,
+    /// `accepted / (accepted + corrected)`; `None` when no annotation started from it.
+    pub acceptance_rate: Option<f64>,
+    /// `corrected / (accepted + corrected)`; `None` when no annotation started from it.
+    pub correction_rate: Option<f64>,
+    /// Agreement with the annotators' submitted labels, per single-label `Choices` control.
+    pub agreement: Vec<PrelabelControlAgreement>,
+}
+
+/// The model's label against each annotator's submitted label for one single-label control.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PrelabelControlAgreement {
+    pub control: String,
+    /// (task, annotator) pairs where both the model and the annotator chose one label.
+    #[ts(type = "number")]
+    pub n_items: i64,
+    /// Share of those pairs with the same label; `None` with no pairs.
+    pub percent_agreement: Option<f64>,
+    /// Cohen's kappa (unweighted) between the model and the annotators; `None` when undefined
+    /// (no pairs, or chance agreement of 1).
+    pub cohen_kappa: Option<f64>,
 }

@@ -365,6 +365,7 @@ fn an_empty_annotator_or_negative_lead_time_is_bad_input() {
                 status: AnnotationStatus::Skipped,
                 result: vec![],
                 lead_time_ms: -5,
+                from_prediction: None,
             },
         )
         .unwrap_err();

@@ -51,6 +51,7 @@ fn save(
                 status,
                 result,
                 lead_time_ms: 10,
+                from_prediction: None,
             },
         )
         .map(|_| ())

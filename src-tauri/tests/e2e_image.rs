@@ -674,6 +674,7 @@ async fn measure_1000_polygons(root: &Path) -> TestResult {
         status: gloss::views::AnnotationStatus::Draft,
         result: serde_json::from_value(Value::Array(polygons_result()))?,
         lead_time_ms: 0,
+        from_prediction: None,
     };
     project.save_annotation(&actor, &request)?;
     drop(project);

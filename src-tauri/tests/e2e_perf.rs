@@ -136,6 +136,7 @@ fn make_project(dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
         status: gloss::views::AnnotationStatus::Draft,
         result: serde_json::from_value(Value::Array(result))?,
         lead_time_ms: 0,
+        from_prediction: None,
     };
     let saving = Instant::now();
     project.save_annotation(&actor, &request)?;

@@ -5,6 +5,8 @@
 //! reason), 2 on bad usage. With `--json`, a failure prints `{"error": {"code", "message"}}`.
 //! Command names and JSON fields, once released, stay stable: scripts depend on them.
 
+mod prelabel_review;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -111,6 +113,10 @@ enum Command {
         project: PathBuf,
         #[arg(long)]
         annotator: String,
+        /// import-order, or lowest-confidence: the task whose latest prediction has the lowest
+        /// score first (tasks without a scored prediction after them).
+        #[arg(long, value_enum, default_value = "import-order")]
+        order: prelabel_review::QueueOrderArg,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -128,6 +134,10 @@ enum Command {
         status: StatusArg,
         #[arg(long, default_value_t = 0)]
         lead_time_ms: i64,
+        /// The uid of the prediction this result started from: the save is recorded as an
+        /// accepted prediction when the result equals it, else as a corrected one.
+        #[arg(long)]
+        from_prediction: Option<String>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -177,6 +187,13 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: crate::prelabel::cli::KeysCommand,
+    },
+    /// Per model and prompt version: predictions, accepted and corrected suggestions, and
+    /// agreement with the annotators (percent and Cohen's kappa per single-label Choices).
+    PrelabelReport {
+        project: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Create the bundled demo project at PATH.
     Demo {
@@ -322,6 +339,7 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         | Command::Annotate { output, .. }
         | Command::Export { output, .. }
         | Command::Demo { output, .. }
+        | Command::PrelabelReport { output, .. }
         | Command::Watch { output, .. }
         | Command::Unwatch { output, .. }
         | Command::Config {
@@ -509,9 +527,13 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
             })
         }
         Command::Next {
-            project, annotator, ..
+            project,
+            annotator,
+            order,
+            ..
         } => {
-            let task = Project::open(&project)?.next_task(&annotator, &[])?;
+            let task =
+                Project::open(&project)?.next_task_in_order(&annotator, &[], order.into())?;
             let (json, human) = match &task {
                 Some(task) => (
                     serde_json::json!({ "task_id": task.task_id, "uid": task.uid, "data": task.data }),
@@ -535,6 +557,7 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
             result,
             status,
             lead_time_ms,
+            from_prediction,
             ..
         } => {
             let result_json = match result.strip_prefix('@') {
@@ -554,6 +577,7 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                     },
                     result,
                     lead_time_ms,
+                    from_prediction,
                 },
             )?;
             Ok(Outcome {
@@ -682,6 +706,10 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
         }
         Command::Prompt { command } => {
             let (json, human) = crate::prelabel::cli::prompt_command(&command, &actor)?;
+            Ok(Outcome { json, human })
+        }
+        Command::PrelabelReport { project, .. } => {
+            let (json, human) = prelabel_review::prelabel_report_command(&project)?;
             Ok(Outcome { json, human })
         }
         Command::Demo { project, .. } => {

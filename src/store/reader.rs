@@ -960,71 +960,224 @@ impl Reader<'_> {
     }
 }
 
-// ---- Image previews (migration 0013, `media_preview.rs`) ----------------------------------
-
-/// A cached preview of one big image, with the file version it was made from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImagePreviewRow {
-    /// The file's real path.
-    pub path: String,
-    pub file_size: u64,
-    pub file_modified_ns: i64,
-    /// Stored as SQLite's signed 64-bit integer; the bits are the fingerprint's.
-    pub file_fingerprint: u64,
-    pub preview_version: u32,
-    pub original_width: u32,
-    pub original_height: u32,
-    pub preview_width: u32,
-    pub preview_height: u32,
-    pub media_type: String,
-    pub preview: Vec<u8>,
+/// A stored prediction as the labelling screen offers it (issue 5, `crate::suggestions`).
+#[derive(Debug, Clone)]
+pub struct SuggestionRow {
+    pub id: i64,
+    pub uid: String,
+    pub task_id: i64,
+    pub provider: Option<String>,
+    pub model_version: String,
+    pub prompt_version: Option<u32>,
+    pub score: Option<f64>,
+    pub result_json: String,
+    pub created_at: i64,
 }
 
+/// One (model's prediction, annotator's submitted annotation) pair of a task, for the pre-label
+/// report: the model's latest prediction of the task from that provider, model and prompt
+/// version, against each current submitted annotation.
+#[derive(Debug, Clone)]
+pub struct PredictionAgainstAnnotationRow {
+    pub provider: Option<String>,
+    pub model_version: String,
+    pub prompt_version: Option<u32>,
+    pub task_id: i64,
+    pub prediction_result_json: String,
+    pub annotator_id: i64,
+    pub annotation_result_json: String,
+}
+
+/// Per provider, model version and prompt version: how many predictions, and how many of their
+/// tasks have at least one current submitted annotation.
+#[derive(Debug, Clone)]
+pub struct PredictionGroupRow {
+    pub provider: Option<String>,
+    pub model_version: String,
+    pub prompt_version: Option<u32>,
+    pub n_predictions: i64,
+    pub n_tasks_with_submitted_annotation: i64,
+}
+
+/// Suggestions, queue by lowest confidence, the pre-label report (issue 5, migration 0009).
 impl Reader<'_> {
-    /// The cached preview of the image at `path` (its real path), whatever version it is of.
-    pub fn image_preview(&self, path: &str) -> Result<Option<ImagePreviewRow>, StoreError> {
+    const SUGGESTION_COLUMNS: &'static str = "id, uid, task_id, provider, model_version, \
+         prompt_version, score, result, created_at";
+
+    fn suggestion_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SuggestionRow> {
+        Ok(SuggestionRow {
+            id: row.get(0)?,
+            uid: row.get(1)?,
+            task_id: row.get(2)?,
+            provider: row.get(3)?,
+            model_version: row.get(4)?,
+            prompt_version: row.get(5)?,
+            score: row.get(6)?,
+            result_json: row.get(7)?,
+            created_at: row.get(8)?,
+        })
+    }
+
+    /// The task's most recently stored prediction (highest id), whatever made it.
+    pub fn latest_prediction_of_task(
+        &self,
+        task_id: i64,
+    ) -> Result<Option<SuggestionRow>, StoreError> {
         Ok(self
             .connection
-            .prepare_cached(
-                "SELECT path, file_size, file_modified_ns, file_fingerprint, preview_version,
-                        original_width, original_height, preview_width, preview_height,
-                        media_type, preview
-                 FROM image_previews WHERE path = ?1",
-            )?
-            .query_row(params![path], |row| {
-                Ok(ImagePreviewRow {
-                    path: row.get(0)?,
-                    file_size: row.get::<_, i64>(1)? as u64,
-                    file_modified_ns: row.get(2)?,
-                    file_fingerprint: row.get::<_, i64>(3)? as u64,
-                    preview_version: row.get(4)?,
-                    original_width: row.get(5)?,
-                    original_height: row.get(6)?,
-                    preview_width: row.get(7)?,
-                    preview_height: row.get(8)?,
-                    media_type: row.get(9)?,
-                    preview: row.get(10)?,
-                })
-            })
+            .prepare_cached(&format!(
+                "SELECT {} FROM predictions WHERE task_id = ?1 ORDER BY id DESC LIMIT 1",
+                Self::SUGGESTION_COLUMNS
+            ))?
+            .query_row([task_id], Self::suggestion_row)
             .optional()?)
     }
 
-    /// The local images tasks show that are longer than `from_side` on a side and have no
-    /// cached preview under that path (of any version): what a background worker makes after
-    /// an import. Pages through them in path order: the first `limit` paths after `after`.
-    pub fn image_paths_without_preview(
+    pub fn prediction_by_uid(&self, uid: &str) -> Result<Option<SuggestionRow>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(&format!(
+                "SELECT {} FROM predictions WHERE uid = ?1",
+                Self::SUGGESTION_COLUMNS
+            ))?
+            .query_row([uid], Self::suggestion_row)
+            .optional()?)
+    }
+
+    /// Like [`Reader::next_open_task`], but the open task whose latest prediction has the lowest
+    /// score first (ties in id order), then the open tasks with no scored latest prediction in id
+    /// order. Two walks over partial indexes (`tasks_open_by_prediction_score`,
+    /// `tasks_open_unscored_by_id`), each as short as the import-order walk.
+    pub fn next_open_task_by_lowest_score(
         &self,
-        after: &str,
-        from_side: u32,
-        limit: u32,
-    ) -> Result<Vec<String>, StoreError> {
-        let mut statement = self.connection.prepare_cached(
-            "SELECT DISTINCT path FROM task_media
-             WHERE path > ?1 AND (width > ?2 OR height > ?2)
-               AND path NOT IN (SELECT path FROM image_previews)
-             ORDER BY path LIMIT ?3",
+        annotator_id: Option<i64>,
+        exclude: &[i64],
+    ) -> Result<Option<i64>, StoreError> {
+        let exclude_clause = if exclude.is_empty() {
+            String::new()
+        } else {
+            format!(" AND t.id NOT IN ({})", vec!["?"; exclude.len()].join(", "))
+        };
+        let not_done_by_annotator = "NOT EXISTS (
+                   SELECT 1 FROM annotation_heads h
+                   WHERE h.task_id = t.id AND h.annotator_id = ?
+                     AND h.status IN ('submitted', 'skipped'))";
+        let scored_sql = format!(
+            "SELECT t.id FROM tasks t INDEXED BY tasks_open_by_prediction_score
+             WHERE t.open = 1 AND t.latest_prediction_score IS NOT NULL{exclude_clause}
+               AND {not_done_by_annotator}
+             ORDER BY t.latest_prediction_score, t.id LIMIT 1"
+        );
+        let unscored_sql = format!(
+            "SELECT t.id FROM tasks t INDEXED BY tasks_open_unscored_by_id
+             WHERE t.open = 1 AND t.latest_prediction_score IS NULL{exclude_clause}
+               AND {not_done_by_annotator}
+             ORDER BY t.id LIMIT 1"
+        );
+        let mut values: Vec<i64> = exclude.to_vec();
+        values.push(annotator_id.unwrap_or(-1));
+        for sql in [scored_sql, unscored_sql] {
+            let found: Option<i64> = self
+                .connection
+                .prepare_cached(&sql)?
+                .query_row(params_from_iter(values.iter()), |row| row.get(0))
+                .optional()?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every provider, model version and prompt version that made predictions, with counts.
+    pub fn prediction_groups(&self) -> Result<Vec<PredictionGroupRow>, StoreError> {
+        let mut statement = self.connection.prepare(
+            "SELECT p.provider, p.model_version, p.prompt_version, count(*),
+                    count(DISTINCT CASE WHEN EXISTS (
+                        SELECT 1 FROM annotation_heads h
+                        WHERE h.task_id = p.task_id AND h.status = 'submitted')
+                    THEN p.task_id END)
+             FROM predictions p
+             GROUP BY p.provider, p.model_version, p.prompt_version
+             ORDER BY p.provider, p.model_version, p.prompt_version",
         )?;
-        let rows = statement.query_map(params![after, from_side, limit], |row| row.get(0))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        let rows = statement.query_map([], |row| {
+            Ok(PredictionGroupRow {
+                provider: row.get(0)?,
+                model_version: row.get(1)?,
+                prompt_version: row.get(2)?,
+                n_predictions: row.get(3)?,
+                n_tasks_with_submitted_annotation: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Current submitted annotations that started from a prediction, counted by the
+    /// prediction's provider, model version and prompt version and by origin
+    /// (`accepted_prediction` / `corrected_prediction`).
+    pub fn suggestion_outcome_counts(
+        &self,
+    ) -> Result<Vec<(Option<String>, String, Option<u32>, String, i64)>, StoreError> {
+        let mut statement = self.connection.prepare(
+            "SELECT p.provider, p.model_version, p.prompt_version, a.origin, count(*)
+             FROM annotation_heads h
+             JOIN annotations a ON a.id = h.annotation_id
+             JOIN predictions p ON p.id = a.prediction_id
+             WHERE h.status = 'submitted'
+               AND a.origin IN ('accepted_prediction', 'corrected_prediction')
+             GROUP BY p.provider, p.model_version, p.prompt_version, a.origin",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Calls `on_row` for each (model's latest prediction of a task, current submitted
+    /// annotation of that task) pair, per provider, model version and prompt version. Streams:
+    /// memory stays constant whatever the project's size.
+    pub fn for_each_prediction_against_annotation<E: From<StoreError>>(
+        &self,
+        mut on_row: impl FnMut(PredictionAgainstAnnotationRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT p.provider, p.model_version, p.prompt_version, p.task_id, p.result,
+                        h.annotator_id, a.result
+                 FROM predictions p
+                 JOIN annotation_heads h ON h.task_id = p.task_id AND h.status = 'submitted'
+                 JOIN annotations a ON a.id = h.annotation_id
+                 WHERE p.id = (SELECT max(p2.id) FROM predictions p2
+                               WHERE p2.task_id = p.task_id
+                                 AND p2.provider IS p.provider
+                                 AND p2.model_version = p.model_version
+                                 AND p2.prompt_version IS p.prompt_version)
+                 ORDER BY p.provider, p.model_version, p.prompt_version, p.task_id",
+            )
+            .map_err(StoreError::from)?;
+        let mut rows = statement.query([]).map_err(StoreError::from)?;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            let read = || -> rusqlite::Result<PredictionAgainstAnnotationRow> {
+                Ok(PredictionAgainstAnnotationRow {
+                    provider: row.get(0)?,
+                    model_version: row.get(1)?,
+                    prompt_version: row.get(2)?,
+                    task_id: row.get(3)?,
+                    prediction_result_json: row.get(4)?,
+                    annotator_id: row.get(5)?,
+                    annotation_result_json: row.get(6)?,
+                })
+            };
+            on_row(read().map_err(StoreError::from)?)?;
+        }
+        Ok(())
     }
 }

@@ -110,6 +110,7 @@ impl TestProject {
                 status,
                 result,
                 lead_time_ms: 1500,
+                from_prediction: None,
             },
         )
     }

@@ -4,5 +4,6 @@ pub mod folders;
 pub mod labelling;
 pub mod media;
 pub mod media_server;
+pub mod prelabel_review;
 pub mod prelabel;
 pub mod project;

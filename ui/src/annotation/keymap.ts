@@ -12,9 +12,10 @@
  *     a clashing config hotkey is dropped and listed in `conflicts`.
  *  2. Control keys: the config's `hotkey`s, then default keys given in screen order (controls in
  *     document order, options in order) to options without a usable hotkey, skipping keys a
- *     config hotkey already uses: 1-9, 0, then letters (never g, r or d, which the app offers).
+ *     config hotkey already uses: 1-9, 0, then letters (never g, k, r or d, which the app offers).
  *     Options past the last default get no key (they stay clickable).
- *  3. Yielding app keys: `?` (help), `g` (guidelines), and with relations `r` (relate the selected
+ *  3. Yielding app keys: `?` (help), `g` (guidelines), `k` (accept the model's suggestion as is),
+ *     and with relations `r` (relate the selected
  *     region) and `d` (turn the selected relation's direction). When a config hotkey uses the
  *     same key, the config wins and the app binding is left out of the keymap (F1 still opens
  *     the guidelines), because annotators learn the project's keys and must not lose one.
@@ -34,7 +35,8 @@ export type AppAction =
   | "redo"
   | "delete"
   | "relate"
-  | "direction";
+  | "direction"
+  | "accept";
 
 export type KeyAction =
   | { type: "app"; action: AppAction }
@@ -159,6 +161,7 @@ const REGION_BINDINGS: readonly KeyBinding[] = [
 const YIELDING_APP_BINDINGS: readonly KeyBinding[] = [
   appBinding("?", "help", "Show the keyboard shortcuts", "Window"),
   appBinding("g", "guidelines", "Show or hide the guidelines", "Window"),
+  appBinding("k", "accept", "Accept the model's suggestion as is (submits it)", "Task"),
 ];
 
 const RELATION_BINDINGS: readonly KeyBinding[] = [

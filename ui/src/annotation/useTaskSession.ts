@@ -12,10 +12,17 @@
  * second after the last edit, and at once when the window is hidden or closed; the core keeps
  * that apart from annotation versions and hands it back as `TaskView.autosaved`, which pre-fills
  * the task the next time it is shown.
+ *
+ * A task with a model's suggestion (`TaskView.suggestion`, sent only while the annotator has no
+ * work of their own on it) opens pre-filled with the prediction's result. `accept` submits it
+ * unchanged; any edit makes it the annotator's own. Either way the save names the prediction
+ * (`from_prediction`) and the core decides whether it was accepted or corrected. The queue
+ * order (`setQueueOrder`) is passed to the core, which orders the tasks.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { AnnotationStatus } from "../bindings/AnnotationStatus";
 import type { Interface } from "../bindings/Interface";
+import type { QueueOrder } from "../bindings/QueueOrder";
 import type { IpcError } from "../bindings/IpcError";
 import type { TaskView } from "../bindings/TaskView";
 import { toIpcError, type Ipc } from "../ipc";
@@ -59,6 +66,12 @@ export interface TaskSession {
   reload: () => Promise<void>;
   /** Applies an edit of `editor.ts` to the task on screen. */
   dispatch: (update: EditorUpdate) => void;
+  /** Submits the task's suggestion as it was suggested; does nothing once it was edited. */
+  accept: () => Promise<void>;
+  /** The order the core hands out tasks in. */
+  queueOrder: QueueOrder;
+  /** Changes the order and shows the first task in it (the task on screen is autosaved). */
+  setQueueOrder: (order: QueueOrder) => void;
   /** The editor the task card renders (null when no task is shown). */
   editor: TaskEditor | null;
 }
@@ -95,6 +108,14 @@ export function useTaskSession(options: {
   const busyRef = useRef(false);
   const prefetchRef = useRef<Prefetch | null>(null);
   const shownAtRef = useRef(0);
+  const [queueOrder, setQueueOrderState] = useState<QueueOrder>("import_order");
+  const queueOrderRef = useRef<QueueOrder>("import_order");
+  // Import order keeps the original command, so a front end without the ordered one still works.
+  const fetchNext = useCallback(
+    (exclude: number[]) =>
+      queueOrderRef.current === "import_order" ? api.nextTask(exclude) : api.nextTaskInOrder(exclude, queueOrderRef.current),
+    [api],
+  );
 
   const show = useCallback(
     (task: TaskView | null) => {
@@ -103,18 +124,24 @@ export function useTaskSession(options: {
         setView({ kind: "empty" });
         return;
       }
-      // Autosaved work is newer than the saved annotation whenever the core sends it.
-      const values = initialValues(iface, registry, task.autosaved?.result ?? task.annotation?.result ?? null, task.data);
+      // Autosaved work is newer than the saved annotation whenever the core sends it; a
+      // suggestion comes only when there is neither.
+      const values = initialValues(
+        iface,
+        registry,
+        task.autosaved?.result ?? task.annotation?.result ?? task.suggestion?.result ?? null,
+        task.data,
+      );
       shownAtRef.current = performance.now();
       setView({ kind: "task", task, values, editor: startEditor(values), shownValues: values, missing: NO_MISSING });
-      const promise = api.nextTask([task.task_id]);
+      const promise = fetchNext([task.task_id]);
       // A failed prefetch is retried by `finish`, so it need not be reported here.
       promise.then((next) => {
         if (next !== null) prefetchObjects(iface, registry, next);
       }, () => undefined);
       prefetchRef.current = { afterTaskId: task.task_id, promise };
     },
-    [api, iface, registry],
+    [fetchNext, iface, registry],
   );
 
   const run = useCallback(
@@ -134,7 +161,7 @@ export function useTaskSession(options: {
     [onError],
   );
 
-  const reload = useCallback(() => run(async () => show(await api.nextTask([]))), [api, run, show]);
+  const reload = useCallback(() => run(async () => show(await fetchNext([]))), [fetchNext, run, show]);
 
   useEffect(() => {
     void reload();
@@ -244,6 +271,7 @@ export function useTaskSession(options: {
           status,
           result,
           lead_time_ms: Math.max(0, Math.round(performance.now() - shownAtRef.current)),
+          from_prediction: current.task.suggestion?.prediction_uid,
         });
         const prefetch = prefetchRef.current;
         let next: TaskView | null;
@@ -251,9 +279,9 @@ export function useTaskSession(options: {
           next =
             prefetch !== null && prefetch.afterTaskId === current.task.task_id
               ? await prefetch.promise
-              : await api.nextTask([]);
+              : await fetchNext([]);
         } catch {
-          next = await api.nextTask([]);
+          next = await fetchNext([]);
         }
         if (next === null) {
           // Show the final count together with the "all done" message.
@@ -265,7 +293,26 @@ export function useTaskSession(options: {
         }
       });
     },
-    [api, iface, registry, run, show, onSaved],
+    [api, iface, registry, run, show, onSaved, fetchNext],
+  );
+
+  const accept = useCallback(async () => {
+    const current = viewRef.current;
+    // Accepting means "as suggested": after an edit the answer is the annotator's own and is
+    // submitted the usual way (the core then records a correction).
+    if (current.kind !== "task" || current.task.suggestion === undefined || current.values !== current.shownValues) return;
+    await finish("submitted");
+  }, [finish]);
+
+  const setQueueOrder = useCallback(
+    (order: QueueOrder) => {
+      if (order === queueOrderRef.current) return;
+      flushAutosave();
+      queueOrderRef.current = order;
+      setQueueOrderState(order);
+      void reload();
+    },
+    [flushAutosave, reload],
   );
 
   const back = useCallback(
@@ -300,5 +347,5 @@ export function useTaskSession(options: {
     [iface, registry, editorState, dispatch, keymap],
   );
 
-  return { view, busy, setValue, pressKey, finish, back, reload, dispatch, editor };
+  return { view, busy, setValue, pressKey, finish, back, reload, dispatch, editor, accept, queueOrder, setQueueOrder };
 }

@@ -9,4 +9,10 @@ export type SaveAnnotation = { task_id: number, status: AnnotationStatus, result
 /**
  * Time the annotator spent on the task, in milliseconds.
  */
-lead_time_ms: number, };
+lead_time_ms: number, 
+/**
+ * The uid of the prediction (`TaskView.suggestion`) the editor started from, if any. The
+ * core decides the origin from it: the saved result equal to the prediction's is
+ * `accepted_prediction`, anything else `corrected_prediction` (`crate::suggestions`).
+ */
+from_prediction?: string, };

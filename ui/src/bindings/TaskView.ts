@@ -2,6 +2,7 @@
 import type { AnnotationView } from "./AnnotationView";
 import type { AutosavedDraft } from "./AutosavedDraft";
 import type { MediaProblem } from "./MediaProblem";
+import type { Suggestion } from "./Suggestion";
 import type { TaskMedia } from "./TaskMedia";
 
 /**
@@ -35,4 +36,12 @@ media: Array<TaskMedia>,
  * Media fields whose file cannot be shown, with the reason (moved, deleted, or a symlink
  * that now points outside the allowed folders).
  */
-media_problems: Array<MediaProblem>, };
+media_problems: Array<MediaProblem>, 
+/**
+ * A model's prediction to start from (`crate::suggestions`): the task's most recently
+ * stored prediction, given only when this annotator has no annotation and no autosave of
+ * the task (their own work wins) and when it still fits the config and the task.
+ * Absent (not `null`) when there is none, so older clients and the UI's mocks need not
+ * know the field.
+ */
+suggestion?: Suggestion, };

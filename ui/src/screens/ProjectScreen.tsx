@@ -9,7 +9,7 @@ import type { FolderImportReport } from "../bindings/FolderImportReport";
 import type { ImportReport } from "../bindings/ImportReport";
 import type { IpcError } from "../bindings/IpcError";
 import type { ProjectOverview } from "../bindings/ProjectOverview";
-import { buildKeymap, findBinding, isTextEntry, type AppAction } from "../annotation/keymap";
+import { appKeyOf, buildKeymap, findBinding, isTextEntry, type AppAction } from "../annotation/keymap";
 import type { Registry } from "../annotation/registry";
 import { keyOf, TaskCard } from "../annotation/TaskCard";
 import { useTaskSession } from "../annotation/useTaskSession";
@@ -18,9 +18,8 @@ import { GuidelinesPanel } from "../components/GuidelinesPanel";
 import { HelpOverlay } from "../components/HelpOverlay";
 import { Modal } from "../components/Modal";
 import type { dialogs as Dialogs, Ipc } from "../ipc";
-import { prelabelIpc, type PrelabelIpc } from "../ipc";
-import { PrelabelRunDialog } from "./PrelabelRunDialog";
-import { PrelabelSettingsDialog } from "./PrelabelSettingsDialog";
+import { SuggestionBanner } from "../annotation/SuggestionBanner";
+import { PrelabelReportDialog, QueueOrderSwitch } from "./PrelabelReportDialog";
 
 export function progressText(progress: AnnotatorProgress): string {
   const done = progress.submitted_by_me + progress.skipped_by_me;
@@ -33,8 +32,6 @@ export function ProjectScreen(props: {
   registry: Registry;
   overview: ProjectOverview;
   onError: (error: IpcError | null) => void;
-  /** The pre-labelling commands (the real IPC unless a test gives a fake). */
-  prelabelApi?: PrelabelIpc;
 }) {
   const { api, registry, overview, onError } = props;
   const iface = overview.interface;
@@ -44,11 +41,7 @@ export function ProjectScreen(props: {
   const [importReport, setImportReport] = useState<ImportReport | null>(null);
   const [folderImport, setFolderImport] = useState<FolderImportStage | null>(null);
   const [watchNotice, setWatchNotice] = useState<string | null>(null);
-  // The pre-labelling dialogs (run, settings): one at a time; Escape closes them (key handler below).
-  const [prelabelDialog, setPrelabelDialog] = useState<"run" | "settings" | null>(null);
-  const prelabelDialogRef = useRef(prelabelDialog);
-  prelabelDialogRef.current = prelabelDialog;
-  const prelabelApi = props.prelabelApi ?? prelabelIpc;
+  const [prelabelReportOpen, setPrelabelReportOpen] = useState(false);
   const keymap = useMemo(() => buildKeymap(iface, registry), [iface, registry]);
 
   const refreshProgress = useCallback(async () => {
@@ -130,11 +123,6 @@ export function ProjectScreen(props: {
     [api, refreshProgress, session, view.kind, onError],
   );
 
-  // A run ended: the progress counts may have moved; new suggestions show on the tasks opened next.
-  const prelabelFinished = useCallback(() => {
-    void refreshProgress();
-  }, [refreshProgress]);
-
   const submit = useCallback(() => {
     onError(null);
     void session.finish("submitted");
@@ -149,7 +137,7 @@ export function ProjectScreen(props: {
   }, [session, onError]);
 
   // The handler reads the latest state through a ref, so the listener is installed once.
-  const state = { helpOpen, guidelinesOpen, importReport, folderImport, view, submit, skip, back, session };
+  const state = { helpOpen, guidelinesOpen, importReport, folderImport, view, submit, skip, back, session, prelabelReportOpen };
   const stateRef = useRef(state);
   stateRef.current = state;
 
@@ -233,6 +221,12 @@ export function ProjectScreen(props: {
         case "direction":
           current.session.dispatch((editor) => cycleDirection(editor, iface));
           break;
+        case "accept":
+          if (!repeat) {
+            onError(null);
+            void current.session.accept();
+          }
+          break;
         case "help":
           setHelpOpen((open) => !open);
           break;
@@ -240,7 +234,8 @@ export function ProjectScreen(props: {
           setGuidelinesOpen((open) => !open);
           break;
         case "close":
-          if (current.folderImport !== null) setFolderImport(null);
+          if (current.prelabelReportOpen) setPrelabelReportOpen(false);
+          else if (current.folderImport !== null) setFolderImport(null);
           else if (current.importReport !== null) setImportReport(null);
           else if (current.helpOpen) setHelpOpen(false);
           else if (current.guidelinesOpen) setGuidelinesOpen(false);
@@ -258,15 +253,8 @@ export function ProjectScreen(props: {
       // Undo and redo inside a text field are the field's own.
       if (isTextEntry(origin) && binding.action.type === "app" && ["undo", "redo"].includes(binding.action.action)) return;
       const current = stateRef.current;
-      // A pre-labelling dialog takes every key but Escape (which closes it) away from the task.
-      if (prelabelDialogRef.current !== null) {
-        if (binding.action.type === "app" && binding.action.action === "close") {
-          event.preventDefault();
-          setPrelabelDialog(null);
-        }
-        return;
-      }
-      const overlayOpen = current.helpOpen || current.importReport !== null || current.folderImport !== null;
+      const overlayOpen =
+        current.helpOpen || current.importReport !== null || current.folderImport !== null || current.prelabelReportOpen;
       const action = binding.action;
       if (overlayOpen && !(action.type === "app" && ["close", "help", "guidelines"].includes(action.action))) {
         return;
@@ -277,7 +265,7 @@ export function ProjectScreen(props: {
     };
     window.addEventListener("keydown", onKeyDown);
     return () => window.removeEventListener("keydown", onKeyDown);
-  }, [keymap, iface, registry]);
+  }, [keymap, iface, registry, onError]);
 
   return (
     <div className={guidelinesOpen ? "project with-guidelines" : "project"}>
@@ -305,17 +293,9 @@ export function ProjectScreen(props: {
           <button type="button" data-testid="import-folder" onClick={openFolderDialog}>
             Import folder…
           </button>
-          <button type="button" data-testid="prelabel-open" onClick={() => setPrelabelDialog("run")}>
-            Pre-label…
-          </button>
-          <button
-            type="button"
-            data-testid="prelabel-settings-open"
-            onClick={() => setPrelabelDialog("settings")}
-            title="Pre-labelling settings: keys, proxy, limits, prices"
-            aria-label="Pre-labelling settings"
-          >
-            ⚙
+          <QueueOrderSwitch order={session.queueOrder} disabled={session.busy} onChange={session.setQueueOrder} />
+          <button type="button" data-testid="open-prelabel-report" onClick={() => setPrelabelReportOpen(true)}>
+            Pre-label report
           </button>
           <button
             type="button"
@@ -362,6 +342,18 @@ export function ProjectScreen(props: {
               </button>
             </div>
           )}
+          {view.kind === "task" && view.task.suggestion !== undefined && (
+            <SuggestionBanner
+              suggestion={view.task.suggestion}
+              edited={view.values !== view.shownValues}
+              acceptKey={appKeyOf(keymap, "accept")}
+              busy={session.busy}
+              onAccept={() => {
+                onError(null);
+                void session.accept();
+              }}
+            />
+          )}
           {view.kind === "task" && (
             <TaskCard
               iface={iface}
@@ -387,16 +379,8 @@ export function ProjectScreen(props: {
         )}
       </div>
       {helpOpen && <HelpOverlay keymap={keymap} onClose={() => setHelpOpen(false)} />}
-      {prelabelDialog === "run" && (
-        <PrelabelRunDialog
-          api={prelabelApi}
-          onClose={() => setPrelabelDialog(null)}
-          onFinished={prelabelFinished}
-          onOpenSettings={() => setPrelabelDialog("settings")}
-        />
-      )}
-      {prelabelDialog === "settings" && (
-        <PrelabelSettingsDialog api={prelabelApi} onClose={() => setPrelabelDialog(null)} />
+      {prelabelReportOpen && (
+        <PrelabelReportDialog api={api} onError={onError} onClose={() => setPrelabelReportOpen(false)} />
       )}
       {importReport !== null && <ImportReportDialog report={importReport} onClose={() => setImportReport(null)} />}
       {folderImport !== null && folderImport.stage === "choose" && (
