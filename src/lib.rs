@@ -14,6 +14,7 @@ pub mod desktop_support;
 pub mod error;
 pub mod geometry;
 pub mod io;
+pub mod media_preview;
 pub mod media_server;
 pub mod prelabel;
 pub mod project;

@@ -34,6 +34,11 @@ fn main() {
             std::thread::Builder::new()
                 .name("gloss-audio-peaks".to_owned())
                 .spawn(move || commands::media::run_peaks_worker(worker_handle))?;
+            app.manage(gloss::media_preview::PreviewsInFlight::new());
+            let previews_handle = app.handle().clone();
+            std::thread::Builder::new()
+                .name("gloss-image-previews".to_owned())
+                .spawn(move || commands::media::run_image_previews_worker(previews_handle))?;
             let state = app.state::<AppState>();
             // Each opened project gets a watcher over its watched folders (commands/folders.rs).
             app.manage(commands::folders::FolderWatchState::default());
@@ -78,6 +83,7 @@ fn main() {
             commands::labelling::save_annotation,
             commands::labelling::autosave_draft,
             commands::media::audio_peaks,
+            commands::media::image_preview,
             commands::media_server::media_server_base,
             commands::prelabel_review::next_task_in_order,
             commands::prelabel_review::prelabel_report,

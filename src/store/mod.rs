@@ -21,6 +21,7 @@ pub use reader::{
 };
 pub use reader::{FewShotExampleRow, PrelabelTaskRow};
 pub use reader::{PredictionAgainstAnnotationRow, PredictionGroupRow, SuggestionRow};
+pub use reader::ImagePreviewRow;
 pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 pub use writer::{NewModelPrediction, NewPrelabelRun, PrelabelRunProgress};
 pub use reader::{BuiltinModelRow, BuiltinTrainingRow};
@@ -37,6 +38,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (7, include_str!("migrations/0007_prelabel.sql")),
     (9, include_str!("migrations/0009_suggestions.sql")),
     (10, include_str!("migrations/0010_builtin_model.sql")),
+    (13, include_str!("migrations/0013_image_previews.sql")),
 ];
 
 /// The schema version this binary writes. A file with a higher `user_version` is refused.

@@ -960,6 +960,75 @@ impl Reader<'_> {
     }
 }
 
+// ---- Image previews (migration 0013, `media_preview.rs`) ----------------------------------
+
+/// A cached preview of one big image, with the file version it was made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImagePreviewRow {
+    /// The file's real path.
+    pub path: String,
+    pub file_size: u64,
+    pub file_modified_ns: i64,
+    /// Stored as SQLite's signed 64-bit integer; the bits are the fingerprint's.
+    pub file_fingerprint: u64,
+    pub preview_version: u32,
+    pub original_width: u32,
+    pub original_height: u32,
+    pub preview_width: u32,
+    pub preview_height: u32,
+    pub media_type: String,
+    pub preview: Vec<u8>,
+}
+
+impl Reader<'_> {
+    /// The cached preview of the image at `path` (its real path), whatever version it is of.
+    pub fn image_preview(&self, path: &str) -> Result<Option<ImagePreviewRow>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "SELECT path, file_size, file_modified_ns, file_fingerprint, preview_version,
+                        original_width, original_height, preview_width, preview_height,
+                        media_type, preview
+                 FROM image_previews WHERE path = ?1",
+            )?
+            .query_row(params![path], |row| {
+                Ok(ImagePreviewRow {
+                    path: row.get(0)?,
+                    file_size: row.get::<_, i64>(1)? as u64,
+                    file_modified_ns: row.get(2)?,
+                    file_fingerprint: row.get::<_, i64>(3)? as u64,
+                    preview_version: row.get(4)?,
+                    original_width: row.get(5)?,
+                    original_height: row.get(6)?,
+                    preview_width: row.get(7)?,
+                    preview_height: row.get(8)?,
+                    media_type: row.get(9)?,
+                    preview: row.get(10)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The local images tasks show that are longer than `from_side` on a side and have no
+    /// cached preview under that path (of any version): what a background worker makes after
+    /// an import. Pages through them in path order: the first `limit` paths after `after`.
+    pub fn image_paths_without_preview(
+        &self,
+        after: &str,
+        from_side: u32,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT DISTINCT path FROM task_media
+             WHERE path > ?1 AND (width > ?2 OR height > ?2)
+               AND path NOT IN (SELECT path FROM image_previews)
+             ORDER BY path LIMIT ?3",
+        )?;
+        let rows = statement.query_map(params![after, from_side, limit], |row| row.get(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
 /// A stored prediction as the labelling screen offers it (issue 5, `crate::suggestions`).
 #[derive(Debug, Clone)]
 pub struct SuggestionRow {

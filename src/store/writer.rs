@@ -702,6 +702,37 @@ impl Writer<'_> {
     }
 }
 
+// ---- Image previews (migration 0013, `media_preview.rs`) ----------------------------------
+
+impl Writer<'_> {
+    /// Stores the preview of one image, replacing what was cached for that path (a cache, so
+    /// replacing loses nothing).
+    pub fn upsert_image_preview(&mut self, row: &super::ImagePreviewRow) -> Result<(), StoreError> {
+        self.transaction
+            .prepare_cached(
+                "INSERT OR REPLACE INTO image_previews (path, file_size, file_modified_ns,
+                     file_fingerprint, preview_version, original_width, original_height,
+                     preview_width, preview_height, media_type, preview, computed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                row.path,
+                row.file_size as i64,
+                row.file_modified_ns,
+                row.file_fingerprint as i64,
+                row.preview_version,
+                row.original_width,
+                row.original_height,
+                row.preview_width,
+                row.preview_height,
+                row.media_type,
+                row.preview,
+                now_ms(),
+            ])?;
+        Ok(())
+    }
+}
+
 /// Suggestions (issue 5, migration 0009).
 impl Writer<'_> {
     /// Records which prediction a just-inserted annotation version started from. Called in the

@@ -17,6 +17,11 @@ import type { QueueOrder } from "./bindings/QueueOrder";
 import type { SaveAnnotation } from "./bindings/SaveAnnotation";
 import type { SavedAnnotation } from "./bindings/SavedAnnotation";
 import type { TaskView } from "./bindings/TaskView";
+import type { ConnectionTestResult } from "./bindings/ConnectionTestResult";
+import type { DesktopRunRequest } from "./bindings/DesktopRunRequest";
+import type { MachineSettings } from "./bindings/MachineSettings";
+import type { ProviderKeyState } from "./bindings/ProviderKeyState";
+import type { RunProgressEvent } from "./bindings/RunProgressEvent";
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "no_project",
@@ -267,3 +272,42 @@ export async function audioSrc(taskId: number, field: string): Promise<string> {
   const base = await mediaServerBase;
   return `${base}/${taskId}/${encodeURIComponent(field)}`;
 }
+
+/**
+ * The preview the core made of a big image (over 4,096 px on a side; `src/media_preview.rs`):
+ * at most 2,048 px, EXIF orientation applied, as encoded bytes (JPEG, or PNG for an image with
+ * alpha) ready for a blob URL. Made on first ask (a second or two for 100 megapixels) unless the
+ * background worker already made it after import; cached in the project until the file changes.
+ */
+export async function imagePreview(taskId: number, field: string): Promise<Blob> {
+  const buffer = await call<ArrayBuffer>("image_preview", { taskId, field });
+  const bytes = new Uint8Array(buffer);
+  // PNG's signature starts 0x89 'P'; everything else the core sends is JPEG.
+  const type = bytes[0] === 0x89 && bytes[1] === 0x50 ? "image/png" : "image/jpeg";
+  return new Blob([bytes], { type });
+}
+
+// Pre-labelling from the desktop (src-tauri/src/commands/prelabel.rs): this machine's settings,
+// API keys (a key is sent once, into the keychain; only where it comes from is ever sent back),
+// "test connection", and one run at a time whose progress arrives as `prelabel-progress` events.
+export const prelabelIpc = {
+  settings: () => call<MachineSettings>("prelabel_settings"),
+  /** Validated by the core; resolves to the settings as saved. */
+  saveSettings: (settings: MachineSettings) => call<MachineSettings>("save_prelabel_settings", { settings }),
+  keyStatus: (provider: string) => call<ProviderKeyState>("key_status", { provider }),
+  /** Stores the key in the keychain; resolves to its status (never the key). */
+  setKey: (provider: string, key: string) => call<ProviderKeyState>("set_key", { provider, key }),
+  removeKey: (provider: string) => call<ProviderKeyState>("remove_key", { provider }),
+  /** One free, authenticated request with the saved settings (`model`: null for the settings' one). */
+  testConnection: (model: string | null) => call<ConnectionTestResult>("test_prelabel_connection", { model }),
+  latestPromptVersion: () => call<number>("latest_prelabel_prompt_version"),
+  /** The last progress of the current or latest run, if any. */
+  runStatus: () => call<RunProgressEvent | null>("prelabel_run_status"),
+  /** Refused while another run is going. */
+  startRun: (request: DesktopRunRequest) => call<null>("start_prelabel_run", { request }),
+  /** Resolves to whether a run was going. */
+  cancelRun: () => call<boolean>("cancel_prelabel_run"),
+  onProgress: (onEvent: (event: RunProgressEvent) => void) => listenTo("prelabel-progress", onEvent),
+};
+
+export type PrelabelIpc = typeof prelabelIpc;

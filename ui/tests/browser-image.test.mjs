@@ -3,9 +3,10 @@
 // vite config, serves it on 127.0.0.1, drives /usr/bin/chromium through playwright-core: draws a
 // box (resizes it by a handle, rotates it by key, undo, redo), a polygon (then drags one vertex), a second polygon
 // (closed by Alt+Enter, a vertex deleted by double-click, a second refused), brightness and
-// contrast, a keypoint, picks a choice, submits, and checks the
-// Label Studio result the fake backend received; then the URL task's notice. Leaves a screenshot
-// at /tmp/gloss-image.png.
+// contrast, the region opacity slider, a keypoint (then drags it), picks a choice, submits, and
+// checks the Label Studio result the fake backend received; then the URL task's notice; then a
+// task whose image is over 4,096 px: shown from the core's preview first, the full image swapped
+// in when zoomed to 1:1. Leaves a screenshot at /tmp/gloss-image.png.
 import { strict as assert } from "node:assert";
 import { after, before, test } from "node:test";
 import { buildMockEntry, closeAll, launchChromium, serveDirectory } from "./mockHarness.mjs";
@@ -78,7 +79,8 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
   page.on("pageerror", (error) => pageErrors.push(error.message));
   page.on("request", (request) => {
     const url = request.url();
-    if (!url.startsWith(baseUrl) && !url.startsWith("data:")) foreignRequests.push(url);
+    // blob: URLs of this page hold the core's preview of a big image.
+    if (!url.startsWith(baseUrl) && !url.startsWith("data:") && !url.startsWith(`blob:${baseUrl}`)) foreignRequests.push(url);
   });
 
   await page.goto(`${baseUrl}/${entryPath}`);
@@ -162,7 +164,23 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
   await clickImage(page, 200, 450);
   await page.getByTestId("regions-point").getByTestId("image-region-row").waitFor();
   await page.keyboard.press("Escape");
+  await disarmed(page, "label-Eye");
+  // Select the keypoint by clicking it, then drag it from (200, 450) to (260, 480) px.
+  await clickImage(page, 200, 450);
+  await selected(page, "regions-point");
+  await dragImage(page, [200, 450], [260, 480]);
+  await page.waitForFunction(() => /at 2[56]\d, 4[78]\d/.test(document.querySelector(".task-panel")?.shadowRoot?.querySelector("[data-testid=regions-point]")?.textContent ?? ""));
   await page.keyboard.press("Escape");
+  await page.keyboard.press("Escape");
+
+  // The region opacity slider fades the region canvases only; the image keeps its own.
+  await page.getByTestId("image-regions").fill("40");
+  const opacities = await page.evaluate(() =>
+    Array.from(document.querySelector(".task-panel").shadowRoot.querySelectorAll("[data-testid=image-stage] canvas")).map((canvas) => canvas.style.opacity),
+  );
+  assert.equal(opacities[0], "", "the image canvas is not faded");
+  assert.ok(opacities.length >= 3 && opacities.slice(1).every((opacity) => opacity === "0.4"), `region canvases at 40 %: ${opacities}`);
+  await page.getByTestId("image-regions").fill("100");
   await page.getByText("Sharp").click();
 
   // The ? overlay lists the image keys.
@@ -208,14 +226,30 @@ test("draw a box, a polygon (then move a vertex) and a keypoint, choose, submit;
   near(polygon.value.points[0][0], 56.25, 1, "first vertex x (450 px)");
   const point = byName.point;
   assert.equal(point.type, "keypointlabels");
-  near(point.value.x, 25, 1, "keypoint x");
-  near(point.value.y, 75, 1, "keypoint y");
+  // Dragged from (200, 450) to (260, 480) px of 800 × 600.
+  near(point.value.x, 32.5, 1, "dragged keypoint x");
+  near(point.value.y, 80, 1, "dragged keypoint y");
   assert.deepEqual(byName.quality.value, { choices: ["Sharp"] });
 
   // Task 2 names a URL: an honest notice, nothing fetched.
   const note = page.getByTestId("image-note");
   await note.waitFor();
   assert.match(await note.textContent(), /is a URL\. Gloss shows only local files/);
+
+  // Task 3: a 4,200 px wide image. The screen asks the core for its preview, shows that at the
+  // fit, decodes the full image behind it and draws the full one once zoomed in past the
+  // preview's resolution (1:1).
+  await page.keyboard.press("Control+Space");
+  await page.waitForFunction(() => document.querySelector(".task-panel")?.shadowRoot?.querySelector("[data-testid=image-stage]")?.dataset.loadMs !== undefined);
+  const bigStage = await page.evaluate(() => ({ ...document.querySelector(".task-panel").shadowRoot.querySelector("[data-testid=image-stage]").dataset }));
+  assert.equal(bigStage.image, "preview", "at the fit, the preview is drawn");
+  assert.ok(Number(bigStage.previewMs) >= 0 && bigStage.previewMs !== undefined, `the preview showed first: ${JSON.stringify(bigStage)}`);
+  assert.deepEqual(await page.evaluate(() => window.__glossImageFake.previewRequests), [{ taskId: 3, field: "image" }]);
+  assert.match(await page.evaluate(() => document.querySelector(".task-panel").shadowRoot.textContent), /4200 × 300/);
+  await page.getByTestId("image-one-to-one").click();
+  await page.waitForFunction(() => document.querySelector(".task-panel")?.shadowRoot?.querySelector("[data-testid=image-stage]")?.dataset.image === "full");
+  await page.getByTestId("image-fit").click();
+  await page.waitForFunction(() => document.querySelector(".task-panel")?.shadowRoot?.querySelector("[data-testid=image-stage]")?.dataset.image === "preview");
 
   assert.deepEqual(foreignRequests, []);
   assert.deepEqual(pageErrors, []);

@@ -15,6 +15,7 @@ use std::time::Duration;
 use gloss::audio::{
     AudioError, AudioPeaks, AudioPeaksJob, AudioPeaksLookup, FileStamp, PeaksInFlight,
 };
+use gloss::media_preview::{ImagePreview, ImagePreviewJob, ImagePreviewLookup, PreviewsInFlight};
 use gloss::{GlossError, IpcError};
 use tauri::ipc::Response;
 use tauri::{AppHandle, Manager, State};
@@ -112,6 +113,88 @@ pub fn run_peaks_worker(app: AppHandle) {
         for job in jobs {
             // `Ok(None)`: someone opened the file meanwhile and computes it on every core.
             if compute_once(&state, &in_flight, &job, Urgency::Background).is_err() {
+                failed.insert((job.path.clone(), job.stamp));
+            }
+        }
+    }
+}
+
+// ---- Image previews (src/media_preview.rs) -------------------------------------------------
+//
+// Like the peaks: `image_preview` looks the cache up (lock), decodes a big image if needed (no
+// lock; `PreviewsInFlight` keeps the worker and the command from decoding the same file twice)
+// and stores the preview (lock). The reply is the encoded preview itself (JPEG, or PNG for an
+// image with alpha), which the UI shows as a blob; an image small enough to need none is a
+// `bad_input` error the UI never provokes (it asks only for images over 4,096 px).
+
+#[tauri::command(async)]
+pub fn image_preview(
+    state: State<'_, AppState>,
+    in_flight: State<'_, PreviewsInFlight>,
+    task_id: i64,
+    field: String,
+) -> Result<Response, IpcError> {
+    let lookup = state.with_project(|project, _| project.image_preview_lookup(task_id, &field))?;
+    let job = match lookup {
+        ImagePreviewLookup::Cached(preview) => return Ok(Response::new(preview.bytes)),
+        ImagePreviewLookup::Missing(job) => job,
+        ImagePreviewLookup::NotNeeded => {
+            return Err(IpcError {
+                code: gloss::ErrorCode::BadInput,
+                message: format!(
+                    "task {task_id}, field \"{field}\": the image is at most {} px on each side \
+                     and is shown as it is, without a preview",
+                    gloss::media_preview::PREVIEW_FROM_SIDE
+                ),
+            });
+        }
+    };
+    Ok(Response::new(
+        make_preview_once(&state, &in_flight, &job)?.bytes,
+    ))
+}
+
+/// Makes and stores a job's preview unless another caller is making it, in which case this
+/// waits for it and reads what it stored.
+fn make_preview_once(
+    state: &AppState,
+    in_flight: &PreviewsInFlight,
+    job: &ImagePreviewJob,
+) -> Result<ImagePreview, IpcError> {
+    let (_claim, waited) = in_flight.claim(&job.path);
+    if waited
+        && let ImagePreviewLookup::Cached(preview) =
+            state.with_project(|project, _| project.image_preview_lookup_for_path(&job.path))?
+    {
+        return Ok(preview);
+    }
+    let preview = job
+        .compute()
+        .map_err(|error| GlossError::from(error).to_ipc())?;
+    state.with_project(|project, _| project.store_image_preview(job, &preview))?;
+    Ok(preview)
+}
+
+/// Runs for the life of the app: makes the previews of big images that tasks of the open
+/// project show and that have none cached yet (right after an import, or a project opened for
+/// the first time), one at a time on this thread, so their first open shows at once. Files
+/// that fail are remembered by version and not retried until they change; opening their task
+/// shows the error.
+pub fn run_image_previews_worker(app: AppHandle) {
+    let mut failed: HashSet<(std::path::PathBuf, FileStamp)> = HashSet::new();
+    loop {
+        std::thread::sleep(WORKER_POLL);
+        let state = app.state::<AppState>();
+        let in_flight = app.state::<PreviewsInFlight>();
+        let Ok(jobs) = state.with_project(|project, _| {
+            project.image_preview_jobs(WORKER_BATCH, |job| {
+                failed.contains(&(job.path.clone(), job.stamp))
+            })
+        }) else {
+            continue; // no project open
+        };
+        for job in jobs {
+            if make_preview_once(&state, &in_flight, &job).is_err() {
                 failed.insert((job.path.clone(), job.stamp));
             }
         }

@@ -6,6 +6,7 @@ import type { Interface } from "../bindings/Interface";
 import type { TaskView } from "../bindings/TaskView";
 import { ShadowPanel } from "../components/ShadowPanel";
 import type { Keymap } from "./keymap";
+import { assignLabelColors } from "./labels";
 import { Layout } from "./Layout";
 import { ShownTaskContext, TaskEditorContext } from "./TaskContext";
 import panelCss from "./panel.css?inline";
@@ -36,6 +37,8 @@ export function TaskCard(props: {
   onBack: () => void;
 }) {
   const { keymap } = props;
+  // Label colours are dealt over the whole config, so two controls never share one by accident.
+  assignLabelColors(props.iface.controls);
   const annotation = props.task.annotation;
   const sidePanels = props.iface.controls.flatMap((control) => {
     const SidePanel = props.registry.controlOf(control, props.iface.objects)?.SidePanel;

@@ -18,6 +18,9 @@ import { GuidelinesPanel } from "../components/GuidelinesPanel";
 import { HelpOverlay } from "../components/HelpOverlay";
 import { Modal } from "../components/Modal";
 import type { dialogs as Dialogs, Ipc } from "../ipc";
+import { prelabelIpc, type PrelabelIpc } from "../ipc";
+import { PrelabelRunDialog } from "./PrelabelRunDialog";
+import { PrelabelSettingsDialog } from "./PrelabelSettingsDialog";
 import { SuggestionBanner } from "../annotation/SuggestionBanner";
 import { PrelabelReportDialog, QueueOrderSwitch } from "./PrelabelReportDialog";
 
@@ -32,6 +35,8 @@ export function ProjectScreen(props: {
   registry: Registry;
   overview: ProjectOverview;
   onError: (error: IpcError | null) => void;
+  /** The pre-labelling commands (the real IPC unless a test gives a fake). */
+  prelabelApi?: PrelabelIpc;
 }) {
   const { api, registry, overview, onError } = props;
   const iface = overview.interface;
@@ -41,6 +46,11 @@ export function ProjectScreen(props: {
   const [importReport, setImportReport] = useState<ImportReport | null>(null);
   const [folderImport, setFolderImport] = useState<FolderImportStage | null>(null);
   const [watchNotice, setWatchNotice] = useState<string | null>(null);
+  // The pre-labelling dialogs (run, settings): one at a time; Escape closes them (key handler below).
+  const [prelabelDialog, setPrelabelDialog] = useState<"run" | "settings" | null>(null);
+  const prelabelDialogRef = useRef(prelabelDialog);
+  prelabelDialogRef.current = prelabelDialog;
+  const prelabelApi = props.prelabelApi ?? prelabelIpc;
   const [prelabelReportOpen, setPrelabelReportOpen] = useState(false);
   const keymap = useMemo(() => buildKeymap(iface, registry), [iface, registry]);
 
@@ -122,6 +132,11 @@ export function ProjectScreen(props: {
     },
     [api, refreshProgress, session, view.kind, onError],
   );
+
+  // A run ended: the progress counts may have moved; new suggestions show on the tasks opened next.
+  const prelabelFinished = useCallback(() => {
+    void refreshProgress();
+  }, [refreshProgress]);
 
   const submit = useCallback(() => {
     onError(null);
@@ -253,6 +268,14 @@ export function ProjectScreen(props: {
       // Undo and redo inside a text field are the field's own.
       if (isTextEntry(origin) && binding.action.type === "app" && ["undo", "redo"].includes(binding.action.action)) return;
       const current = stateRef.current;
+      // A pre-labelling dialog takes every key but Escape (which closes it) away from the task.
+      if (prelabelDialogRef.current !== null) {
+        if (binding.action.type === "app" && binding.action.action === "close") {
+          event.preventDefault();
+          setPrelabelDialog(null);
+        }
+        return;
+      }
       const overlayOpen =
         current.helpOpen || current.importReport !== null || current.folderImport !== null || current.prelabelReportOpen;
       const action = binding.action;
@@ -292,6 +315,18 @@ export function ProjectScreen(props: {
           </button>
           <button type="button" data-testid="import-folder" onClick={openFolderDialog}>
             Import folder…
+          </button>
+          <button type="button" data-testid="prelabel-open" onClick={() => setPrelabelDialog("run")}>
+            Pre-label…
+          </button>
+          <button
+            type="button"
+            data-testid="prelabel-settings-open"
+            onClick={() => setPrelabelDialog("settings")}
+            title="Pre-labelling settings: keys, proxy, limits, prices"
+            aria-label="Pre-labelling settings"
+          >
+            ⚙
           </button>
           <QueueOrderSwitch order={session.queueOrder} disabled={session.busy} onChange={session.setQueueOrder} />
           <button type="button" data-testid="open-prelabel-report" onClick={() => setPrelabelReportOpen(true)}>
@@ -379,6 +414,17 @@ export function ProjectScreen(props: {
         )}
       </div>
       {helpOpen && <HelpOverlay keymap={keymap} onClose={() => setHelpOpen(false)} />}
+      {prelabelDialog === "run" && (
+        <PrelabelRunDialog
+          api={prelabelApi}
+          onClose={() => setPrelabelDialog(null)}
+          onFinished={prelabelFinished}
+          onOpenSettings={() => setPrelabelDialog("settings")}
+        />
+      )}
+      {prelabelDialog === "settings" && (
+        <PrelabelSettingsDialog api={prelabelApi} onClose={() => setPrelabelDialog(null)} />
+      )}
       {prelabelReportOpen && (
         <PrelabelReportDialog api={api} onError={onError} onClose={() => setPrelabelReportOpen(false)} />
       )}

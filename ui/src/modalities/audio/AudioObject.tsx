@@ -26,7 +26,7 @@ import type { ObjectRendererProps } from "../../annotation/registry";
 import { ShownTaskContext, TaskEditorContext, useTaskEditor } from "../../annotation/TaskContext";
 import { AudioNote, AudioStyle, withAlpha } from "./AudioStyle";
 import { audioUrl, loadAudioPeaks } from "./backend";
-import { isAudioKeyTarget, nudgeOfKey, seekOfKey, stepSpeed, stepZoom } from "./keys";
+import { AUDIO_ARROW_TARGETS, isAudioKeyTarget, nudgeOfKey, seekOfKey, stepSpeed, stepZoom } from "./keys";
 import { envelopeChannels, type AudioPeaks } from "./peaks";
 import { registerAudioPlayer } from "./players";
 import {
@@ -270,7 +270,7 @@ function AudioPlayer(props: { object: ObjectTag; media: TaskMedia; taskId: numbe
   const latestRef = useRef(latest);
   latestRef.current = latest;
 
-  useEffect(() => listenObjectKeys(object.name, (target) => latestRef.current.onKey(target)), [object.name]);
+  useEffect(() => listenObjectKeys(object.name, (target) => latestRef.current.onKey(target), { arrowTargets: AUDIO_ARROW_TARGETS }), [object.name]);
 
   useEffect(() => {
     const container = waveRef.current;

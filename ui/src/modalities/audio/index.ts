@@ -8,9 +8,9 @@ import type { Registry } from "../../annotation/registry";
 import { audioLabelsRenderer } from "./AudioLabelsControl";
 import { AudioObject } from "./AudioObject";
 import { prefetchAudioPeaks } from "./backend";
-import { audioKeyTargets } from "./keys";
+import { ARROW_KEYS_RULE, audioKeyTargets } from "./keys";
 
 export function registerAudioModality(registry: Registry): void {
-  registry.registerObject({ kind: "audio", Component: AudioObject, keyTargets: audioKeyTargets, prefetch: prefetchAudioPeaks });
+  registry.registerObject({ kind: "audio", Component: AudioObject, keyTargets: audioKeyTargets, focusKeys: () => [ARROW_KEYS_RULE], prefetch: prefetchAudioPeaks });
   registry.registerControl(audioLabelsRenderer);
 }

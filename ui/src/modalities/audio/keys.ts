@@ -52,6 +52,19 @@ const AUDIO_KEYS: ReadonlyArray<{ target: AudioKeyTarget; combo: string; label: 
   { target: "mark-end", combo: "]", label: "end the cut at the playhead (then press a label's key)" },
 ];
 
+/** The `?` overlay's line for the arrow-key rule (`annotation/objectKeys.ts`). */
+export const ARROW_KEYS_RULE = {
+  display: "← → ↑ ↓",
+  description: "arrow keys act on the object clicked or focused last: the player after a click on it, a text's caret after a click in the text",
+};
+
+/**
+ * The targets on arrow keys: they act only while this object was clicked or focused last, or no
+ * other keyed object was (`annotation/objectKeys.ts`; a text's caret takes the arrows after a
+ * click in the text).
+ */
+export const AUDIO_ARROW_TARGETS: ReadonlySet<string> = new Set(AUDIO_KEYS.filter((key) => key.combo.includes("arrow")).map((key) => key.target));
+
 export function audioKeyTargets(): KeyTarget[] {
   return AUDIO_KEYS.map((key) => ({ target: key.target, label: key.label, configHotkey: key.combo }));
 }

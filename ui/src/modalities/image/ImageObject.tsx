@@ -20,7 +20,7 @@ import { clickRegion, selectRegion, setInteraction, type EditorState } from "../
 import { listenObjectKeys } from "../../annotation/objectKeys";
 import type { ObjectRendererProps } from "../../annotation/registry";
 import { ShownTaskContext, TaskEditorContext, useTaskEditor } from "../../annotation/TaskContext";
-import { mediaSrc } from "../../ipc";
+import { imagePreview, mediaSrc } from "../../ipc";
 import {
   pointsToPercent,
   pointsToPixels,
@@ -31,7 +31,7 @@ import {
   toPixels,
   type ImageSize,
 } from "./geometry";
-import { isImageKeyTarget, moveOfKey, panOfKey, rotationOfKey, ZOOM_STEP } from "./keys";
+import { IMAGE_ARROW_TARGETS, isImageKeyTarget, moveOfKey, panOfKey, rotationOfKey, ZOOM_STEP } from "./keys";
 import {
   addRegion,
   isImageControl,
@@ -80,7 +80,37 @@ export function missingImageMessage(field: string, value: unknown, problem: stri
   return `The image in "${field}" cannot be shown: it is not a local file inside the project's folders.`;
 }
 
-type LoadState = { status: "loading" } | { status: "ready"; image: HTMLImageElement; size: ImageSize; loadMs: number } | { status: "failed" };
+/** Images longer than this on a side are shown first from the core's preview (`src/media_preview.rs`). */
+export const PREVIEW_FROM_SIDE = 4096;
+
+/** Whether the image the core measured at import gets a preview from the core. */
+export function wantsPreview(media: Pick<TaskMedia, "width" | "height">): boolean {
+  return Math.max(media.width ?? 0, media.height ?? 0) > PREVIEW_FROM_SIDE;
+}
+
+/**
+ * What the stage can draw so far. A big image is `ready` as soon as its preview decoded (`full`
+ * still null, `previewMs` set); the full image follows (`full`, `loadMs`). A small image, or a big
+ * one whose preview failed, is `ready` once the full image decoded.
+ */
+type LoadState =
+  | { status: "loading" }
+  | {
+      status: "ready";
+      preview: { image: HTMLImageElement; width: number } | null;
+      full: HTMLImageElement | null;
+      size: ImageSize;
+      previewMs: number | null;
+      loadMs: number | null;
+    }
+  | { status: "failed" };
+
+function decodeImage(src: string): Promise<HTMLImageElement> {
+  const image = new Image();
+  image.decoding = "async";
+  image.src = src;
+  return image.decode().then(() => image);
+}
 
 function toPixelShape(region: ImageRegion, size: ImageSize): PixelShape {
   const { shape } = region;
@@ -117,6 +147,8 @@ function controlOfRegion(state: EditorState, controls: readonly ControlTag[], re
 function ImageView(props: { object: ObjectTag; media: TaskMedia }) {
   const { object, media } = props;
   const editor = useTaskEditor();
+  const task = useContext(ShownTaskContext);
+  const taskId = task?.task_id ?? null;
   const [load, setLoad] = useState<LoadState>({ status: "loading" });
   const src = useMemo(() => mediaSrc(media.path), [media.path]);
   // Stable across renders, so the canvas keeps its region list and key listener.
@@ -124,26 +156,55 @@ function ImageView(props: { object: ObjectTag; media: TaskMedia }) {
 
   useEffect(() => {
     let cancelled = false;
+    let previewUrl: string | null = null;
     const startedAt = performance.now();
-    const image = new Image();
-    image.decoding = "async";
-    image.src = src;
-    image
-      .decode()
-      .then(() => {
+    // A big image: the core's preview first (a few hundred kilobytes, decoded in tens of ms),
+    // while the web view decodes the full image behind it. Both are drawn over the size the
+    // core measured at import (EXIF orientation applied, as the engine applies it), which is
+    // what percent coordinates refer to.
+    const preview =
+      taskId !== null && wantsPreview(media) && media.width !== null && media.height !== null
+        ? imagePreview(taskId, media.field)
+            .then((blob) => {
+              previewUrl = URL.createObjectURL(blob);
+              return decodeImage(previewUrl);
+            })
+            .then((image) => {
+              if (cancelled) return true;
+              const size = { width: media.width ?? 0, height: media.height ?? 0 };
+              setLoad((current) =>
+                current.status === "ready"
+                  ? current
+                  : { status: "ready", preview: { image, width: image.naturalWidth }, full: null, size, previewMs: performance.now() - startedAt, loadMs: null },
+              );
+              return true;
+            })
+            // No preview (an error the core explains when the full image fails too): the full
+            // image alone, as for a small one.
+            .catch(() => false)
+        : Promise.resolve(false);
+    decodeImage(src)
+      .then(async (image) => {
         if (cancelled) return;
-        // The decoded size is what is on screen (EXIF orientation applied by the engine, as the
-        // core applies it at import); percent coordinates are relative to it.
-        const size = { width: image.naturalWidth || media.width || 0, height: image.naturalHeight || media.height || 0 };
-        setLoad({ status: "ready", image, size, loadMs: performance.now() - startedAt });
+        const hasPreview = await preview;
+        if (cancelled) return;
+        const loadMs = performance.now() - startedAt;
+        setLoad((current) => {
+          if (current.status === "ready" && hasPreview) return { ...current, full: image, loadMs };
+          // The decoded size is what is on screen (EXIF orientation applied by the engine, as the
+          // core applies it at import); percent coordinates are relative to it.
+          const size = { width: image.naturalWidth || media.width || 0, height: image.naturalHeight || media.height || 0 };
+          return { status: "ready", preview: null, full: image, size, previewMs: null, loadMs };
+        });
       })
       .catch(() => {
         if (!cancelled) setLoad({ status: "failed" });
       });
     return () => {
       cancelled = true;
+      if (previewUrl !== null) URL.revokeObjectURL(previewUrl);
     };
-  }, [src, media.width, media.height]);
+  }, [src, taskId, media.field, media.width, media.height]);
 
   if (load.status === "failed") {
     return <ImageNote>{`The image in "${media.field}" could not be decoded (a damaged or unsupported file).`}</ImageNote>;
@@ -154,14 +215,22 @@ function ImageView(props: { object: ObjectTag; media: TaskMedia }) {
       {load.status === "loading" ? (
         <div className="image-loading" role="status">{`Loading ${media.width ?? "?"} × ${media.height ?? "?"} image…`}</div>
       ) : (
-        <ImageCanvas object={object} image={load.image} size={load.size} loadMs={load.loadMs} controls={controls} />
+        <ImageCanvas object={object} preview={load.preview} full={load.full} size={load.size} previewMs={load.previewMs} loadMs={load.loadMs} controls={controls} />
       )}
     </div>
   );
 }
 
-function ImageCanvas(props: { object: ObjectTag; image: HTMLImageElement; size: ImageSize; loadMs: number; controls: ControlTag[] }) {
-  const { object, image, size, controls } = props;
+function ImageCanvas(props: {
+  object: ObjectTag;
+  preview: { image: HTMLImageElement; width: number } | null;
+  full: HTMLImageElement | null;
+  size: ImageSize;
+  previewMs: number | null;
+  loadMs: number | null;
+  controls: ControlTag[];
+}) {
+  const { object, preview, full, size, controls } = props;
   const editor = useTaskEditor();
   const editorRef = useRef(editor);
   editorRef.current = editor;
@@ -178,7 +247,7 @@ function ImageCanvas(props: { object: ObjectTag; image: HTMLImageElement; size: 
     const container = containerRef.current;
     if (container === null) return;
     const dispatch = (update: (state: EditorState) => EditorState) => editorRef.current.dispatch(update);
-    const scene = new ImageScene(container, image, size, {
+    const scene = new ImageScene(container, { full, preview }, size, {
       onDraw: (shape) =>
         dispatch((state) => {
           const armed = state.interaction.armed;
@@ -197,14 +266,22 @@ function ImageCanvas(props: { object: ObjectTag; image: HTMLImageElement; size: 
     sceneRef.current = scene;
     const observer = new ResizeObserver(() => scene.resize(container.clientWidth, container.clientHeight));
     observer.observe(container);
-    container.dataset.loadMs = String(Math.round(props.loadMs));
+    if (props.previewMs !== null) container.dataset.previewMs = String(Math.round(props.previewMs));
     return () => {
       observer.disconnect();
       scene.destroy();
       sceneRef.current = null;
     };
-    // The scene is made once per image; `controls` only changes with the interface.
-  }, [image, size]);
+    // The scene is made once per image (the preview's, or the full one's when there is no
+    // preview); the full image joins it below. `controls` only changes with the interface.
+  }, [preview ?? full, size]);
+
+  // The full image behind a preview, once decoded; and for the tests, how long that took.
+  useEffect(() => {
+    if (full !== null) sceneRef.current?.setFullImage(full);
+    const container = containerRef.current;
+    if (container !== null && props.loadMs !== null) container.dataset.loadMs = String(Math.round(props.loadMs));
+  }, [full, props.loadMs]);
 
   // Regions to pixels, rebuilt only for the controls whose value changed.
   const controlValues = controls.map((control) => values[control.name] as ImageLabelsState | undefined);
@@ -268,7 +345,7 @@ function ImageCanvas(props: { object: ObjectTag; image: HTMLImageElement; size: 
           }
           return shape === null ? state : reshapeRegion(state, control.name, selected, toPercentShape(shape, size));
         });
-      }),
+      }, { arrowTargets: IMAGE_ARROW_TARGETS }),
     [object.name, controls, size],
   );
 

@@ -9,10 +9,10 @@
 import type { Registry } from "../../annotation/registry";
 import { keyPointLabelsRenderer, polygonLabelsRenderer, rectangleLabelsRenderer } from "./ImageLabelsControl";
 import { ImageObject } from "./ImageObject";
-import { imageKeyTargets } from "./keys";
+import { ARROW_KEYS_RULE, imageKeyTargets } from "./keys";
 
 export function registerImageModality(registry: Registry): void {
-  registry.registerObject({ kind: "image", Component: ImageObject, keyTargets: imageKeyTargets, wideCard: true });
+  registry.registerObject({ kind: "image", Component: ImageObject, keyTargets: imageKeyTargets, focusKeys: () => [ARROW_KEYS_RULE], wideCard: true });
   registry.registerControl(rectangleLabelsRenderer);
   registry.registerControl(polygonLabelsRenderer);
   registry.registerControl(keyPointLabelsRenderer);

@@ -68,6 +68,19 @@ const IMAGE_KEYS: ReadonlyArray<{ target: ImageKeyTarget; combo: string; label: 
   { target: "delete-vertex", combo: "alt+delete", label: "delete the selected polygon vertex, or the last point while drawing (or double-click a vertex)" },
 ];
 
+/** The `?` overlay's line for the arrow-key rule (`annotation/objectKeys.ts`). */
+export const ARROW_KEYS_RULE = {
+  display: "← → ↑ ↓",
+  description: "arrow keys act on the object clicked or focused last: the image after a click on it, a text's caret after a click in the text",
+};
+
+/**
+ * The targets on arrow keys: they act only while this object was clicked or focused last, or no
+ * other keyed object was (`annotation/objectKeys.ts`; a text's caret takes the arrows after a
+ * click in the text).
+ */
+export const IMAGE_ARROW_TARGETS: ReadonlySet<string> = new Set(IMAGE_KEYS.filter((key) => key.combo.includes("arrow")).map((key) => key.target));
+
 export function imageKeyTargets(): KeyTarget[] {
   return IMAGE_KEYS.map((key) => ({ target: key.target, label: key.label, configHotkey: key.combo }));
 }

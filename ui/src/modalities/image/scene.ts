@@ -5,9 +5,10 @@
  * finished gestures back (`SceneCallbacks`). Pointer moves while drawing, dragging, resizing or
  * panning touch only Konva nodes, so 1,000 polygons cost no React work per mouse move.
  *
- * Layers: the image (not listening; a CSS filter gives brightness and contrast; a copy at most
- * 2,048 px on its longest side is drawn instead of a bigger image while zoomed out, which is what
- * made panning a 10,000 px image smooth), the regions (not listening: clicks are hit-tested here
+ * Layers: the image (not listening; a CSS filter gives brightness and contrast; for an image over
+ * 4,096 px the core's preview, at most 2,048 px on its longest side, is drawn while zoomed out
+ * and until the full image has decoded, so a 10,000 px scan shows at once and redraws cheaply),
+ * the regions (not listening: clicks are hit-tested here
  * in image pixels, so Konva keeps no hit canvas of 1,000 shapes), and the edit layer (the
  * selected region's draggable copy, its handles, and the shape being drawn).
  */
@@ -61,8 +62,6 @@ const KEYPOINT_RADIUS_PX = 5;
 const VERTEX_RADIUS_PX = 5;
 /** A drag shorter than this (screen px) is a click, not a box. */
 const MIN_DRAG_PX = 4;
-const OVERVIEW_MAX_SIDE = 2048;
-const OVERVIEW_FROM_SIDE = 4096;
 /** How long a pan or zoom pauses before the canvases are redrawn at the new view. */
 const SETTLE_MS = 200;
 
@@ -83,9 +82,12 @@ export class ImageScene {
   private readonly imageLayer = new Konva.Layer({ listening: false });
   private readonly shapeLayer = new Konva.Layer({ listening: false });
   private readonly editLayer = new Konva.Layer();
-  private readonly fullImage: Konva.Image;
-  private readonly overview: Konva.Image | null = null;
-  private readonly overviewScale: number = 0;
+  /** The image at its own resolution; null until it has decoded (a big image shows its preview first). */
+  private fullImage: Konva.Image | null = null;
+  /** The core's scaled-down preview of a big image, drawn while zoomed out past its resolution. */
+  private readonly preview: Konva.Image | null = null;
+  /** The view scale up to which the preview is as sharp as the full image on screen. */
+  private readonly previewScale: number = 0;
   private readonly nodes = new Map<string, { region: SceneRegion; node: Konva.Shape }>();
   private order: SceneRegion[] = [];
   private selectedId: string | null = null;
@@ -105,27 +107,22 @@ export class ImageScene {
 
   constructor(
     container: HTMLDivElement,
-    image: HTMLImageElement,
+    /** What to draw: the full image, its preview (`previewWidth`: its pixel width), or both. */
+    images: { full: HTMLImageElement | null; preview: { image: HTMLImageElement; width: number } | null },
     readonly size: ImageSize,
     private readonly callbacks: SceneCallbacks,
   ) {
     this.container = container;
     this.stage = new Konva.Stage({ container, width: container.clientWidth || 800, height: container.clientHeight || 600 });
-    this.fullImage = new Konva.Image({ image, x: 0, y: 0, width: size.width, height: size.height, perfectDrawEnabled: false });
-    this.imageLayer.add(this.fullImage);
-    const longest = Math.max(size.width, size.height);
-    if (longest > OVERVIEW_FROM_SIDE) {
-      // Drawn once, here; redrawing 100 megapixels scaled down on every frame is what made
-      // panning a zoomed-out 10,000 px image take ~280 ms a frame in WebKitGTK.
-      const ratio = OVERVIEW_MAX_SIDE / longest;
-      const canvas = document.createElement("canvas");
-      canvas.width = Math.max(1, Math.round(size.width * ratio));
-      canvas.height = Math.max(1, Math.round(size.height * ratio));
-      canvas.getContext("2d")?.drawImage(image, 0, 0, canvas.width, canvas.height);
-      this.overview = new Konva.Image({ image: canvas, x: 0, y: 0, width: size.width, height: size.height, perfectDrawEnabled: false });
-      this.overviewScale = ratio;
-      this.imageLayer.add(this.overview);
+    if (images.preview !== null) {
+      // Both drawn stretched over the image's own size, so regions (in image pixels) sit the
+      // same on either. Scaling 100 megapixels down on every redraw is what made a zoomed-out
+      // 10,000 px image take ~280 ms a frame in WebKitGTK; the preview costs a few.
+      this.preview = new Konva.Image({ image: images.preview.image, x: 0, y: 0, width: size.width, height: size.height, perfectDrawEnabled: false });
+      this.previewScale = images.preview.width / Math.max(1, size.width);
+      this.imageLayer.add(this.preview);
     }
+    if (images.full !== null) this.addFullImage(images.full);
     this.stage.add(this.imageLayer, this.shapeLayer, this.editLayer);
     // Its own compositing layer, so moving it during a gesture does not repaint its canvases.
     this.stage.content.style.willChange = "transform";
@@ -143,6 +140,36 @@ export class ImageScene {
     window.addEventListener("mouseup", this.onMouseUp);
     window.addEventListener("keydown", this.onSpace, true);
     window.addEventListener("keyup", this.onSpaceUp, true);
+  }
+
+  private addFullImage(image: HTMLImageElement): Konva.Image {
+    const node = new Konva.Image({ image, x: 0, y: 0, width: this.size.width, height: this.size.height, perfectDrawEnabled: false });
+    this.fullImage = node;
+    this.imageLayer.add(node);
+    this.container.dataset.image = "full";
+    return node;
+  }
+
+  /**
+   * The full image, once it has decoded behind the preview: drawn from now on whenever the view
+   * is zoomed in past the preview's resolution.
+   */
+  setFullImage(image: HTMLImageElement): void {
+    if (this.fullImage !== null) return;
+    // Under the preview, which is hidden whenever this one shows.
+    this.addFullImage(image).moveToBottom();
+    this.showImageForScale(this.drawnView.scale);
+    this.imageLayer.batchDraw();
+  }
+
+  /** Which image the layer draws at `scale`: the preview while it is as sharp, else the full one. */
+  private showImageForScale(scale: number): void {
+    if (this.preview === null) return;
+    const usePreview = this.fullImage === null || scale <= this.previewScale;
+    this.preview.visible(usePreview);
+    this.fullImage?.visible(!usePreview);
+    // For the end-to-end tests: which image is on screen.
+    this.container.dataset.image = usePreview ? "preview" : "full";
   }
 
   destroy(): void {
@@ -246,11 +273,7 @@ export class ImageScene {
     const { scale, x, y } = this.viewState;
     this.stage.scale({ x: scale, y: scale });
     this.stage.position({ x, y });
-    if (this.overview !== null) {
-      const useOverview = scale <= this.overviewScale;
-      this.overview.visible(useOverview);
-      this.fullImage.visible(!useOverview);
-    }
+    this.showImageForScale(scale);
     // Keypoints and handles keep their size on screen.
     for (const { region, node } of this.nodes.values()) {
       if (region.shape.type === "keypoint") (node as Konva.Circle).radius(KEYPOINT_RADIUS_PX / scale);

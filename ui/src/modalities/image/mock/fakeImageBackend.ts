@@ -16,6 +16,10 @@ import type { TaskView } from "../../../bindings/TaskView";
 export const FIXTURE_PATH = "/projects/images/scans/street.png";
 export const FIXTURE_WIDTH = 800;
 export const FIXTURE_HEIGHT = 600;
+/** Task 3's image: over 4,096 px wide, so the screen asks the core for its preview first. */
+export const BIG_FIXTURE_PATH = "/projects/images/scans/panorama.png";
+export const BIG_FIXTURE_WIDTH = 4200;
+export const BIG_FIXTURE_HEIGHT = 300;
 
 const position = { line: 1, column: 1 };
 const objectNode = (name: string): LayoutNode => ({ node: "object", name });
@@ -58,6 +62,10 @@ export const imageInterface: Interface = {
 
 export class FakeImageBackend {
   readonly saves: SaveAnnotation[] = [];
+  /** The `image_preview` requests received (task 3's big image). */
+  readonly previewRequests: Array<{ taskId: number; field: string }> = [];
+  /** The encoded preview `image_preview` answers with (set by the entry, which draws it). */
+  previewBytes: Uint8Array = new Uint8Array();
   private opened = false;
   private readonly tasks: Array<Omit<TaskView, "annotation" | "autosaved">> = [
     {
@@ -72,6 +80,13 @@ export class FakeImageBackend {
       uid: "0190a000-0000-7000-8000-0000000000b2",
       data: { image: "https://example.com/photo.jpg" },
       media: [],
+      media_problems: [],
+    },
+    {
+      task_id: 3,
+      uid: "0190a000-0000-7000-8000-0000000000b3",
+      data: { image: "scans/panorama.png" },
+      media: [{ field: "image", kind: "image", path: BIG_FIXTURE_PATH, width: BIG_FIXTURE_WIDTH, height: BIG_FIXTURE_HEIGHT, duration_seconds: null }],
       media_problems: [],
     },
   ];
@@ -99,6 +114,11 @@ export class FakeImageBackend {
         return null;
       case "save_annotation":
         return this.save(args.request as SaveAnnotation);
+      case "image_preview": {
+        this.previewRequests.push({ taskId: args.taskId as number, field: args.field as string });
+        if (args.taskId !== 3) throw fail("bad_input", "the image is at most 4096 px on each side and is shown as it is, without a preview");
+        return this.previewBytes.slice().buffer;
+      }
       default:
         throw fail("internal", `fake image backend: unknown command ${command}`);
     }
