@@ -6,6 +6,7 @@
 
 pub mod export;
 pub mod import;
+pub mod remote_media;
 
 pub use export::{ExportError, ExportFormat, ExportOptions, ExportSummary, OnlyFilter, SplitSpec};
 pub use import::{ImportError, ImportFormat, ImportOptions};
