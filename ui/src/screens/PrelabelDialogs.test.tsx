@@ -5,6 +5,7 @@
  * counts, cancel, a refused second start), and the project screen opening and closing them.
  */
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
@@ -301,5 +302,35 @@ describe("the project screen", () => {
     });
     await waitFor(() => expect(screen.queryByTestId("prelabel-settings")).toBeNull());
     expect(commands).toContain("key_status");
+  });
+
+  it("loads the untouched task on screen again when a run ends, so its new suggestion shows", async () => {
+    const backend = new FakeBackend();
+    const commands: string[] = [];
+    mockIPC(
+      (command, args) => {
+        const record = (args ?? {}) as Record<string, unknown>;
+        commands.push(command);
+        if (command === "prelabel_settings") return defaultSettings;
+        if (command === "latest_prelabel_prompt_version") return 1;
+        if (command === "prelabel_run_status") return null;
+        if (command === "start_prelabel_run") return null;
+        return backend.handle(command, record);
+      },
+      { shouldMockEvents: true },
+    );
+    render(<App />);
+    fireEvent.click(await screen.findByTestId("open-demo", {}, { timeout: 5000 }));
+    fireEvent.click(await screen.findByTestId("prelabel-open", {}, { timeout: 5000 }));
+    await waitFor(() => expect((screen.getByTestId("run-model") as HTMLInputElement).value).toBe("gpt-4o-mini"));
+    fireEvent.click(screen.getByTestId("run-start"));
+    await waitFor(() => expect(commands).toContain("start_prelabel_run"));
+    const taskLoads = () => commands.filter((command) => command === "next_task" || command === "next_task_in_order").length;
+    const loadsBefore = taskLoads();
+    await act(async () => {
+      await emit("prelabel-progress", progressEvent({ status: "finished", n_planned: 3, n_done: 3, n_predicted: 3 }));
+    });
+    expect((await screen.findByTestId("run-status")).textContent).toContain("Finished");
+    await waitFor(() => expect(taskLoads()).toBeGreaterThan(loadsBefore));
   });
 });

@@ -133,9 +133,22 @@ export function ProjectScreen(props: {
     [api, refreshProgress, session, view.kind, onError],
   );
 
-  // A run ended: the progress counts may have moved; new suggestions show on the tasks opened next.
+  // A run ended: the progress counts may have moved, and the task on screen was loaded before the
+  // run. If the annotator has not touched it, it is loaded again so a new suggestion shows on it
+  // (an edited task stays as it is; its suggestion, if any, shows when it is opened again).
   const prelabelFinished = useCallback(() => {
     void refreshProgress();
+    const current = stateRef.current;
+    const shown = current.view;
+    if (
+      shown.kind === "task" &&
+      shown.task.annotation === null &&
+      shown.task.suggestion == null &&
+      shown.task.autosaved == null &&
+      shown.values === shown.shownValues
+    ) {
+      void current.session.reload();
+    }
   }, [refreshProgress]);
 
   const submit = useCallback(() => {
