@@ -10,8 +10,9 @@
 //! answer becomes a prediction (`answer.rs`: lenient parsing, validation against the config),
 //! images for vision models (`images.rs`), runs (`runner.rs`: worker threads, rate limits,
 //! retries, cancel, resume, progress) and the CLI commands (`cli.rs`: `gloss prelabel`, `gloss
-//! keys`, `gloss prompt`). Does not own: SQL (in `crate::store`), the labelling screen (showing
-//! predictions, accept/correct), the pre-label report, the built-in offline model.
+//! keys`, `gloss prompt`), and the built-in offline model (`builtin/`, `--provider builtin`).
+//! Does not own: SQL (in `crate::store`), the labelling screen (showing predictions,
+//! accept/correct), the pre-label report.
 //! **A key never reaches the project file, a log line, an export or an error message.**
 //! **Nothing a model writes becomes a prediction unless the config's validators accept it.**
 
