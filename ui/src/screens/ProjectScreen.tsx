@@ -341,10 +341,6 @@ export function ProjectScreen(props: {
           >
             ⚙
           </button>
-          <QueueOrderSwitch order={session.queueOrder} disabled={session.busy} onChange={session.setQueueOrder} />
-          <button type="button" data-testid="open-prelabel-report" onClick={() => setPrelabelReportOpen(true)}>
-            Pre-label report
-          </button>
           <button
             type="button"
             aria-pressed={guidelinesOpen}
@@ -378,6 +374,12 @@ export function ProjectScreen(props: {
       )}
       <div className="workspace">
         <main className="task-area">
+          <div className="queue-toolbar">
+            <QueueOrderSwitch order={session.queueOrder} disabled={session.busy} onChange={session.setQueueOrder} />
+            <button type="button" className="ghost" data-testid="open-prelabel-report" onClick={() => setPrelabelReportOpen(true)}>
+              Pre-label report
+            </button>
+          </div>
           {view.kind === "loading" && <p className="muted center">Loading the next task…</p>}
           {view.kind === "empty" && (
             <div className="queue-empty" data-testid="queue-empty">
