@@ -285,7 +285,10 @@ impl Project {
             None => (None, None),
         };
         let data = task_data(&data_json);
-        let (media, media_problems) = self.task_media(task_id)?;
+        let (media, mut media_problems) = self.task_media(task_id)?;
+        // URL fields: off, or not fetched yet (`io::remote_media`).
+        let remote_problems = self.remote_media_problems(&data, &media, &media_problems)?;
+        media_problems.extend(remote_problems);
         // The annotator's own work wins over a model's suggestion (`crate::suggestions`).
         let suggestion = if annotation.is_none() && autosaved.is_none() {
             self.suggestion_for_task(task_id, &data)?

@@ -326,3 +326,52 @@ pub struct PrelabelControlAgreement {
     /// (no pairs, or chance agreement of 1).
     pub cohen_kappa: Option<f64>,
 }
+
+// Remote media (`crate::io::remote_media`): the project's setting and what a fetch did.
+
+/// Whether the project fetches `http(s)` media URLs, and where fetched files are kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RemoteMediaStatus {
+    /// Off unless someone allowed it for this project (`gloss media allow-remote`).
+    pub allowed: bool,
+    /// The cache folder next to the project file (`<project stem>.media/`).
+    pub cache_dir: String,
+}
+
+/// What one `gloss media fetch` (or the app's fetch) did.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
+pub struct RemoteMediaReport {
+    /// URLs downloaded, checked and recorded for their task this time.
+    #[ts(type = "number")]
+    pub fetched: u64,
+    /// URLs recorded from a file already in the cache (the same URL fetched for another task).
+    #[ts(type = "number")]
+    pub reused: u64,
+    /// Media fields that already had their local file (fetched earlier, or a local path).
+    #[ts(type = "number")]
+    pub already_local: u64,
+    /// URLs not tried because `--limit` was reached.
+    #[ts(type = "number")]
+    pub left_for_later: u64,
+    /// URLs that could not be fetched or were refused, each with its reason.
+    pub failures: Vec<RemoteMediaFailure>,
+}
+
+/// One URL that was not fetched, and why (the task keeps its URL; nothing else changes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RemoteMediaFailure {
+    #[ts(type = "number")]
+    pub task_id: i64,
+    pub field: String,
+    pub url: String,
+    pub reason: String,
+}
+
+/// The app's fetch of one task's URLs: what happened, and the task's media now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RemoteMediaTaskFetch {
+    pub report: RemoteMediaReport,
+    /// The task's checked local media after the fetch (as `TaskView::media`).
+    pub media: Vec<TaskMedia>,
+    pub media_problems: Vec<MediaProblem>,
+}

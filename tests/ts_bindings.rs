@@ -20,6 +20,8 @@ fn generate_into(dir: &Path) {
     gloss::views::ProjectStats::export_all(&config).unwrap();
     gloss::IpcError::export_all(&config).unwrap();
     gloss::result::ResultItem::export_all(&config).unwrap();
+    gloss::views::RemoteMediaStatus::export_all(&config).unwrap();
+    gloss::views::RemoteMediaTaskFetch::export_all(&config).unwrap();
     gloss::views::QueueOrder::export_all(&config).unwrap();
     gloss::views::PrelabelReport::export_all(&config).unwrap();
     gloss::prelabel::settings::MachineSettings::export_all(&config).unwrap();

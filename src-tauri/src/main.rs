@@ -97,6 +97,9 @@ fn main() {
             commands::prelabel::prelabel_run_status,
             commands::prelabel::start_prelabel_run,
             commands::prelabel::cancel_prelabel_run,
+            commands::remote_media::remote_media_status,
+            commands::remote_media::set_remote_media_allowed,
+            commands::remote_media::fetch_task_remote_media,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("Gloss could not start its window");

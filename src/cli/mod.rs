@@ -5,6 +5,7 @@
 //! reason), 2 on bad usage. With `--json`, a failure prints `{"error": {"code", "message"}}`.
 //! Command names and JSON fields, once released, stay stable: scripts depend on them.
 
+mod media;
 mod prelabel_review;
 
 use std::ffi::OsString;
@@ -195,6 +196,11 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Remote media: allow or forbid fetching http(s) media URLs, and fetch them.
+    Media {
+        #[command(subcommand)]
+        command: media::MediaCommand,
+    },
     /// Create the bundled demo project at PATH.
     Demo {
         project: PathBuf,
@@ -348,6 +354,7 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Prelabel(args) => args.json,
         Command::Keys { command } => command.json(),
         Command::Prompt { command } => command.json(),
+        Command::Media { command } => command.json(),
     };
     match execute(cli.command) {
         Ok(outcome) => {
@@ -710,6 +717,10 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
         }
         Command::PrelabelReport { project, .. } => {
             let (json, human) = prelabel_review::prelabel_report_command(&project)?;
+            Ok(Outcome { json, human })
+        }
+        Command::Media { command } => {
+            let (json, human) = media::media_command(&command, &actor)?;
             Ok(Outcome { json, human })
         }
         Command::Demo { project, .. } => {

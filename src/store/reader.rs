@@ -1250,3 +1250,24 @@ impl Reader<'_> {
         Ok(())
     }
 }
+
+// Remote media (`crate::io::remote_media`): walking tasks for media URLs to fetch.
+impl Reader<'_> {
+    /// Up to `limit` tasks after `after_task_id`, in id order, with their data JSON: a page of
+    /// the walk that looks for media URLs to fetch (constant memory at any project size).
+    pub fn task_data_page(
+        &self,
+        after_task_id: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT id, data FROM tasks WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+        let rows = statement
+            .query_map(params![after_task_id, limit], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<Result<Vec<(i64, String)>, _>>()?;
+        Ok(rows)
+    }
+}

@@ -14,6 +14,8 @@ import type { IpcError } from "./bindings/IpcError";
 import type { PrelabelReport } from "./bindings/PrelabelReport";
 import type { ProjectOverview } from "./bindings/ProjectOverview";
 import type { QueueOrder } from "./bindings/QueueOrder";
+import type { RemoteMediaStatus } from "./bindings/RemoteMediaStatus";
+import type { RemoteMediaTaskFetch } from "./bindings/RemoteMediaTaskFetch";
 import type { SaveAnnotation } from "./bindings/SaveAnnotation";
 import type { SavedAnnotation } from "./bindings/SavedAnnotation";
 import type { TaskView } from "./bindings/TaskView";
@@ -311,3 +313,24 @@ export const prelabelIpc = {
 };
 
 export type PrelabelIpc = typeof prelabelIpc;
+
+// Remote media (`src/io/remote_media.rs`): off by default per project; the notice on an image or
+// audio URL allows it and fetches that task's URLs (ui/src/components/RemoteMediaNotice.tsx).
+
+/** Whether the open project fetches http(s) media URLs, and its cache folder. */
+export async function remoteMediaStatus(): Promise<RemoteMediaStatus> {
+  return call<RemoteMediaStatus>("remote_media_status");
+}
+
+/** Allows (or forbids) fetching media URLs for the open project; audited by the core. */
+export async function setRemoteMediaAllowed(allowed: boolean): Promise<RemoteMediaStatus> {
+  return call<RemoteMediaStatus>("set_remote_media_allowed", { allowed });
+}
+
+/**
+ * Fetches the media URLs of one task (remote media must be allowed) and returns what happened
+ * and the task's checked media as the task view now shows it.
+ */
+export async function fetchTaskRemoteMedia(taskId: number): Promise<RemoteMediaTaskFetch> {
+  return call<RemoteMediaTaskFetch>("fetch_task_remote_media", { taskId });
+}

@@ -7,3 +7,4 @@ pub mod media_server;
 pub mod prelabel_review;
 pub mod prelabel;
 pub mod project;
+pub mod remote_media;

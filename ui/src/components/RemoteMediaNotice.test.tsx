@@ -47,7 +47,7 @@ describe("RemoteMediaNotice", () => {
     fireEvent.click(screen.getByTestId("remote-media-fetch"));
     await waitFor(() => expect(onFetched).toHaveBeenCalledTimes(1));
     expect(calls).toEqual(["allow true", "fetch 7"]);
-    expect(onFetched.mock.calls[0][0].media[0].path).toBe("/p/project.media/ab.png");
+    expect(onFetched.mock.calls[0]?.[0]?.media[0]?.path).toBe("/p/project.media/ab.png");
     expect(screen.queryByTestId("remote-media-error")).toBeNull();
   });
 

@@ -4,7 +4,8 @@
  * element whose source is the task's local file (checked by the core to be inside the project's
  * allowed folders, streamed by the shell's loopback media server: WebKitGTK's media player
  * cannot read the asset protocol). A field with no playable local file (a
- * URL, a refused or missing file) shows an honest notice instead of a broken player.
+ * URL, a refused or missing file) shows an honest notice instead of a broken player; an http(s)
+ * URL gets a button that allows remote media for the project and fetches it (`RemoteMediaNotice`).
  *
  * With a `<Labels>` control on it, a drag on the waveform cuts a segment: it waits as the
  * interaction's `pending` cut (in seconds) for a label key, or takes the label picked
@@ -24,6 +25,7 @@ import { clickRegion, pressKey, setControlValue, setInteraction, type EditorStat
 import { listenObjectKeys } from "../../annotation/objectKeys";
 import type { ObjectRendererProps } from "../../annotation/registry";
 import { ShownTaskContext, TaskEditorContext, useTaskEditor } from "../../annotation/TaskContext";
+import { isFetchableUrl, RemoteMediaNotice } from "../../components/RemoteMediaNotice";
 import { AudioNote, AudioStyle, withAlpha } from "./AudioStyle";
 import { audioUrl, loadAudioPeaks } from "./backend";
 import { AUDIO_ARROW_TARGETS, isAudioKeyTarget, nudgeOfKey, seekOfKey, stepSpeed, stepZoom } from "./keys";
@@ -54,6 +56,8 @@ const MARK_REGION_ID = "gloss-mark";
 export function AudioObject({ object, data }: ObjectRendererProps) {
   const task = useContext(ShownTaskContext);
   const editor = useContext(TaskEditorContext);
+  // Media fetched from a URL by the notice's button (`RemoteMediaNotice`), for the task it was fetched for.
+  const [fetched, setFetched] = useState<{ taskId: number; media: TaskMedia[] } | null>(null);
   const field = object.data_field;
   if (field === null) {
     return <AudioNote>{`"${object.name}" names no task field (value="$field"), so there is no audio to play.`}</AudioNote>;
@@ -64,9 +68,18 @@ export function AudioObject({ object, data }: ObjectRendererProps) {
   if (task === null || editor === null) {
     return <AudioNote>{`"${object.name}" plays only inside a task of an open project.`}</AudioNote>;
   }
-  const media = task.media.find((entry) => entry.field === field && entry.kind === "audio");
+  const taskMedia = fetched !== null && fetched.taskId === task.task_id ? fetched.media : task.media;
+  const media = taskMedia.find((entry) => entry.field === field && entry.kind === "audio");
   if (media === undefined) {
-    return <AudioNote>{missingMediaMessage(field, data[field], task.media_problems.find((problem) => problem.field === field)?.message)}</AudioNote>;
+    const message = missingMediaMessage(field, data[field], task.media_problems.find((problem) => problem.field === field)?.message);
+    if (!isFetchableUrl(data[field])) return <AudioNote>{message}</AudioNote>;
+    const taskId = task.task_id;
+    return (
+      <>
+        <AudioNote>{message}</AudioNote>
+        <RemoteMediaNotice taskId={taskId} field={field} onFetched={(result) => setFetched({ taskId, media: result.media })} />
+      </>
+    );
   }
   return <AudioPlayer key={`${task.task_id}\u0000${media.path}`} object={object} media={media} taskId={task.task_id} />;
 }

@@ -3,8 +3,8 @@
  * project's allowed folders, loaded through the asset protocol) on a Konva canvas (`scene.ts`)
  * with zoom, pan, fit, 1:1, brightness/contrast and region opacity, and the regions of the
  * `<RectangleLabels>`, `<PolygonLabels>` and `<KeyPointLabels>` controls that label it. A field
- * with no local file (a URL, a refused or missing file) shows an honest notice; URLs are never
- * fetched.
+ * with no local file (a URL, a refused or missing file) shows an honest notice; an http(s) URL is
+ * fetched only when the user allows remote media for the project (the notice's button).
  *
  * The editor state is the truth: the scene draws it after every committed edit and reports each
  * finished gesture (a box drawn, a vertex dragged, a click) as one pure edit through `dispatch`,
@@ -20,6 +20,7 @@ import { clickRegion, selectRegion, setInteraction, type EditorState } from "../
 import { listenObjectKeys } from "../../annotation/objectKeys";
 import type { ObjectRendererProps } from "../../annotation/registry";
 import { ShownTaskContext, TaskEditorContext, useTaskEditor } from "../../annotation/TaskContext";
+import { isFetchableUrl, RemoteMediaNotice } from "../../components/RemoteMediaNotice";
 import { imagePreview, mediaSrc } from "../../ipc";
 import {
   pointsToPercent,
@@ -60,13 +61,24 @@ export function ImageNote(props: { children: ReactNode }) {
 export function ImageObject({ object, data }: ObjectRendererProps) {
   const task = useContext(ShownTaskContext);
   const editor = useContext(TaskEditorContext);
+  // Media fetched from a URL by the notice's button (`RemoteMediaNotice`), for the task it was fetched for.
+  const [fetched, setFetched] = useState<{ taskId: number; media: TaskMedia[] } | null>(null);
   const field = object.data_field;
   if (field === null) return <ImageNote>{`"${object.name}" names no task field (value="$field"), so there is no image to show.`}</ImageNote>;
   if (!Object.prototype.hasOwnProperty.call(data, field)) return <ImageNote>{`This task has no "${field}" field to show in "${object.name}".`}</ImageNote>;
   if (task === null || editor === null) return <ImageNote>{`"${object.name}" shows only inside a task of an open project.`}</ImageNote>;
-  const media = task.media.find((entry) => entry.field === field && entry.kind === "image");
+  const taskMedia = fetched !== null && fetched.taskId === task.task_id ? fetched.media : task.media;
+  const media = taskMedia.find((entry) => entry.field === field && entry.kind === "image");
   if (media === undefined) {
-    return <ImageNote>{missingImageMessage(field, data[field], task.media_problems.find((problem) => problem.field === field)?.message)}</ImageNote>;
+    const message = missingImageMessage(field, data[field], task.media_problems.find((problem) => problem.field === field)?.message);
+    if (!isFetchableUrl(data[field])) return <ImageNote>{message}</ImageNote>;
+    const taskId = task.task_id;
+    return (
+      <ImageNote>
+        {message}
+        <RemoteMediaNotice taskId={taskId} field={field} onFetched={(result) => setFetched({ taskId, media: result.media })} />
+      </ImageNote>
+    );
   }
   return <ImageView key={`${task.task_id}\u0000${media.path}`} object={object} media={media} />;
 }
