@@ -8,9 +8,10 @@
 //! - an export's file is absent or complete: byte for byte what an uninterrupted export of the
 //!   same project writes (half-written output only ever exists under a `.partial-PID` name).
 //!
-//! The moment of each kill is drawn uniformly from 0 to 1.25 × the operation's measured length,
-//! so kills land before, during and after the work. `crash_safety_quick` runs a few dozen rounds
-//! in `cargo test`; the full harness (200 kills by default) is one command,
+//! The moment of each kill is drawn uniformly from 0 to 1.25 × the operation's length for half
+//! the kills and from 0.8 to 1.25 × for the other half (where commits and renames happen); the
+//! length is measured by an uninterrupted run at the start and after every ten kills (the project
+//! grows). `crash_safety_quick` runs a few dozen rounds in `cargo test`; the full harness (200 kills by default) is one command,
 //! `scripts/crash-harness.sh` (`GLOSS_CRASH_ROUNDS`, `GLOSS_CRASH_SEED` to replay a run), and
 //! prints the figures `docs/RELIABILITY.md` records. `gloss merge` does not exist yet (issue 6);
 //! when it does, it joins the operations here.
@@ -112,22 +113,23 @@ impl Harness {
         };
         let output = harness.gloss(&["init", "crash.gloss", "--config", "config.xml"]);
         assert!(output.status.success(), "init: {output:?}");
-        // One uninterrupted run of each operation measures how long it takes (the window the
-        // kills are drawn from) and gives the annotate and export rounds something to work on.
+        harness.measure_operations();
+        harness
+    }
+
+    /// One uninterrupted run of each operation measures how long it takes now (the window the
+    /// kills are drawn from; exports slow down as imports grow the project) and gives the
+    /// annotate and export rounds something to work on.
+    fn measure_operations(&mut self) {
         for (index, operation) in OPERATIONS.into_iter().enumerate() {
             let started = Instant::now();
-            let outcome = harness.run(operation, None);
-            assert!(
-                matches!(
-                    outcome,
-                    RoundOutcome::Finished | RoundOutcome::Acknowledged(_)
-                ),
-                "{operation:?} failed uninterrupted"
-            );
-            harness.typical[index] = started.elapsed();
-            harness.check(operation, outcome);
+            let outcome = self.run(operation, None);
+            if let RoundOutcome::Failed(message) | RoundOutcome::Killed(message) = &outcome {
+                panic!("{operation:?} failed uninterrupted: {message}");
+            }
+            self.typical[index] = started.elapsed();
+            self.check(operation, outcome);
         }
-        harness
     }
 
     fn gloss(&self, arguments: &[&str]) -> std::process::Output {
@@ -141,8 +143,14 @@ impl Harness {
     fn round(&mut self) {
         let index = self.random.below(OPERATIONS.len() as u64) as usize;
         let operation = OPERATIONS[index];
-        let window = self.typical[index].mul_f64(1.25).as_micros().max(1) as u64;
-        let delay = Duration::from_micros(self.random.below(window));
+        // Half the kills anywhere in the run, half in its last stretch, where commits, renames
+        // and checkpoints happen.
+        let typical = self.typical[index].as_micros().max(1) as u64;
+        let delay = if self.random.below(2) == 0 {
+            Duration::from_micros(self.random.below(typical + typical / 4))
+        } else {
+            Duration::from_micros(typical * 4 / 5 + self.random.below(typical * 9 / 20 + 1))
+        };
         let outcome = self.run(operation, Some(delay));
         self.figures.kills += 1;
         self.figures.kills_by_operation[index] += 1;
@@ -199,7 +207,7 @@ impl Harness {
             }
             Operation::ExportLabelStudio | Operation::ExportHuggingFace => {
                 let (format, out) = export_target(operation);
-                let _ = std::fs::remove_file(self.dir.path().join(out));
+                remove_export(&self.dir.path().join(out));
                 let finished = self.spawn(
                     &["export", "crash.gloss", "--format", format, "--out", out],
                     kill_after,
@@ -259,7 +267,7 @@ impl Harness {
                 self.expected_tasks += self.tasks_per_import as i64;
                 self.expected_imports += 1;
             }
-            (Operation::Import, RoundOutcome::Killed) => {
+            (Operation::Import, RoundOutcome::Killed(_)) => {
                 // Killed: the whole file or nothing. Learn which from the project.
                 let (tasks, imports) = self.task_and_import_counts();
                 if tasks == self.expected_tasks + self.tasks_per_import as i64 {
@@ -358,9 +366,9 @@ impl Harness {
     fn check_export(&mut self, operation: Operation) {
         let (format, out) = export_target(operation);
         let written = self.dir.path().join(out);
-        match std::fs::read(&written) {
-            Err(_) => self.figures.exports_absent += 1,
-            Ok(bytes) => {
+        match read_export(&written) {
+            None => self.figures.exports_absent += 1,
+            Some(contents) => {
                 let reference = format!("reference-{out}");
                 let output = self.gloss(&[
                     "export",
@@ -371,15 +379,14 @@ impl Harness {
                     &reference,
                 ]);
                 assert!(output.status.success(), "reference export: {output:?}");
-                let expected = std::fs::read(self.dir.path().join(&reference)).unwrap();
+                let reference_path = self.dir.path().join(&reference);
+                let expected = read_export(&reference_path).expect("the reference export");
                 assert!(
-                    bytes == expected,
-                    "{out} after a kill differs from an uninterrupted export ({} vs {} bytes)",
-                    bytes.len(),
-                    expected.len()
+                    contents == expected,
+                    "{out} after a kill differs from an uninterrupted export"
                 );
                 self.figures.exports_complete += 1;
-                remove_export(&self.dir.path().join(&reference));
+                remove_export(&reference_path);
             }
         }
         self.figures.leftover_partial_files = partial_files(self.dir.path());
@@ -389,15 +396,37 @@ impl Harness {
 fn export_target(operation: Operation) -> (&'static str, &'static str) {
     match operation {
         Operation::ExportLabelStudio => ("labelstudio", "export-ls.json"),
-        _ => ("hf", "export-hf.jsonl"),
+        // The hf export is a folder: one JSONL file per split and the dataset card.
+        _ => ("hf", "export-hf"),
+    }
+}
+
+/// An export's files by name (one for a file export, each file of a folder export), or `None`
+/// when nothing is at `path`.
+fn read_export(path: &Path) -> Option<Vec<(String, Vec<u8>)>> {
+    if path.is_dir() {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                let bytes = std::fs::read(entry.path()).unwrap();
+                (entry.file_name().to_string_lossy().into_owned(), bytes)
+            })
+            .collect();
+        files.sort();
+        Some(files)
+    } else {
+        std::fs::read(path)
+            .ok()
+            .map(|bytes| vec![(String::new(), bytes)])
     }
 }
 
 fn remove_export(path: &Path) {
-    let _ = std::fs::remove_file(path);
-    // The hf export writes its dataset card next to the JSONL.
-    if let Some(parent) = path.parent() {
-        let _ = std::fs::remove_file(parent.join("README.md"));
+    if path.is_dir() {
+        std::fs::remove_dir_all(path).expect("removing an export folder");
+    } else {
+        let _ = std::fs::remove_file(path);
     }
 }
 
@@ -425,7 +454,7 @@ struct PendingSave {
 enum RoundOutcome {
     Finished,
     Acknowledged(PendingSave),
-    Killed,
+    Killed(String),
     Failed(String),
 }
 
@@ -445,7 +474,7 @@ impl RoundOutcome {
             });
         }
         if end.killed {
-            RoundOutcome::Killed
+            RoundOutcome::Killed(end.stderr)
         } else if end.success {
             RoundOutcome::Finished
         } else {
@@ -456,8 +485,11 @@ impl RoundOutcome {
 
 fn run_harness(rounds: u64, seed: u64, tasks_per_import: usize) -> Figures {
     let mut harness = Harness::new(seed, tasks_per_import);
-    for _ in 0..rounds {
+    for round in 1..=rounds {
         harness.round();
+        if round % 10 == 0 {
+            harness.measure_operations();
+        }
     }
     harness.figures
 }
@@ -522,7 +554,7 @@ fn crash_safety_full() {
         .unwrap_or(200);
     let seed = seed_from_environment();
     let started = Instant::now();
-    let figures = run_harness(rounds, seed, 20_000);
+    let figures = run_harness(rounds, seed, 10_000);
     print_figures(rounds, seed, &figures, started.elapsed());
     assert_eq!(figures.kills, rounds);
 }
