@@ -22,6 +22,7 @@ pub use reader::{
 pub use reader::{FewShotExampleRow, PrelabelTaskRow};
 pub use reader::{PredictionAgainstAnnotationRow, PredictionGroupRow, SuggestionRow};
 pub use reader::ImagePreviewRow;
+pub use reader::SubmittedAnswerRow;
 pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 pub use writer::{NewModelPrediction, NewPrelabelRun, PrelabelRunProgress};
 pub use reader::{BuiltinModelRow, BuiltinTrainingRow};

@@ -1271,3 +1271,51 @@ impl Reader<'_> {
         Ok(rows)
     }
 }
+
+// ---- Aggregation (issue 6: `qc::project_aggregation`, `gloss aggregate`) --------------------
+
+/// One submitted current annotation (an `annotation_heads` row whose status is submitted), with
+/// its task's ids, for building the aggregation table.
+#[derive(Debug, Clone)]
+pub struct SubmittedAnswerRow {
+    pub task_id: i64,
+    pub task_uid: String,
+    pub task_external_id: Option<String>,
+    pub annotator_id: i64,
+    pub annotator: String,
+    pub result_json: String,
+}
+
+impl Reader<'_> {
+    /// Every submitted current annotation, by task id and then annotator id (the order the
+    /// project first saw each person), streamed to `visit` so memory stays at one row.
+    pub fn for_each_submitted_answer<E: From<StoreError>>(
+        &self,
+        mut visit: impl FnMut(SubmittedAnswerRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT t.id, t.uid, t.external_id, h.annotator_id, p.name, a.result
+                 FROM annotation_heads h
+                 JOIN tasks t ON t.id = h.task_id
+                 JOIN annotations a ON a.id = h.annotation_id
+                 JOIN annotators p ON p.id = h.annotator_id
+                 WHERE h.status = 'submitted'
+                 ORDER BY h.task_id, h.annotator_id",
+            )
+            .map_err(StoreError::from)?;
+        let mut rows = statement.query([]).map_err(StoreError::from)?;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            visit(SubmittedAnswerRow {
+                task_id: row.get(0).map_err(StoreError::from)?,
+                task_uid: row.get(1).map_err(StoreError::from)?,
+                task_external_id: row.get(2).map_err(StoreError::from)?,
+                annotator_id: row.get(3).map_err(StoreError::from)?,
+                annotator: row.get(4).map_err(StoreError::from)?,
+                result_json: row.get(5).map_err(StoreError::from)?,
+            })?;
+        }
+        Ok(())
+    }
+}

@@ -268,12 +268,21 @@ impl<'a> RecordChecker<'a> {
         let result = self
             .checked_result(annotation.remove("result"), status, data)
             .map_err(|message| format!("annotation {annotation_idx}: {message}"))?;
+        // `completed_by` becomes the annotator, so multi-annotator exports can be analysed
+        // (agreement, aggregation): a name as given; a user id `N` (a number, or an object
+        // without an email) as `labelstudio-user-N`; an object with an email as the email.
+        // The same person therefore keeps one name across exports of one kind; an export that
+        // gives the email and one that gives only the id name them differently (Label Studio
+        // does not put both in the id-only form). Without it: "imported".
         let annotator = match annotation.get("completed_by") {
             Some(Value::String(name)) if !name.trim().is_empty() => name.trim().to_owned(),
             Some(Value::Number(number)) => format!("labelstudio-user-{number}"),
             Some(Value::Object(user)) => match (user.get("email"), user.get("id")) {
                 (Some(Value::String(email)), _) if !email.is_empty() => email.clone(),
                 (_, Some(Value::Number(number))) => format!("labelstudio-user-{number}"),
+                (_, Some(Value::String(id))) if !id.trim().is_empty() => {
+                    format!("labelstudio-user-{}", id.trim())
+                }
                 _ => "imported".to_owned(),
             },
             _ => "imported".to_owned(),
