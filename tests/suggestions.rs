@@ -864,3 +864,44 @@ fn the_report_of_a_project_without_predictions_is_empty() {
             .is_empty()
     );
 }
+
+#[test]
+fn the_cli_saves_from_a_prediction() {
+    let test_project = TestProject::triage(&["a", "b"]);
+    let uids = store_predictions(
+        &test_project,
+        "openai",
+        "m@prompt-v1",
+        &[
+            (1, urgency("high"), Some(0.7)),
+            (2, urgency("high"), Some(0.7)),
+        ],
+    );
+    let path = test_project.path.display().to_string();
+    let annotate = |task: &str, label: &str, from_prediction: &str| {
+        let result = serde_json::json!([{"from_name": "urgency", "to_name": "body",
+            "type": "choices", "value": {"choices": [label]}}])
+        .to_string();
+        let output = common::gloss(
+            test_project.dir.path(),
+            &[
+                "annotate",
+                path.as_str(),
+                "--annotator",
+                "ann",
+                "--task",
+                task,
+                "--result",
+                result.as_str(),
+                "--from-prediction",
+                from_prediction,
+                "--json",
+            ],
+        );
+        assert!(output.status.success(), "{}", common::stderr_text(&output));
+    };
+    annotate("1", "high", &uids[0]);
+    annotate("2", "low", &uids[1]);
+    assert_eq!(stored_origin(&test_project, 1).0, "accepted_prediction");
+    assert_eq!(stored_origin(&test_project, 2).0, "corrected_prediction");
+}
