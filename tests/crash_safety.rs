@@ -8,8 +8,8 @@
 //! - an export's file is absent or complete: byte for byte what an uninterrupted export of the
 //!   same project writes (half-written output only ever exists under a `.partial-PID` name).
 //!
-//! The moment of each kill is drawn uniformly from 0 to 1.25 × the operation's length for half
-//! the kills and from 0.8 to 1.25 × for the other half (where commits and renames happen); the
+//! The moment of each kill is drawn uniformly from 0 to 1 × the operation's length for half the
+//! kills and from 0.75 to 1.05 × for the other half (where commits and renames happen); the
 //! length is measured by an uninterrupted run at the start and after every ten kills (the project
 //! grows). `crash_safety_quick` runs a few dozen rounds in `cargo test`; the full harness (200 kills by default) is one command,
 //! `scripts/crash-harness.sh` (`GLOSS_CRASH_ROUNDS`, `GLOSS_CRASH_SEED` to replay a run), and
@@ -147,9 +147,9 @@ impl Harness {
         // and checkpoints happen.
         let typical = self.typical[index].as_micros().max(1) as u64;
         let delay = if self.random.below(2) == 0 {
-            Duration::from_micros(self.random.below(typical + typical / 4))
+            Duration::from_micros(self.random.below(typical + 1))
         } else {
-            Duration::from_micros(typical * 4 / 5 + self.random.below(typical * 9 / 20 + 1))
+            Duration::from_micros(typical * 3 / 4 + self.random.below(typical * 3 / 10 + 1))
         };
         let outcome = self.run(operation, Some(delay));
         self.figures.kills += 1;
