@@ -106,15 +106,13 @@ impl crate::Project {
             .collect();
         type GroupKey = (Option<String>, String, Option<u32>);
         let mut outcomes: HashMap<GroupKey, (i64, i64)> = HashMap::new();
-        for (provider, model_version, prompt_version, origin, count) in
-            reader.suggestion_outcome_counts()?
-        {
+        for row in reader.suggestion_outcome_counts()? {
             let entry = outcomes
-                .entry((provider, model_version, prompt_version))
+                .entry((row.provider, row.model_version, row.prompt_version))
                 .or_default();
-            match origin.as_str() {
-                "accepted_prediction" => entry.0 += count,
-                _ => entry.1 += count,
+            match row.origin.as_str() {
+                "accepted_prediction" => entry.0 += row.n_annotations,
+                _ => entry.1 += row.n_annotations,
             }
         }
         // Per group and control: (model's label, annotator's label) pairs.

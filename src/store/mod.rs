@@ -20,7 +20,9 @@ pub use reader::{
     TaskAudioRow, TaskMediaRow, TaskRow,
 };
 pub use reader::{FewShotExampleRow, PrelabelTaskRow};
-pub use reader::{PredictionAgainstAnnotationRow, PredictionGroupRow, SuggestionRow};
+pub use reader::{
+    PredictionAgainstAnnotationRow, PredictionGroupRow, SuggestionOutcomeRow, SuggestionRow,
+};
 pub use reader::ImagePreviewRow;
 pub use reader::SubmittedAnswerRow;
 pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};

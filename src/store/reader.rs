@@ -1068,6 +1068,17 @@ pub struct PredictionGroupRow {
     pub n_tasks_with_submitted_annotation: i64,
 }
 
+/// How many current submitted annotations started from one model's suggestions, by origin.
+#[derive(Debug, Clone)]
+pub struct SuggestionOutcomeRow {
+    pub provider: Option<String>,
+    pub model_version: String,
+    pub prompt_version: Option<u32>,
+    /// `accepted_prediction` or `corrected_prediction`.
+    pub origin: String,
+    pub n_annotations: i64,
+}
+
 /// Suggestions, queue by lowest confidence, the pre-label report (issue 5, migration 0009).
 impl Reader<'_> {
     const SUGGESTION_COLUMNS: &'static str = "id, uid, task_id, provider, model_version, \
@@ -1185,9 +1196,7 @@ impl Reader<'_> {
     /// Current submitted annotations that started from a prediction, counted by the
     /// prediction's provider, model version and prompt version and by origin
     /// (`accepted_prediction` / `corrected_prediction`).
-    pub fn suggestion_outcome_counts(
-        &self,
-    ) -> Result<Vec<(Option<String>, String, Option<u32>, String, i64)>, StoreError> {
+    pub fn suggestion_outcome_counts(&self) -> Result<Vec<SuggestionOutcomeRow>, StoreError> {
         let mut statement = self.connection.prepare(
             "SELECT p.provider, p.model_version, p.prompt_version, a.origin, count(*)
              FROM annotation_heads h
@@ -1198,13 +1207,13 @@ impl Reader<'_> {
              GROUP BY p.provider, p.model_version, p.prompt_version, a.origin",
         )?;
         let rows = statement.query_map([], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
+            Ok(SuggestionOutcomeRow {
+                provider: row.get(0)?,
+                model_version: row.get(1)?,
+                prompt_version: row.get(2)?,
+                origin: row.get(3)?,
+                n_annotations: row.get(4)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
