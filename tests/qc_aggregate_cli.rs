@@ -378,3 +378,77 @@ fn consensus_method_without_only_consensus_is_refused() {
     assert_eq!(output.status.code(), Some(1));
     assert!(!dir.path().join("x.csv").exists());
 }
+
+/// Through the core's API: only each person's current submitted answer votes (a draft, a skip
+/// and a replaced version do not), multiple-choice controls are not aggregated, and a task
+/// nobody submitted has no consensus.
+#[test]
+fn only_current_submitted_answers_vote() {
+    use gloss::qc::project_aggregation::AggregationMethod;
+    use gloss::views::AnnotationStatus;
+
+    let mut test_project = common::TestProject::triage(&["a", "b", "c"]);
+    // Task 1: ann and bea say high; cid said low, then replaced it with high.
+    test_project.submit("ann", 1, "high");
+    test_project.submit("bea", 1, "high");
+    test_project.submit("cid", 1, "low");
+    test_project.submit("cid", 1, "high");
+    // Task 2: ann says low; bea's "medium" is only a draft and cid skipped.
+    test_project.submit("ann", 2, "low");
+    test_project
+        .save(
+            "bea",
+            2,
+            AnnotationStatus::Draft,
+            vec![common::choices("urgency", "body", &["medium"])],
+        )
+        .unwrap();
+    test_project
+        .save("cid", 2, AnnotationStatus::Skipped, Vec::new())
+        .unwrap();
+    // Task 3: only a draft.
+    test_project
+        .save(
+            "ann",
+            3,
+            AnnotationStatus::Draft,
+            vec![common::choices("urgency", "body", &["low"])],
+        )
+        .unwrap();
+
+    let consensus = test_project
+        .project
+        .aggregate(AggregationMethod::Majority, None)
+        .unwrap();
+    // `topics` (multiple choice) is not aggregated; `urgency` is.
+    assert_eq!(consensus.controls.len(), 1);
+    let urgency = &consensus.controls[0];
+    assert_eq!(urgency.control, "urgency");
+    // Votes: task 1 high ×3 (cid's current version), task 2 low ×1 = 4 answers by 3 people.
+    assert_eq!(
+        (urgency.n_tasks, urgency.n_annotators, urgency.n_answers),
+        (2, 3, 4)
+    );
+    let labels: Vec<(i64, &str, f64, usize)> = urgency
+        .tasks
+        .iter()
+        .map(|task| {
+            (
+                task.task_id,
+                task.label.as_str(),
+                task.confidence,
+                task.n_answers,
+            )
+        })
+        .collect();
+    assert_eq!(labels, [(1, "high", 1.0, 3), (2, "low", 1.0, 1)]);
+
+    let error = test_project
+        .project
+        .aggregate(AggregationMethod::DawidSkene, Some("nope"))
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("no control named \"nope\""),
+        "{error}"
+    );
+}
