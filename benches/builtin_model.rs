@@ -55,7 +55,7 @@ fn read_corpus(path: &Path, n_texts: usize) -> Vec<(String, String)> {
 /// shared vocabulary of 3,000 made-up words (Zipf-like: low indexes far more often) and about
 /// one word in six from its class's own 60 words, some of which other classes use too.
 fn synthetic_corpus(n_texts: usize) -> Vec<(String, String)> {
-    let mut state: u64 = 0x5eed_0f_b1_7e;
+    let mut state: u64 = 0x005e_ed0f_b17e;
     let mut next = move || {
         state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut value = state;

@@ -29,6 +29,7 @@ fn generate_into(dir: &Path) {
     gloss::prelabel::settings::ConnectionTestResult::export_all(&config).unwrap();
     gloss::prelabel::settings::DesktopRunRequest::export_all(&config).unwrap();
     gloss::prelabel::settings::RunProgressEvent::export_all(&config).unwrap();
+    gloss::prelabel::builtin::trainer::BuiltinModelView::export_all(&config).unwrap();
 }
 
 fn read_ts_files(dir: &Path) -> BTreeMap<String, String> {

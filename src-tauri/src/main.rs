@@ -44,9 +44,13 @@ fn main() {
             app.manage(commands::folders::FolderWatchState::default());
             // One pre-labelling run at a time, on its own thread (commands/prelabel.rs).
             app.manage(commands::prelabel::PrelabelRunState::default());
+            // The built-in model's background trainer, off until switched on
+            // (commands/builtin_model.rs); restarted for each opened project while on.
+            app.manage(commands::builtin_model::BuiltinModelState::default());
             let watch_handle = app.handle().clone();
             state.set_opened_listener(Box::new(move |project_path| {
-                commands::folders::watch_project(&watch_handle, project_path)
+                commands::folders::watch_project(&watch_handle, project_path);
+                commands::builtin_model::train_project_in_background(&watch_handle, project_path);
             }));
             // `gloss-desktop --demo` starts on the demo project (scripts/start-demo.sh);
             // `gloss-desktop PATH` opens that project file (file managers, end-to-end tests).
@@ -97,6 +101,8 @@ fn main() {
             commands::prelabel::prelabel_run_status,
             commands::prelabel::start_prelabel_run,
             commands::prelabel::cancel_prelabel_run,
+            commands::builtin_model::builtin_model_status,
+            commands::builtin_model::set_builtin_model_enabled,
             commands::remote_media::remote_media_status,
             commands::remote_media::set_remote_media_allowed,
             commands::remote_media::fetch_task_remote_media,

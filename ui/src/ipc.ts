@@ -7,6 +7,7 @@ import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type { AutosaveDraft } from "./bindings/AutosaveDraft";
+import type { BuiltinModelView } from "./bindings/BuiltinModelView";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { FolderImportReport } from "./bindings/FolderImportReport";
 import type { ImportReport } from "./bindings/ImportReport";
@@ -334,3 +335,13 @@ export async function setRemoteMediaAllowed(allowed: boolean): Promise<RemoteMed
 export async function fetchTaskRemoteMedia(taskId: number): Promise<RemoteMediaTaskFetch> {
   return call<RemoteMediaTaskFetch>("fetch_task_remote_media", { taskId });
 }
+
+// The built-in offline model's background trainer (src-tauri/src/commands/builtin_model.rs):
+// a switch, and its reports as `builtin-model` events.
+export const builtinModelIpc = {
+  status: () => call<BuiltinModelView>("builtin_model_status"),
+  setEnabled: (enabled: boolean) => call<BuiltinModelView>("set_builtin_model_enabled", { enabled }),
+  onEvent: (onEvent: (view: BuiltinModelView) => void) => listenTo("builtin-model", onEvent),
+};
+
+export type BuiltinModelIpc = typeof builtinModelIpc;

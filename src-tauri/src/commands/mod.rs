@@ -1,5 +1,6 @@
 //! Tauri commands, one file per domain; each is one core call (see `ui/src/ipc.ts`).
 
+pub mod builtin_model;
 pub mod folders;
 pub mod labelling;
 pub mod media;

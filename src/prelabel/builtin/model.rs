@@ -69,9 +69,11 @@ pub struct LinearModel {
 }
 
 /// How well the 90% model did on the held-out 10%.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct TrainingMetrics {
+    #[ts(type = "number")]
     pub n_examples: u64,
+    #[ts(type = "number")]
     pub n_held_out: u64,
     /// Single choice: the share of held-out texts labelled right. Multiple: the share whose
     /// whole label set was right (exact match).
@@ -81,6 +83,7 @@ pub struct TrainingMetrics {
     pub held_out_macro_f1: Option<f64>,
     /// Epochs the final model was trained for (the best held-out epoch, at least `MIN_EPOCHS`).
     pub epochs: u32,
+    #[ts(type = "number")]
     pub training_ms: u64,
 }
 

@@ -45,8 +45,8 @@ impl Default for BuiltinTrainerOptions {
     }
 }
 
-/// What the trainer is doing, for a status line.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// What the trainer is doing, for a status line (the desktop's `builtin-model` event).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum BuiltinTrainerStatus {
     /// The config has nothing the built-in model can learn.
@@ -58,25 +58,39 @@ pub enum BuiltinTrainerStatus {
         message: String,
     },
     Training {
+        #[ts(type = "number")]
         n_examples: u64,
     },
     Labelling {
         model_version: String,
+        #[ts(type = "number")]
         n_done: u64,
+        #[ts(type = "number")]
         n_planned: u64,
     },
     /// Up to date: waiting for new submissions.
     Ready {
         model_version: String,
         metrics: TrainingMetrics,
+        #[ts(type = "number")]
         n_new_submissions: i64,
+        #[ts(type = "number")]
         retrain_after_submissions: i64,
         /// Predictions written by the last pass.
+        #[ts(type = "number")]
         n_predicted: u64,
     },
     Failed {
         message: String,
     },
+}
+
+/// The desktop's view of the background trainer: whether it is on, and its latest status
+/// (`None` before its first report, or while no project is open).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+pub struct BuiltinModelView {
+    pub enabled: bool,
+    pub status: Option<BuiltinTrainerStatus>,
 }
 
 /// What the trainer remembers between steps.

@@ -23,6 +23,7 @@ import { PrelabelRunDialog } from "./PrelabelRunDialog";
 import { PrelabelSettingsDialog } from "./PrelabelSettingsDialog";
 import { SuggestionBanner } from "../annotation/SuggestionBanner";
 import { PrelabelReportDialog, QueueOrderSwitch } from "./PrelabelReportDialog";
+import { BuiltinModelSwitch } from "./BuiltinModelSwitch";
 
 export function progressText(progress: AnnotatorProgress): string {
   const done = progress.submitted_by_me + progress.skipped_by_me;
@@ -379,6 +380,7 @@ export function ProjectScreen(props: {
             <button type="button" className="ghost" data-testid="open-prelabel-report" onClick={() => setPrelabelReportOpen(true)}>
               Pre-label report
             </button>
+            <BuiltinModelSwitch />
           </div>
           {view.kind === "loading" && <p className="muted center">Loading the next task…</p>}
           {view.kind === "empty" && (
