@@ -412,3 +412,74 @@ pub fn train(
     };
     (model, metrics)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelabel::builtin::features::text_features;
+
+    fn example(text: &str, labels: &[usize]) -> TrainingExample {
+        TrainingExample {
+            features: text_features(text),
+            labels: labels.to_vec(),
+        }
+    }
+
+    #[test]
+    fn weights_round_trip_and_damaged_blobs_are_refused() {
+        let examples: Vec<TrainingExample> = (0..12)
+            .map(|idx| {
+                if idx % 2 == 0 {
+                    example(&format!("refund invoice {idx}"), &[0])
+                } else {
+                    example(&format!("crash error {idx}"), &[1])
+                }
+            })
+            .collect();
+        let (model, metrics) = train(ChoiceKind::Single, 2, &examples);
+        assert_eq!(metrics.n_examples, 12);
+        assert_eq!(metrics.n_held_out, 1);
+        let bytes = model.to_bytes();
+        assert_eq!(bytes.len(), (N_BUCKETS + 1) * 2 * 4);
+        assert_eq!(
+            LinearModel::from_bytes(ChoiceKind::Single, 2, &bytes),
+            Some(model)
+        );
+        assert_eq!(LinearModel::from_bytes(ChoiceKind::Single, 3, &bytes), None);
+        assert_eq!(
+            LinearModel::from_bytes(ChoiceKind::Single, 2, &bytes[4..]),
+            None
+        );
+        let mut with_nan = bytes.clone();
+        with_nan[..4].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert_eq!(
+            LinearModel::from_bytes(ChoiceKind::Single, 2, &with_nan),
+            None
+        );
+    }
+
+    #[test]
+    fn multiple_choices_fall_back_to_the_top_label_with_a_low_confidence() {
+        // Biases alone: every label below 0.5, the second least unlikely.
+        let mut model = LinearModel::zeros(ChoiceKind::Multiple, 3);
+        model.biases = vec![-3.0, -0.5, -2.0];
+        let (chosen, confidence) = model.predict(&text_features("anything"));
+        assert_eq!(chosen, vec![1]);
+        let p_top = 1.0 / (1.0 + 0.5f64.exp());
+        assert!((confidence - p_top).abs() < 1e-6, "{confidence} vs {p_top}");
+        // A sure decision on every label: the confidence is the least sure of them.
+        model.biases = vec![4.0, -4.0, 2.0];
+        let (chosen, confidence) = model.predict(&text_features("anything"));
+        assert_eq!(chosen, vec![0, 2]);
+        assert!((confidence - 1.0 / (1.0 + (-2.0f64).exp())).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_single_choice_score_is_the_top_softmax_probability() {
+        let mut model = LinearModel::zeros(ChoiceKind::Single, 2);
+        model.biases = vec![0.0, f32::ln(3.0)];
+        let (chosen, score) = model.predict(&text_features("x"));
+        assert_eq!(chosen, vec![1]);
+        assert!((score - 0.75).abs() < 1e-6, "{score}");
+    }
+}
