@@ -452,3 +452,45 @@ fn only_current_submitted_answers_vote() {
         "{error}"
     );
 }
+
+/// More than `MAX_LABELS_PER_CONTROL` different labels on one control is refused with the
+/// reason (both methods keep a probability per label and task), not computed.
+#[test]
+fn a_control_with_too_many_different_labels_is_refused() {
+    use gloss::qc::project_aggregation::{AggregationMethod, MAX_LABELS_PER_CONTROL};
+
+    let n_labels = MAX_LABELS_PER_CONTROL + 1;
+    let choices: String = (0..n_labels)
+        .map(|label_idx| format!("<Choice value=\"l{label_idx}\"/>"))
+        .collect();
+    let config = format!(
+        "<View><Text name=\"body\" value=\"$body\"/>\
+         <Choices name=\"code\" toName=\"body\" choice=\"single\">{choices}</Choices></View>"
+    );
+    let mut test_project = common::TestProject::new(&config);
+    let tasks: Vec<Value> = (0..n_labels)
+        .map(|label_idx| {
+            json!({
+                "data": {"body": format!("text {label_idx}")},
+                "annotations": [{"completed_by": 1, "result": [
+                    {"from_name": "code", "to_name": "body", "type": "choices",
+                     "value": {"choices": [format!("l{label_idx}")]}}]}]
+            })
+        })
+        .collect();
+    let path = test_project.write("export.json", serde_json::to_string(&tasks).unwrap());
+    let report = test_project
+        .try_import(&path, gloss::io::ImportOptions::default())
+        .unwrap();
+    assert_eq!(report.imported, n_labels as u64, "{report:?}");
+    let error = test_project
+        .project
+        .aggregate(AggregationMethod::Majority, None)
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("has {n_labels} different labels")),
+        "{error}"
+    );
+}

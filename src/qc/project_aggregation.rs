@@ -16,7 +16,9 @@
 //! time the project is read (see the tie rules in `aggregation.rs`).
 //!
 //! **Memory** is one table row (three indexes) per counted answer plus the task's ids per
-//! answered task, for the controls involved; results are read one row at a time.
+//! answered task, for the controls involved, and one probability per label and answered task;
+//! results are read one row at a time. A control with more than [`MAX_LABELS_PER_CONTROL`]
+//! different labels (dynamic choices) is refused with the reason.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -29,6 +31,13 @@ use crate::qc::aggregation::{
 };
 use crate::store::SubmittedAnswerRow;
 use crate::{GlossError, Project};
+
+/// The most distinct labels one control may have for aggregation. A `<Choices>` with fixed
+/// options is bounded by its config, but dynamic choices (`value="$field"`) take their options
+/// from each task's data, and both methods keep a probability per label and task (and
+/// Dawid–Skene an error row per annotator and label): a hostile or mistaken import with a
+/// different label per task would otherwise need memory in the square of the task count.
+pub const MAX_LABELS_PER_CONTROL: usize = 1000;
 
 /// Which method turns the answers into a consensus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -263,6 +272,17 @@ impl Project {
                     }
                     Ok::<(), GlossError>(())
                 })?;
+        }
+        if let Some(too_many) = tables
+            .iter()
+            .find(|control_table| control_table.table.labels().len() > MAX_LABELS_PER_CONTROL)
+        {
+            return Err(GlossError::BadInput(format!(
+                "control \"{}\" has {} different labels; aggregation keeps a probability per \
+                 label and task and takes at most {MAX_LABELS_PER_CONTROL}",
+                too_many.control,
+                too_many.table.labels().len()
+            )));
         }
         Ok(ProjectConsensus {
             method,
