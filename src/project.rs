@@ -290,11 +290,8 @@ impl Project {
         let remote_problems = self.remote_media_problems(&data, &media, &media_problems)?;
         media_problems.extend(remote_problems);
         // The annotator's own work wins over a model's suggestion (`crate::suggestions`).
-        let suggestion = if annotation.is_none() && autosaved.is_none() {
-            self.suggestion_for_task(task_id, &data)?
-        } else {
-            None
-        };
+        let suggestion =
+            self.suggestion_on_view(task_id, annotator, annotation.is_some(), &autosaved, &data)?;
         Ok(TaskView {
             task_id: id,
             uid,
@@ -471,8 +468,15 @@ impl Project {
             &request.result,
             crate::views::AnnotationStatus::Draft,
         )?;
+        let draft_prediction_id =
+            crate::suggestions::autosave_prediction_id(&writer.reader(), request)?;
         let annotator_id = writer.ensure_annotator(annotator, DEFAULT_ROLE)?;
         writer.upsert_autosaved_draft(request.task_id, annotator_id, &result_json)?;
+        writer.set_autosaved_draft_prediction(
+            request.task_id,
+            annotator_id,
+            draft_prediction_id,
+        )?;
         writer.commit()?;
         Ok(())
     }

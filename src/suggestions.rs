@@ -9,16 +9,19 @@
 //!   only while the annotator has neither an annotation nor an autosave of the task (their own
 //!   work always wins), and only if its result still fits the config and the task (a config
 //!   edited since the run, or a hostile imported prediction, gives no suggestion rather than a
-//!   pre-filled editor the core would refuse to save).
+//!   pre-filled editor the core would refuse to save). An autosave of an edited suggestion
+//!   names the prediction (`AutosaveDraft.from_prediction`, `autosaved_drafts.prediction_id`);
+//!   the view that restores that autosave carries that prediction as its suggestion, so the
+//!   version saved after Back or a restart still records the correction.
 //! - **Accepted or corrected** is decided here, never by the UI: a save that names the
 //!   prediction it started from (`SaveAnnotation.from_prediction`) is `accepted_prediction` when
 //!   its result equals the prediction's by [`results_equivalent`], else `corrected_prediction`,
 //!   and the version records the prediction (`annotations.prediction_id`). Without
 //!   `from_prediction` a save is `human`. A skip is always `human` (skipping is neither). Each
 //!   version stands alone: a later version of the same annotation keeps the link only if the
-//!   editor sends `from_prediction` again (the desktop does while the task stays opened from
-//!   the suggestion; once the annotator's own version exists, the task opens with it and no
-//!   suggestion, so later versions are `human`).
+//!   editor sends `from_prediction` again (the desktop does while the task is shown with the
+//!   suggestion, including from an autosave of it; once the annotator's own version exists, the
+//!   task opens with it and no suggestion, so later versions are `human`).
 //! - **Lowest confidence first**: open tasks this annotator has not submitted or skipped,
 //!   ordered by the score of their latest prediction ascending (ties by import order), then
 //!   those whose latest prediction has no score or that have no prediction, in import order.
@@ -69,9 +72,34 @@ impl crate::Project {
         }
     }
 
-    /// The suggestion to show on a task for an annotator who has no work of their own on it
-    /// (see the module doc for the rule), or `None`.
-    pub(crate) fn suggestion_for_task(
+    /// The suggestion a task view carries (module doc): the task's latest prediction when the
+    /// annotator has neither an annotation nor an autosave of it; with an autosave, the
+    /// prediction that autosave started from (an edited suggestion, restored); else `None`.
+    pub(crate) fn suggestion_on_view(
+        &self,
+        task_id: i64,
+        annotator: &str,
+        has_annotation: bool,
+        autosaved: &Option<crate::views::AutosavedDraft>,
+        task_data: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Option<Suggestion>, GlossError> {
+        if autosaved.is_some() {
+            let reader = self.store().reader();
+            let Some(annotator_id) = reader.annotator_id(annotator.trim())? else {
+                return Ok(None);
+            };
+            return Ok(reader
+                .autosaved_draft_prediction(task_id, annotator_id)?
+                .and_then(|row| checked_suggestion(self.interface(), task_data, row)));
+        }
+        if has_annotation {
+            return Ok(None);
+        }
+        self.suggestion_for_task(task_id, task_data)
+    }
+
+    /// The task's latest prediction as a suggestion, if it still fits the config and the task.
+    fn suggestion_for_task(
         &self,
         task_id: i64,
         task_data: &serde_json::Map<String, serde_json::Value>,
@@ -217,6 +245,27 @@ pub(crate) fn origin_of_save(
         },
         prediction_id: Some(prediction.id),
     })
+}
+
+/// The prediction an autosave names (`AutosaveDraft.from_prediction`), checked to be one of
+/// the task's: its row id, or `None` without one.
+pub(crate) fn autosave_prediction_id(
+    reader: &Reader<'_>,
+    request: &crate::views::AutosaveDraft,
+) -> Result<Option<i64>, GlossError> {
+    let Some(prediction_uid) = request.from_prediction.as_deref() else {
+        return Ok(None);
+    };
+    reader
+        .prediction_by_uid(prediction_uid)?
+        .filter(|prediction| prediction.task_id == request.task_id)
+        .map(|prediction| Some(prediction.id))
+        .ok_or_else(|| {
+            GlossError::BadInput(format!(
+                "task {}: from_prediction {prediction_uid:?} is not a prediction of this task",
+                request.task_id
+            ))
+        })
 }
 
 fn checked_suggestion(

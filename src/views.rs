@@ -35,7 +35,8 @@ pub struct TaskView {
     pub media_problems: Vec<MediaProblem>,
     /// A model's prediction to start from (`crate::suggestions`): the task's most recently
     /// stored prediction, given only when this annotator has no annotation and no autosave of
-    /// the task (their own work wins) and when it still fits the config and the task.
+    /// the task (their own work wins) and when it still fits the config and the task; or, with
+    /// `autosaved`, the prediction that autosave started from (the edited suggestion).
     /// Absent (not `null`) when there is none, so older clients and the UI's mocks need not
     /// know the field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +87,11 @@ pub struct AutosaveDraft {
     #[ts(type = "number")]
     pub task_id: i64,
     pub result: Vec<ResultItem>,
+    /// The prediction (`TaskView.suggestion`) the edited values started from, kept with the
+    /// autosave so the version saved after a restore still records it (`crate::suggestions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub from_prediction: Option<String>,
 }
 
 /// The current version of one annotator's annotation of one task.

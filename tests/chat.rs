@@ -296,6 +296,7 @@ fn max_messages_bounds_every_save_and_min_messages_only_submissions() {
             "ann",
             &gloss::views::AutosaveDraft {
                 task_id: 1,
+                from_prediction: None,
                 result: vec![],
             },
         )

@@ -172,6 +172,7 @@ fn autosave_keeps_work_in_progress_until_a_version_is_saved() {
             "ann",
             &AutosaveDraft {
                 task_id: 1,
+                from_prediction: None,
                 result: partial.clone(),
             },
         )
@@ -209,6 +210,7 @@ fn autosave_keeps_work_in_progress_until_a_version_is_saved() {
             "ann",
             &AutosaveDraft {
                 task_id: 1,
+                from_prediction: None,
                 result: bad,
             },
         )

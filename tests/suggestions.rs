@@ -185,6 +185,7 @@ fn a_task_offers_its_latest_prediction_until_the_annotator_has_work_of_their_own
             "ann",
             &AutosaveDraft {
                 task_id: 1,
+                from_prediction: None,
                 result: vec![choices("urgency", "body", &["medium"])],
             },
         )
@@ -904,4 +905,71 @@ fn the_cli_saves_from_a_prediction() {
     annotate("2", "low", &uids[1]);
     assert_eq!(stored_origin(&test_project, 1).0, "accepted_prediction");
     assert_eq!(stored_origin(&test_project, 2).0, "corrected_prediction");
+}
+
+#[test]
+fn an_autosaved_edit_of_a_suggestion_keeps_its_prediction() {
+    let mut test_project = TestProject::triage(&["a", "b"]);
+    let uids = store_predictions(
+        &test_project,
+        "openai",
+        "m@prompt-v1",
+        &[
+            (1, urgency("high"), Some(0.7)),
+            (2, urgency("low"), Some(0.7)),
+        ],
+    );
+    let autosave = |test_project: &mut TestProject, from_prediction: Option<&str>| {
+        test_project.project.autosave_draft(
+            "ann",
+            &AutosaveDraft {
+                task_id: 1,
+                from_prediction: from_prediction.map(str::to_owned),
+                result: vec![choices("urgency", "body", &["medium"])],
+            },
+        )
+    };
+    // The edited suggestion is autosaved with its prediction: restoring it (Back, a restart)
+    // gives the autosave and that prediction as the suggestion.
+    autosave(&mut test_project, Some(&uids[0])).unwrap();
+    let task = test_project.project.task_view(1, "ann").unwrap();
+    assert!(task.autosaved.is_some());
+    assert_eq!(task.suggestion.unwrap().prediction_uid, uids[0]);
+
+    // Another task's prediction is refused, and the autosave before it stays.
+    let error = autosave(&mut test_project, Some(&uids[1])).unwrap_err();
+    assert_eq!(error.code(), ErrorCode::BadInput, "{error}");
+    let task = test_project.project.task_view(1, "ann").unwrap();
+    assert_eq!(task.suggestion.unwrap().prediction_uid, uids[0]);
+
+    // Saved from the restored autosave: a correction of that prediction.
+    save_from(
+        &mut test_project,
+        "ann",
+        1,
+        AnnotationStatus::Submitted,
+        vec![choices("urgency", "body", &["medium"])],
+        Some(&uids[0]),
+    )
+    .unwrap();
+    assert_eq!(
+        stored_origin(&test_project, 1),
+        ("corrected_prediction".to_owned(), Some(uids[0].clone()))
+    );
+
+    // An autosave without a prediction (the annotator's own work) carries no suggestion.
+    test_project
+        .project
+        .autosave_draft(
+            "ann",
+            &AutosaveDraft {
+                task_id: 2,
+                from_prediction: None,
+                result: vec![choices("urgency", "body", &["medium"])],
+            },
+        )
+        .unwrap();
+    let task = test_project.project.task_view(2, "ann").unwrap();
+    assert!(task.autosaved.is_some());
+    assert!(task.suggestion.is_none());
 }

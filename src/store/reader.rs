@@ -1218,6 +1218,24 @@ impl Reader<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The prediction the annotator's autosaved draft of the task started from, if any.
+    pub fn autosaved_draft_prediction(
+        &self,
+        task_id: i64,
+        annotator_id: i64,
+    ) -> Result<Option<SuggestionRow>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "SELECT p.id, p.uid, p.task_id, p.provider, p.model_version, p.prompt_version,
+                        p.score, p.result, p.created_at
+                 FROM autosaved_drafts d JOIN predictions p ON p.id = d.prediction_id
+                 WHERE d.task_id = ?1 AND d.annotator_id = ?2",
+            )?
+            .query_row(params![task_id, annotator_id], Self::suggestion_row)
+            .optional()?)
+    }
+
     /// Calls `on_row` for each (model's latest prediction of a task, current submitted
     /// annotation of that task) pair, per provider, model version and prompt version. Streams:
     /// memory stays constant whatever the project's size.

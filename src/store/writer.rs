@@ -735,6 +735,23 @@ impl Writer<'_> {
 
 /// Suggestions (issue 5, migration 0009).
 impl Writer<'_> {
+    /// Records which prediction the annotator's autosaved draft of the task started from
+    /// (`None`: none). Called right after [`Writer::upsert_autosaved_draft`] in its transaction.
+    pub fn set_autosaved_draft_prediction(
+        &mut self,
+        task_id: i64,
+        annotator_id: i64,
+        prediction_id: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.transaction
+            .prepare_cached(
+                "UPDATE autosaved_drafts SET prediction_id = ?3
+                 WHERE task_id = ?1 AND annotator_id = ?2",
+            )?
+            .execute(params![task_id, annotator_id, prediction_id])?;
+        Ok(())
+    }
+
     /// Records which prediction a just-inserted annotation version started from. Called in the
     /// save's own transaction right after [`Writer::insert_annotation_version`], so the version
     /// is never visible without its link.

@@ -39,3 +39,7 @@ CREATE INDEX tasks_open_by_prediction_score ON tasks(latest_prediction_score, id
     WHERE open = 1 AND latest_prediction_score IS NOT NULL;
 CREATE INDEX tasks_open_unscored_by_id ON tasks(id)
     WHERE open = 1 AND latest_prediction_score IS NULL;
+
+-- The prediction an autosaved draft started from: an edited suggestion that was autosaved (and
+-- then restored after Back or a restart) is still saved as a correction of that prediction.
+ALTER TABLE autosaved_drafts ADD COLUMN prediction_id INTEGER REFERENCES predictions(id);

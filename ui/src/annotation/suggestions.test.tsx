@@ -13,7 +13,7 @@ import { createRegistry } from "../modalities";
 import { classification, sentiment } from "../test/fixtures";
 import { appKeyOf, buildKeymap, findBinding } from "./keymap";
 import { SuggestionBanner } from "./SuggestionBanner";
-import { useTaskSession } from "./useTaskSession";
+import { suggestionEdited, useTaskSession } from "./useTaskSession";
 
 const registry = createRegistry();
 const iface = classification([sentiment]);
@@ -32,11 +32,17 @@ function task(extra: Partial<TaskView> = {}): TaskView {
   return { task_id: 7, uid: "u7", data: { text: "Awful." }, annotation: null, autosaved: null, media: [], media_problems: [], ...extra };
 }
 
+const autosaveCalls: unknown[] = [];
+
 async function startSession(first: TaskView) {
   const saveAnnotation = vi.fn(async () => ({ annotation_uid: "a", version: 1, task_id: first.task_id }));
   const nextTask = vi.fn(async (exclude: number[]) => (exclude.length === 0 ? first : null));
   const nextTaskInOrder = vi.fn(async (exclude: number[]) => (exclude.length === 0 ? task({ task_id: 9, uid: "u9" }) : null));
-  const api = { nextTask, nextTaskInOrder, saveAnnotation, autosaveDraft: vi.fn(async () => null) } as unknown as Ipc;
+  const autosaveDraft = vi.fn(async (request: unknown) => {
+    autosaveCalls.push(request);
+    return null;
+  });
+  const api = { nextTask, nextTaskInOrder, saveAnnotation, autosaveDraft } as unknown as Ipc;
   const options = { api, iface, registry, onError: vi.fn(), onSaved: async () => undefined };
   const hook = renderHook(() => useTaskSession(options));
   await act(async () => {
@@ -96,6 +102,36 @@ describe("a task with a suggestion", () => {
       await hook.result.current.finish("submitted");
     });
     expect(savedRequest(saveAnnotation).from_prediction).toBeUndefined();
+  });
+});
+
+describe("an edited suggestion", () => {
+  it("is autosaved with its prediction, and restored from that autosave it is not accepted by K", async () => {
+    const { hook } = await startSession(task({ suggestion }));
+    act(() => hook.result.current.pressKey("sentiment", "Neutral"));
+    window.dispatchEvent(new Event("beforeunload"));
+    const autosaveDraft = autosaveCalls.at(-1);
+    expect(autosaveDraft).toMatchObject({ task_id: 7, from_prediction: "pred-1" });
+
+    const restored = task({
+      suggestion,
+      autosaved: {
+        saved_at: "2026-11-28T05:00:01.000Z",
+        result: [{ id: "x", from_name: "sentiment", to_name: "text", type: "choices", value: { choices: ["Neutral"] } }],
+      },
+    });
+    const second = await startSession(restored);
+    const view = second.hook.result.current.view;
+    expect(view.kind === "task" && view.values).toEqual({ sentiment: ["Neutral"] });
+    expect(view.kind === "task" && suggestionEdited(view)).toBe(true);
+    await act(async () => {
+      await second.hook.result.current.accept();
+    });
+    expect(second.saveAnnotation).not.toHaveBeenCalled();
+    await act(async () => {
+      await second.hook.result.current.finish("submitted");
+    });
+    expect(savedRequest(second.saveAnnotation).from_prediction).toBe("pred-1");
   });
 });
 

@@ -78,6 +78,15 @@ export interface TaskSession {
 
 const NO_MISSING: ReadonlySet<string> = new Set();
 
+/**
+ * Whether the task's suggestion was edited: the values changed since the task was shown, or it
+ * was shown from an autosave (an autosave exists only after an edit; the core sends the
+ * suggestion with it when that autosave started from the suggestion).
+ */
+export function suggestionEdited(view: Extract<SessionView, { kind: "task" }>): boolean {
+  return view.values !== view.shownValues || view.task.autosaved !== null;
+}
+
 /** Lets each object warm what it will need to show the prefetched task (`ObjectRenderer.prefetch`). */
 function prefetchObjects(iface: Interface, registry: Registry, task: TaskView): void {
   for (const object of iface.objects) {
@@ -211,7 +220,12 @@ export function useTaskSession(options: {
     if (autosavedValuesRef.current === current.values) return;
     autosavedValuesRef.current = current.values;
     api
-      .autosaveDraft({ task_id: current.task.task_id, result: buildResult(iface, registry, current.values) })
+      .autosaveDraft({
+        task_id: current.task.task_id,
+        result: buildResult(iface, registry, current.values),
+        // An edited suggestion stays linked to its prediction when it is restored.
+        from_prediction: current.task.suggestion?.prediction_uid,
+      })
       .catch((error: unknown) => {
         // Said once: an autosave failing every second would bury the screen in errors.
         if (!autosaveFailedRef.current) onError(toIpcError(error));
@@ -300,7 +314,7 @@ export function useTaskSession(options: {
     const current = viewRef.current;
     // Accepting means "as suggested": after an edit the answer is the annotator's own and is
     // submitted the usual way (the core then records a correction).
-    if (current.kind !== "task" || current.task.suggestion === undefined || current.values !== current.shownValues) return;
+    if (current.kind !== "task" || current.task.suggestion === undefined || suggestionEdited(current)) return;
     await finish("submitted");
   }, [finish]);
 

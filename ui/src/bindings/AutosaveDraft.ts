@@ -4,4 +4,9 @@ import type { ResultItem } from "./ResultItem";
 /**
  * What the editor autosaves: the result as it stands, not yet a saved version.
  */
-export type AutosaveDraft = { task_id: number, result: Array<ResultItem>, };
+export type AutosaveDraft = { task_id: number, result: Array<ResultItem>, 
+/**
+ * The prediction (`TaskView.suggestion`) the edited values started from, kept with the
+ * autosave so the version saved after a restore still records it (`crate::suggestions`).
+ */
+from_prediction?: string, };

@@ -40,7 +40,8 @@ media_problems: Array<MediaProblem>,
 /**
  * A model's prediction to start from (`crate::suggestions`): the task's most recently
  * stored prediction, given only when this annotator has no annotation and no autosave of
- * the task (their own work wins) and when it still fits the config and the task.
+ * the task (their own work wins) and when it still fits the config and the task; or, with
+ * `autosaved`, the prediction that autosave started from (the edited suggestion).
  * Absent (not `null`) when there is none, so older clients and the UI's mocks need not
  * know the field.
  */

@@ -12,7 +12,7 @@ import type { ProjectOverview } from "../bindings/ProjectOverview";
 import { appKeyOf, buildKeymap, findBinding, isTextEntry, type AppAction } from "../annotation/keymap";
 import type { Registry } from "../annotation/registry";
 import { keyOf, TaskCard } from "../annotation/TaskCard";
-import { useTaskSession } from "../annotation/useTaskSession";
+import { suggestionEdited, useTaskSession } from "../annotation/useTaskSession";
 import { clearSelection, cycleDirection, deleteSelected, redo, startRelation, undo } from "../annotation/editor";
 import { GuidelinesPanel } from "../components/GuidelinesPanel";
 import { HelpOverlay } from "../components/HelpOverlay";
@@ -397,7 +397,7 @@ export function ProjectScreen(props: {
           {view.kind === "task" && view.task.suggestion !== undefined && (
             <SuggestionBanner
               suggestion={view.task.suggestion}
-              edited={view.values !== view.shownValues}
+              edited={suggestionEdited(view)}
               acceptKey={appKeyOf(keymap, "accept")}
               busy={session.busy}
               onAccept={() => {
