@@ -237,16 +237,73 @@ fn main() {
         trained.model.to_bytes().len() as f64 / (1024.0 * 1024.0),
         started.elapsed().as_secs_f64() * 1000.0
     );
+    // An annotator saving on their own connection while the predictions are written: how long
+    // does a save wait? (Pre-labelling writes 512 predictions per transaction.)
+    let labelling_done = std::sync::Arc::new(AtomicBool::new(false));
+    let saver = {
+        let labelling_done = std::sync::Arc::clone(&labelling_done);
+        let project_path = project_path.clone();
+        let labels: Vec<String> = labels.iter().map(|label| (*label).to_owned()).collect();
+        std::thread::spawn(move || {
+            let mut saver_project = Project::open(&project_path).expect("a second connection");
+            let mut save_ms: Vec<f64> = Vec::new();
+            let mut task_id = 10;
+            while !labelling_done.load(std::sync::atomic::Ordering::SeqCst) {
+                let result =
+                    serde_json::from_value(json!([{"from_name": "label", "to_name": "text",
+                    "type": "choices", "value": {"choices": [labels[0]]}}]))
+                    .expect("a result");
+                let started = Instant::now();
+                saver_project
+                    .save_annotation(
+                        "bench-saver",
+                        &gloss::views::SaveAnnotation {
+                            task_id,
+                            status: gloss::views::AnnotationStatus::Submitted,
+                            result,
+                            lead_time_ms: 1000,
+                            from_prediction: None,
+                        },
+                    )
+                    .expect("a save during pre-labelling");
+                save_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                task_id += 10;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            save_ms
+        })
+    };
     let started = Instant::now();
     let summary = project
         .prelabel_with_builtin_model(&stored, None, &AtomicBool::new(false), ACTOR, &mut |_| {})
         .expect("pre-labelling");
+    labelling_done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut save_ms = saver.join().expect("the saver thread");
+    save_ms.sort_by(f64::total_cmp);
     println!(
         "builtin_model: pre-labelled {} tasks in {:.2} s ({:.0} tasks/s, predictions written)",
         summary.progress.n_predicted,
         started.elapsed().as_secs_f64(),
         summary.progress.n_predicted as f64 / started.elapsed().as_secs_f64()
     );
+    // A second pass finds nothing left (each task's lookup is one index seek).
+    let started = Instant::now();
+    let again = project
+        .prelabel_with_builtin_model(&stored, None, &AtomicBool::new(false), ACTOR, &mut |_| {})
+        .expect("a second pass");
+    println!(
+        "builtin_model: a second pass found {} tasks left in {:.0} ms",
+        again.progress.n_planned,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    if !save_ms.is_empty() {
+        println!(
+            "builtin_model: {} saves on another connection meanwhile: median {:.1} ms, slowest {:.1} ms",
+            save_ms.len(),
+            save_ms[save_ms.len() / 2],
+            save_ms[save_ms.len() - 1]
+        );
+    }
     drop(project);
 
     // The stored predictions of the test tasks, scored again from the file.

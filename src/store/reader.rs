@@ -940,6 +940,8 @@ impl Reader<'_> {
     }
 
     /// Ids of the tasks (in id order) with no prediction from this built-in model version.
+    /// (Its predictions have no prompt version: saying so lets the lookup use every column of
+    /// `predictions_by_model` instead of scanning the model's predictions for each task.)
     pub fn task_ids_without_builtin_prediction(
         &self,
         model_version: &str,
@@ -950,7 +952,7 @@ impl Reader<'_> {
             "SELECT t.id FROM tasks t
              WHERE NOT EXISTS (SELECT 1 FROM predictions p
                                WHERE p.provider = 'builtin' AND p.model_version = ?1
-                                 AND p.task_id = t.id)
+                                 AND p.prompt_version IS NULL AND p.task_id = t.id)
              ORDER BY t.id LIMIT ?2",
         )?;
         let ids = statement
