@@ -65,6 +65,7 @@ fn main() {
         "next",
         "save",
         "next-lowest-confidence",
+        "prelabel-report",
         "export-hf",
         "export-jsonl",
     ] {
@@ -376,6 +377,21 @@ fn run_child_step(step: &str, dir: &Path, n_tasks: usize) {
                 "| next task, lowest confidence first (every task scored, {n_tasks} tasks) | p50 {:.0} µs, p95 {:.0} µs | p95 < 1 ms | {} |",
                 percentile(&micros, 0.5),
                 percentile(&micros, 0.95),
+                memory()
+            );
+        }
+        "prelabel-report" => {
+            // After the step above: one prediction per task, 1,000 of them answered from the
+            // suggestion plus the 51,000 earlier submissions.
+            let started = Instant::now();
+            let report = project.prelabel_report().unwrap();
+            let seconds = started.elapsed().as_secs_f64();
+            let model = &report.models[0];
+            println!(
+                "| pre-label report ({} predictions, {} annotated tasks, {} accepted) | {seconds:.2} s | — | {} |",
+                model.predictions,
+                model.tasks_with_human_annotation,
+                model.accepted,
                 memory()
             );
         }
