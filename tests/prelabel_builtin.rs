@@ -281,6 +281,30 @@ fn a_separable_toy_set_is_learned_to_100_percent() {
 }
 
 #[test]
+fn the_prelabel_report_evaluates_the_builtin_model_like_any_provider() {
+    let (mut test_project, truth) = toy_project(8, 4);
+    let report = run(&mut test_project, &topic_options()).expect("run");
+    let prelabel_report = test_project.project.prelabel_report().expect("report");
+    let model = prelabel_report
+        .models
+        .iter()
+        .find(|model| model.model_version == report.model_version)
+        .expect("the built-in model in the pre-label report");
+    assert_eq!(model.provider.as_deref(), Some("builtin"));
+    assert_eq!(model.prompt_version, None);
+    assert_eq!(model.predictions, truth.len() as i64);
+    assert_eq!(model.tasks_with_human_annotation, 24);
+    let topic = model
+        .agreement
+        .iter()
+        .find(|agreement| agreement.control == "topic")
+        .expect("agreement on topic");
+    // The 24 labelled tasks: the model agrees with the labels it learned from.
+    assert_eq!(topic.n_items, 24);
+    assert_eq!(topic.percent_agreement, Some(1.0));
+}
+
+#[test]
 fn training_is_deterministic() {
     let (mut first, _) = toy_project(6, 4);
     let (mut second, _) = toy_project(6, 4);
