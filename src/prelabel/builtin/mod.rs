@@ -52,6 +52,9 @@ pub const MIN_EXAMPLES: usize = 10;
 /// A label counts towards [`MIN_LABELS`] when it has at least this many examples.
 pub const MIN_EXAMPLES_PER_LABEL: usize = 2;
 pub const MIN_LABELS: usize = 2;
+/// The most labels a model learns: its weights take 1 MiB per label (2^18 f32), three times
+/// over while training (weights, AdaGrad sums, the best epoch's copy).
+pub const MAX_LABELS: usize = 256;
 /// Predictions are written this many tasks per transaction.
 const PREDICTION_CHUNK: usize = 512;
 /// Names the algorithm and its settings in the training fingerprint: a change to any of them
@@ -78,6 +81,10 @@ pub enum BuiltinModelError {
         n_examples: usize,
         label_counts: String,
     },
+    #[error(
+        "\"{control}\" has {n_labels} labels in its examples; the built-in model learns at most {MAX_LABELS} (1 MiB of weights each)"
+    )]
+    TooManyLabels { control: String, n_labels: usize },
     #[error("the stored built-in model {model_version} is damaged: {reason}")]
     DamagedModel {
         model_version: String,
@@ -93,7 +100,8 @@ impl BuiltinModelError {
             BuiltinModelError::NoControl { .. }
             | BuiltinModelError::UnsupportedControl { .. }
             | BuiltinModelError::SeveralControls { .. }
-            | BuiltinModelError::TooFewExamples { .. } => ErrorCode::BadInput,
+            | BuiltinModelError::TooFewExamples { .. }
+            | BuiltinModelError::TooManyLabels { .. } => ErrorCode::BadInput,
             BuiltinModelError::Store(StoreError::Io { .. }) => ErrorCode::Io,
             BuiltinModelError::DamagedModel { .. } | BuiltinModelError::Store(_) => {
                 ErrorCode::Internal
@@ -418,6 +426,12 @@ pub fn train_builtin_model(set: &TrainingSet) -> Result<TrainedBuiltinModel, Bui
                     .collect::<Vec<_>>()
                     .join(", ")
             },
+        });
+    }
+    if counts.len() > MAX_LABELS {
+        return Err(BuiltinModelError::TooManyLabels {
+            control: set.target.control.clone(),
+            n_labels: counts.len(),
         });
     }
     let labels: Vec<String> = counts.into_iter().map(|(label, _)| label).collect();
@@ -835,6 +849,45 @@ mod tests {
             .iter()
             .map(|list| list.iter().map(|value| (*value).to_owned()).collect())
             .collect()
+    }
+
+    #[test]
+    fn more_labels_than_the_maximum_are_refused_before_any_weights_are_allocated() {
+        let n_labels = MAX_LABELS + 1;
+        let options: Vec<OfferedValue> = (0..n_labels)
+            .map(|idx| OfferedValue {
+                shown: format!("label{idx}"),
+                stored: format!("label{idx}"),
+            })
+            .collect();
+        let set = TrainingSet {
+            target: BuiltinTarget {
+                control: "big".to_owned(),
+                to_name: "text".to_owned(),
+                choice: ChoiceKind::Single,
+                options,
+                text_objects: vec![("text".to_owned(), "text".to_owned())],
+            },
+            examples: (0..n_labels * 2)
+                .map(|idx| LabelledText {
+                    task_id: idx as i64 + 1,
+                    text: format!("text {idx}"),
+                    labels: vec![format!("label{}", idx % n_labels)],
+                })
+                .collect(),
+            n_skipped_disagreements: 0,
+            last_annotation_id: 0,
+            config_version: 1,
+        };
+        let error = train_builtin_model(&set).expect_err("too many labels");
+        assert!(
+            matches!(
+                error,
+                BuiltinModelError::TooManyLabels { n_labels: 257, .. }
+            ),
+            "{error}"
+        );
+        assert_eq!(error.code(), ErrorCode::BadInput);
     }
 
     #[test]
