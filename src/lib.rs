@@ -18,6 +18,7 @@ pub mod media_preview;
 pub mod media_server;
 pub mod prelabel;
 pub mod project;
+pub mod qc;
 pub mod result;
 pub mod store;
 pub mod suggestions;

@@ -6,6 +6,7 @@
 //! Command names and JSON fields, once released, stay stable: scripts depend on them.
 
 mod media;
+mod agreement;
 mod prelabel_review;
 
 use std::ffi::OsString;
@@ -177,6 +178,9 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Agreement between annotators per control: percent agreement, Cohen's, Fleiss' and
+    /// Randolph's kappa, Krippendorff's alpha; span F1 and box F1 for regions.
+    Agreement(agreement::AgreementArgs),
     /// Pre-label tasks with a language model (OpenAI-compatible or Anthropic).
     Prelabel(crate::prelabel::cli::PrelabelArgs),
     /// The project's versioned pre-labelling prompt templates: add, show.
@@ -352,6 +356,7 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
             command: ConfigCommand::Check { output, .. },
         } => output.json,
         Command::Prelabel(args) => args.json,
+        Command::Agreement(args) => args.json,
         Command::Keys { command } => command.json(),
         Command::Prompt { command } => command.json(),
         Command::Media { command } => command.json(),
@@ -705,6 +710,10 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
         }
         Command::Prelabel(args) => {
             let (json, human) = crate::prelabel::cli::prelabel_command(&args, &actor)?;
+            Ok(Outcome { json, human })
+        }
+        Command::Agreement(args) => {
+            let (json, human) = agreement::agreement_command(&args)?;
             Ok(Outcome { json, human })
         }
         Command::Keys { command } => {

@@ -71,27 +71,36 @@ pub fn cohen_kappa(
         })
         .collect();
     Ok(CohenKappa {
-        kappa: kappa_of_pairs(&pairs, weights),
+        kappa: kappa_of_pairs(&pairs, coded.labels.len(), weights),
         n_items_used: pairs.len(),
     })
 }
 
 /// scikit-learn's computation on co-labelled (a, b) codes. Codes are ranks in a sorted label
 /// list, so the union of the codes used here, in code order, is sklearn's sorted label list.
-fn kappa_of_pairs(pairs: &[(u32, u32)], weights: KappaWeights) -> Metric {
+fn kappa_of_pairs(pairs: &[(u32, u32)], n_codes: usize, weights: KappaWeights) -> Metric {
     if pairs.is_empty() {
         return Metric::Undefined(Undefined::NoComparableItems {
             detail: "no item labelled by both annotators".to_owned(),
         });
     }
-    let mut used: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
-    used.sort_unstable();
-    used.dedup();
-    let n_classes = used.len();
-    let position = |code: u32| used.binary_search(&code).unwrap_or(0);
+    // Position of each used code in the pair's own label list (codes are ranks, so code order
+    // is sorted order); a mark per code, not a sort of every pair.
+    let mut position_of_code: Vec<usize> = vec![usize::MAX; n_codes];
+    for &(a, b) in pairs {
+        position_of_code[a as usize] = 0;
+        position_of_code[b as usize] = 0;
+    }
+    let mut n_classes = 0usize;
+    for position in position_of_code.iter_mut() {
+        if *position == 0 {
+            *position = n_classes;
+            n_classes += 1;
+        }
+    }
     let mut confusion = vec![0f64; n_classes * n_classes];
     for &(a, b) in pairs {
-        confusion[position(a) * n_classes + position(b)] += 1.0;
+        confusion[position_of_code[a as usize] * n_classes + position_of_code[b as usize]] += 1.0;
     }
     // sklearn: sum0 = column sums (annotator b), sum1 = row sums (annotator a),
     // expected = outer(sum0, sum1) / n. The weights are symmetric, so the orientation of
@@ -153,6 +162,15 @@ pub struct PairKappa {
 /// annotators² × items, so sparse matrices with many annotators stay cheap.
 pub fn cohen_kappa_pairs(matrix: &LabelMatrix, weights: KappaWeights) -> Vec<PairKappa> {
     let coded = matrix.coded();
+    let n_annotators = coded.n_annotators;
+    // Up to 256 annotators, one slot per ordered index pair (no hashing in the inner loop);
+    // beyond, only the pairs that co-occur, in a map.
+    let dense = n_annotators <= 256;
+    let mut dense_pairs: Vec<Vec<(u32, u32)>> = if dense {
+        vec![Vec::new(); n_annotators * n_annotators]
+    } else {
+        Vec::new()
+    };
     let mut pairs_by_annotators: HashMap<(usize, usize), Vec<(u32, u32)>> = HashMap::new();
     let mut present: Vec<(usize, u32)> = Vec::new();
     for item_idx in 0..coded.n_items() {
@@ -167,19 +185,34 @@ pub fn cohen_kappa_pairs(matrix: &LabelMatrix, weights: KappaWeights) -> Vec<Pai
         );
         for (first, &(a_idx, a_code)) in present.iter().enumerate() {
             for &(b_idx, b_code) in &present[first + 1..] {
-                pairs_by_annotators
-                    .entry((a_idx, b_idx))
-                    .or_default()
-                    .push((a_code, b_code));
+                if dense {
+                    dense_pairs[a_idx * n_annotators + b_idx].push((a_code, b_code));
+                } else {
+                    pairs_by_annotators
+                        .entry((a_idx, b_idx))
+                        .or_default()
+                        .push((a_code, b_code));
+                }
             }
         }
     }
-    let mut results: Vec<PairKappa> = pairs_by_annotators
+    let dense_entries = dense_pairs
         .into_iter()
+        .enumerate()
+        .filter(|(_, pairs)| !pairs.is_empty())
+        .map(|(slot, pairs)| {
+            (
+                (slot / n_annotators.max(1), slot % n_annotators.max(1)),
+                pairs,
+            )
+        });
+    let n_codes = coded.labels.len();
+    let mut results: Vec<PairKappa> = dense_entries
+        .chain(pairs_by_annotators)
         .map(|((a_idx, b_idx), pairs)| PairKappa {
             a_idx,
             b_idx,
-            kappa: kappa_of_pairs(&pairs, weights),
+            kappa: kappa_of_pairs(&pairs, n_codes, weights),
             n_items_used: pairs.len(),
         })
         .collect();
@@ -217,7 +250,7 @@ pub fn fleiss_kappa(matrix: &LabelMatrix, categories: &FleissCategories) -> Flei
     let coded = matrix.coded();
     let (category_labels, column_of_code): (Vec<Label>, Vec<Option<usize>>) = match categories {
         FleissCategories::Observed => (
-            coded.labels.clone(),
+            coded.labels.to_vec(),
             (0..coded.labels.len()).map(Some).collect(),
         ),
         FleissCategories::Declared(declared) => (
@@ -361,10 +394,10 @@ impl Coincidences {
     ) -> Result<Coincidences, Undefined> {
         let coded = matrix.coded();
         let (domain, domain_idx_of_code): (Vec<Label>, Vec<usize>) = match value_domain {
-            None => (coded.labels.clone(), (0..coded.labels.len()).collect()),
+            None => (coded.labels.to_vec(), (0..coded.labels.len()).collect()),
             Some(domain) => {
                 let mut domain_idx_of_code = Vec::with_capacity(coded.labels.len());
-                for label in &coded.labels {
+                for label in coded.labels {
                     match domain.iter().position(|value| value == label) {
                         Some(domain_idx) => domain_idx_of_code.push(domain_idx),
                         None => {

@@ -34,7 +34,11 @@
 //! 1..max) when every label seen is one of them, else the labels seen. The mean of the pair
 //! kappas is over the pairs where kappa is defined.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+
+use serde_json::value::RawValue;
 
 use serde::Serialize;
 
@@ -47,7 +51,10 @@ use super::spans::{Span, SpanDocument, span_f1};
 use super::{Label, LabelMatrix, Metric, mean_of_defined};
 use crate::config::{ControlKind, ControlTag};
 use crate::geometry::{ImageSize, pixels_to_percent_x, pixels_to_percent_y, rectangle_corners};
-use crate::result::{ResultItem, ResultValue};
+use crate::result::{
+    ChoicesValue, DateTimeValue, NumberValue, PairwiseValue, RatingValue, ResultValue, SpanValue,
+    TaxonomyValue,
+};
 use crate::{GlossError, Project};
 
 /// The IoU a box or polygon must reach to match (inclusive).
@@ -229,7 +236,7 @@ enum Extracted {
 #[derive(Debug, Default)]
 struct ControlCollection {
     /// (task id, annotator) → what they gave.
-    cells: BTreeMap<(i64, String), Extracted>,
+    cells: BTreeMap<(i64, Rc<str>), Extracted>,
     n_regions_left_out: usize,
 }
 
@@ -304,55 +311,101 @@ fn region_size(
     }
 }
 
+/// One item of a stored result, read lazily: only the fields agreement looks at, with the
+/// value left as raw JSON until its control is known to be measured. Parsing every result into
+/// the full typed [`crate::result::ResultItem`] (an untagged enum) was most of the time of a
+/// million-annotation project.
+#[derive(Debug, serde::Deserialize)]
+struct StoredItem<'json> {
+    #[serde(default, borrow)]
+    from_name: Option<Cow<'json, str>>,
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<Cow<'json, str>>,
+    #[serde(default, borrow)]
+    value: Option<&'json RawValue>,
+    #[serde(default)]
+    original_width: Option<u32>,
+    #[serde(default)]
+    original_height: Option<u32>,
+}
+
+/// A stored item's value as its typed result value, or why it is not one.
+fn typed_value<T: serde::de::DeserializeOwned>(item: &StoredItem<'_>) -> Result<T, String> {
+    let raw = item.value.ok_or("a result item without a value")?;
+    serde_json::from_str(raw.get()).map_err(|error| {
+        format!(
+            "the {} value of {} does not parse: {error}",
+            item.kind.as_deref().unwrap_or("?"),
+            item.from_name.as_deref().unwrap_or("?")
+        )
+    })
+}
+
 /// What `annotation_items` hold for `control`, or `None` when the annotator gave nothing.
 fn extract(
     control: &ControlTag,
     treatment: ControlTreatment,
-    annotation_items: &[ResultItem],
+    annotation_items: &[StoredItem<'_>],
     imported_size: Option<ImageSize>,
     n_regions_left_out: &mut usize,
-) -> Option<Extracted> {
-    let results = annotation_items.iter().filter_map(|item| match item {
-        ResultItem::Control(result) if result.from_name == control.name => Some(result),
-        _ => None,
-    });
+) -> Result<Option<Extracted>, String> {
+    let results = annotation_items
+        .iter()
+        .filter(|item| item.from_name.as_deref() == Some(control.name.as_str()));
     match treatment {
         ControlTreatment::Labels { .. } => {
             let mut choices: Vec<String> = Vec::new();
             let mut single: Option<Label> = None;
             let mut is_choices = false;
-            for result in results {
-                match &result.value {
-                    ResultValue::Choices(value) => {
+            for item in results {
+                match item.kind.as_deref() {
+                    Some("choices") => {
+                        let value: ChoicesValue = typed_value(item)?;
                         is_choices = true;
-                        choices.extend(value.choices.iter().cloned());
+                        choices.extend(value.choices);
                     }
-                    ResultValue::Taxonomy(value) => {
-                        choices.extend(value.taxonomy.iter().map(|path| path.join(" / ")))
+                    Some("taxonomy") => {
+                        let value: TaxonomyValue = typed_value(item)?;
+                        choices.extend(value.taxonomy.iter().map(|path| path.join(" / ")));
                     }
-                    ResultValue::Rating(value) => single = Label::number(f64::from(value.rating)),
-                    ResultValue::Number(value) => single = Label::number(value.number),
-                    ResultValue::Pairwise(value) => single = Some(Label::text(&value.selected)),
-                    ResultValue::DateTime(value) => single = Some(Label::text(&value.datetime)),
+                    Some("rating") => {
+                        let value: RatingValue = typed_value(item)?;
+                        single = Label::number(f64::from(value.rating));
+                    }
+                    Some("number") => {
+                        let value: NumberValue = typed_value(item)?;
+                        single = Label::number(value.number);
+                    }
+                    Some("pairwise") => {
+                        let value: PairwiseValue = typed_value(item)?;
+                        single = Some(Label::Text(value.selected));
+                    }
+                    Some("datetime") => {
+                        let value: DateTimeValue = typed_value(item)?;
+                        single = Some(Label::Text(value.datetime));
+                    }
                     _ => {}
                 }
             }
             if let Some(label) = single {
-                return Some(Extracted::Label {
+                return Ok(Some(Extracted::Label {
                     label,
                     choices: None,
-                });
+                }));
             }
-            let label = set_label(choices.iter().cloned())?;
-            Some(Extracted::Label {
+            let Some(label) = set_label(choices.iter().cloned()) else {
+                return Ok(None);
+            };
+            Ok(Some(Extracted::Label {
                 label,
                 choices: is_choices.then_some(choices),
-            })
+            }))
         }
         ControlTreatment::Spans => {
             let mut spans = Vec::new();
-            for result in results {
-                if let ResultValue::Labels(value) = &result.value {
+            for item in results.filter(|item| item.kind.as_deref() == Some("labels")) {
+                let value: SpanValue = typed_value(item)?;
+                {
                     match (value.start, value.end) {
                         (Some(start), Some(end)) => {
                             spans.extend(value.labels.iter().map(|label| Span {
@@ -365,17 +418,21 @@ fn extract(
                     }
                 }
             }
-            Some(Extracted::Spans(spans))
+            Ok(Some(Extracted::Spans(spans)))
         }
         ControlTreatment::Regions => {
             let mut regions = Vec::new();
-            for result in results {
-                let size =
-                    region_size(result.original_width, result.original_height, imported_size);
+            for item in results {
+                let size = region_size(item.original_width, item.original_height, imported_size);
                 // Every shape is compared in percent of the image: IoU does not change when the
                 // axes are scaled, so this equals the IoU in pixels. Only a rotated box needs the
                 // size, because it is rotated in pixel space (see `crate::geometry`).
-                let (shape, labels) = match &result.value {
+                let value = match item.kind.as_deref() {
+                    Some("rectanglelabels") => ResultValue::RectangleLabels(typed_value(item)?),
+                    Some("polygonlabels") => ResultValue::PolygonLabels(typed_value(item)?),
+                    _ => continue,
+                };
+                let (shape, labels) = match &value {
                     ResultValue::RectangleLabels(rectangle) if rectangle.rotation != 0.0 => {
                         let Some(size) = size else {
                             *n_regions_left_out += 1;
@@ -421,7 +478,7 @@ fn extract(
                     });
                 }
             }
-            Some(Extracted::Regions(regions))
+            Ok(Some(Extracted::Regions(regions)))
         }
     }
 }
@@ -472,13 +529,15 @@ impl Project {
         let reader = self.store().reader();
         let mut size_cache: HashMap<i64, Option<ImageSize>> = HashMap::new();
         reader.for_each_submitted_head(|row| -> Result<(), GlossError> {
-            let items: Vec<ResultItem> =
-                serde_json::from_str(&row.result_json).map_err(|error| {
-                    GlossError::BadInput(format!(
-                        "task {}: the stored annotation of {} is not a valid result: {error}",
-                        row.task_id, row.annotator
-                    ))
-                })?;
+            let bad_result = |reason: String| {
+                GlossError::BadInput(format!(
+                    "task {}: the stored annotation of {} is not a valid result: {reason}",
+                    row.task_id, row.annotator
+                ))
+            };
+            let items: Vec<StoredItem<'_>> = serde_json::from_str(&row.result_json)
+                .map_err(|error| bad_result(error.to_string()))?;
+            let annotator: Rc<str> = Rc::from(row.annotator.as_str());
             let imported_size = if needs_sizes {
                 match size_cache.get(&row.task_id) {
                     Some(size) => *size,
@@ -518,10 +577,12 @@ impl Project {
                         &items,
                         imported_size,
                         &mut collection.n_regions_left_out,
-                    ) {
+                    )
+                    .map_err(bad_result)?
+                    {
                         collection
                             .cells
-                            .insert((row.task_id, row.annotator.clone()), extracted);
+                            .insert((row.task_id, Rc::clone(&annotator)), extracted);
                     }
                 }
             }
@@ -624,16 +685,16 @@ fn control_agreement(
         .keys()
         .map(|(task_id, _)| *task_id)
         .collect();
-    let annotators: BTreeSet<&String> = collection.cells.keys().map(|(_, name)| name).collect();
+    let annotators: BTreeSet<&str> = collection.cells.keys().map(|(_, name)| &**name).collect();
     agreement.n_items = task_ids.len();
     agreement.n_annotators = annotators.len();
-    let annotators: Vec<String> = annotators.into_iter().cloned().collect();
+    let annotators: Vec<String> = annotators.into_iter().map(str::to_owned).collect();
     let task_ids: Vec<i64> = task_ids.into_iter().collect();
     match treatment {
         ControlTreatment::Labels { ordered } => label_agreement(
             control,
             ordered,
-            &collection,
+            collection,
             &task_ids,
             &annotators,
             &mut agreement,
@@ -691,29 +752,29 @@ fn cohen_summary(
 fn label_agreement(
     control: &ControlTag,
     ordered: bool,
-    collection: &ControlCollection,
+    collection: ControlCollection,
     task_ids: &[i64],
     annotators: &[String],
     agreement: &mut ControlAgreement,
 ) {
-    let task_idx: HashMap<i64, usize> = task_ids
-        .iter()
-        .enumerate()
-        .map(|(idx, task_id)| (*task_id, idx))
-        .collect();
     let annotator_idx: HashMap<&str, usize> = annotators
         .iter()
         .enumerate()
         .map(|(idx, name)| (name.as_str(), idx))
         .collect();
     let mut rows: Vec<Vec<Option<Label>>> = vec![vec![None; annotators.len()]; task_ids.len()];
-    let mut choice_rows: Vec<Vec<Option<&Vec<String>>>> =
+    let mut choice_rows: Vec<Vec<Option<Vec<String>>>> =
         vec![vec![None; annotators.len()]; task_ids.len()];
     let mut is_choices = false;
-    for ((task_id, annotator), extracted) in &collection.cells {
+    // The cells are in task id order, as `task_ids` is: the row advances with the task id.
+    let mut row = 0usize;
+    for ((task_id, annotator), extracted) in collection.cells {
+        while task_ids[row] != task_id {
+            row += 1;
+        }
         if let Extracted::Label { label, choices } = extracted {
-            let (row, column) = (task_idx[task_id], annotator_idx[annotator.as_str()]);
-            rows[row][column] = Some(label.clone());
+            let column = annotator_idx[&*annotator];
+            rows[row][column] = Some(label);
             if let Some(choices) = choices {
                 is_choices = true;
                 choice_rows[row][column] = Some(choices);
@@ -738,8 +799,7 @@ fn label_agreement(
         agreement.cohen_kappa_quadratic = Some(quadratic);
     }
     // Fleiss over the items with two or more labels.
-    let fleiss_matrix =
-        matrix.filter_items(|row| row.iter().filter(|cell| cell.is_some()).count() >= 2);
+    let fleiss_matrix = matrix.filter_items(|item_idx| matrix.n_labelled(item_idx) >= 2);
     let seen: BTreeSet<&Label> = (0..fleiss_matrix.n_items())
         .flat_map(|item_idx| fleiss_matrix.row(item_idx).iter().flatten())
         .collect();
@@ -804,7 +864,7 @@ fn per_label_agreement(
     control: &ControlTag,
     items: &[String],
     annotators: &[String],
-    choice_rows: &[Vec<Option<&Vec<String>>>],
+    choice_rows: &[Vec<Option<Vec<String>>>],
 ) -> Vec<LabelAgreement> {
     let mut labels: Vec<String> = match &control.kind {
         ControlKind::Choices { options, .. } => options
@@ -833,7 +893,7 @@ fn per_label_agreement(
                 .map(|row| {
                     row.iter()
                         .map(|cell| {
-                            cell.map(|choices| {
+                            cell.as_ref().map(|choices| {
                                 let selected = choices.contains(&label);
                                 n_selected += usize::from(selected);
                                 Label::Number(if selected { 1.0 } else { 0.0 })
@@ -842,11 +902,12 @@ fn per_label_agreement(
                         .collect()
                 })
                 .collect();
-            let matrix = LabelMatrix::from_rows(items.to_vec(), annotators.to_vec(), rows).ok()?;
+            // The item names are not reported per label: empty names cost no allocation.
+            let item_names = vec![String::new(); items.len()];
+            let matrix = LabelMatrix::from_rows(item_names, annotators.to_vec(), rows).ok()?;
             let percent = percent_agreement(&matrix);
             let cohen = cohen_kappa_pairs(&matrix, KappaWeights::None);
-            let fleiss_matrix =
-                matrix.filter_items(|row| row.iter().filter(|cell| cell.is_some()).count() >= 2);
+            let fleiss_matrix = matrix.filter_items(|item_idx| matrix.n_labelled(item_idx) >= 2);
             let fleiss = fleiss_kappa(
                 &fleiss_matrix,
                 &FleissCategories::Declared(vec![Label::Number(0.0), Label::Number(1.0)]),
@@ -877,7 +938,7 @@ fn region_pairs(
     let mut by_annotator: BTreeMap<&str, BTreeMap<i64, &Extracted>> = BTreeMap::new();
     for ((task_id, annotator), extracted) in &collection.cells {
         by_annotator
-            .entry(annotator.as_str())
+            .entry(&**annotator)
             .or_default()
             .insert(*task_id, extracted);
     }

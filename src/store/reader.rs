@@ -1348,3 +1348,46 @@ impl Reader<'_> {
         Ok(())
     }
 }
+
+// --- quality control (issue 6): what agreement reads.
+
+/// A current submitted annotation (a head whose status is `submitted`), as agreement reads it.
+#[derive(Debug, Clone)]
+pub struct SubmittedHeadRow {
+    pub task_id: i64,
+    pub annotator: String,
+    pub result_json: String,
+    pub guidelines_version: Option<u32>,
+}
+
+impl Reader<'_> {
+    /// Streams every submitted head annotation, in task id order (then annotator id: the
+    /// primary key's order, so SQLite sorts nothing), to `visit`. Drafts, skips and older
+    /// versions are not read: agreement counts what people submitted last.
+    pub fn for_each_submitted_head<E: From<StoreError>>(
+        &self,
+        mut visit: impl FnMut(SubmittedHeadRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT h.task_id, p.name, a.result, a.guidelines_version
+                 FROM annotation_heads h
+                 JOIN annotations a ON a.id = h.annotation_id
+                 JOIN annotators p ON p.id = h.annotator_id
+                 WHERE h.status = 'submitted'
+                 ORDER BY h.task_id, h.annotator_id",
+            )
+            .map_err(StoreError::from)?;
+        let mut rows = statement.query([]).map_err(StoreError::from)?;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            visit(SubmittedHeadRow {
+                task_id: row.get(0).map_err(StoreError::from)?,
+                annotator: row.get(1).map_err(StoreError::from)?,
+                result_json: row.get(2).map_err(StoreError::from)?,
+                guidelines_version: row.get(3).map_err(StoreError::from)?,
+            })?;
+        }
+        Ok(())
+    }
+}
