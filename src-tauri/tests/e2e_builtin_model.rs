@@ -1,7 +1,8 @@
 //! The built-in offline model in the real window (issue 5): a project seeded through the core
 //! with 12 labelled and 6 unlabelled texts is opened; the "Built-in model" switch is off and
 //! nothing is trained; switched on, the background trainer trains on the 12 labels and the
-//! status line names the model (`builtin-logreg@t12-…`) with its held-out accuracy; every
+//! status line names the model (`builtin-logreg@t12-…`) with its held-out accuracy; the task
+//! on screen (loaded before the model existed) is loaded again with the model's suggestion; every
 //! task then has exactly one prediction from it (the Label Studio export through the `gloss`
 //! CLI), each the topic its words say.
 //!
@@ -107,6 +108,28 @@ async fn switch_on_and_wait_for_the_model(client: &Client) -> TestResult {
         }
         if text.starts_with("failed") || started.elapsed() > Duration::from_secs(60) {
             return Err(format!("the trainer did not report a model: {text:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The task on screen was loaded before the model existed: it is loaded again, untouched,
+    // and shows the model's suggestion.
+    let started = Instant::now();
+    loop {
+        let banner = client
+            .execute(
+                "const banner = document.querySelector('[data-testid=suggestion-banner]'); \
+                 return banner ? banner.textContent : null;",
+                vec![],
+            )
+            .await?;
+        if let Some(text) = banner.as_str()
+            && text.contains("builtin-logreg@t12-")
+        {
+            eprintln!("e2e-builtin-model: banner \"{text}\"");
+            break;
+        }
+        if started.elapsed() > TIMEOUT {
+            return Err(format!("no suggestion from the built-in model: {banner:?}").into());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -116,6 +116,20 @@ describe("BuiltinModelSwitch", () => {
     );
   });
 
+  it("says when a pass has written predictions", async () => {
+    const fake = fakeApi({ enabled: true, status: null });
+    let n_calls = 0;
+    render(<BuiltinModelSwitch api={fake.api} onPredictionsWritten={() => (n_calls += 1)} />);
+    await screen.findByTestId("builtin-model-toggle");
+    act(() => fake.emit(ready));
+    expect(n_calls).toBe(0);
+    act(() => fake.emit({ enabled: true, status: { state: "labelling", model_version: "m", n_done: 9, n_planned: 9 } }));
+    act(() => fake.emit(ready));
+    expect(n_calls).toBe(1);
+    act(() => fake.emit(ready));
+    expect(n_calls).toBe(1);
+  });
+
   it("words every state", () => {
     expect(builtinStatusText({ enabled: true, status: { state: "training", n_examples: 12 } })).toBe(
       "training on 12 labelled examples…",

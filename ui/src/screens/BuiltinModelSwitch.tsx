@@ -42,8 +42,15 @@ export function builtinStatusDetail(view: BuiltinModelView): string {
   return `Retrains after ${status.retrain_after_submissions} new submissions (${status.n_new_submissions} so far); its last pass pre-labelled ${status.n_predicted} tasks.`;
 }
 
-export function BuiltinModelSwitch(props: { api?: BuiltinModelIpc }) {
+/**
+ * `onPredictionsWritten` runs when a pre-labelling pass of the trainer has just written
+ * predictions (the screen may reload the task it shows, so its new suggestion appears).
+ */
+export function BuiltinModelSwitch(props: { api?: BuiltinModelIpc; onPredictionsWritten?: () => void }) {
   const api = props.api ?? builtinModelIpc;
+  const onPredictionsWritten = useRef(props.onPredictionsWritten);
+  onPredictionsWritten.current = props.onPredictionsWritten;
+  const lastState = useRef<string | null>(null);
   const [view, setView] = useState<BuiltinModelView | null>(null);
   const [busy, setBusy] = useState(false);
   // Trainer events counted as they arrive: a command's answer that was computed before the
@@ -69,6 +76,16 @@ export function BuiltinModelSwitch(props: { api?: BuiltinModelIpc }) {
     void api
       .onEvent((event) => {
         eventCount.current += 1;
+        const state = event.status?.state ?? null;
+        if (
+          live &&
+          lastState.current === "labelling" &&
+          event.status?.state === "ready" &&
+          event.status.n_predicted > 0
+        ) {
+          onPredictionsWritten.current?.();
+        }
+        lastState.current = state;
         if (live) setView(event);
       })
       .then((stop) => {

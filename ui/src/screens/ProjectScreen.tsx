@@ -380,7 +380,7 @@ export function ProjectScreen(props: {
             <button type="button" className="ghost" data-testid="open-prelabel-report" onClick={() => setPrelabelReportOpen(true)}>
               Pre-label report
             </button>
-            <BuiltinModelSwitch />
+            <BuiltinModelSwitch onPredictionsWritten={prelabelFinished} />
           </div>
           {view.kind === "loading" && <p className="muted center">Loading the next task…</p>}
           {view.kind === "empty" && (
