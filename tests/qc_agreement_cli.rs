@@ -440,3 +440,96 @@ fn agreement_refuses_an_unknown_control_by_name() {
         "{message}"
     );
 }
+
+const IMAGE_CONFIG: &str = r#"<View>
+  <Image name="img" value="$image"/>
+  <RectangleLabels name="box" toName="img">
+    <Label value="car"/>
+    <Label value="person"/>
+  </RectangleLabels>
+  <PolygonLabels name="poly" toName="img">
+    <Label value="lake"/>
+  </PolygonLabels>
+</View>
+"#;
+
+fn rectangle(x: f64, y: f64, width: f64, height: f64, rotation: f64, label: &str) -> Value {
+    json!({"from_name": "box", "to_name": "img", "type": "rectanglelabels",
+           "original_width": 200, "original_height": 100, "image_rotation": 0,
+           "value": {"x": x, "y": y, "width": width, "height": height, "rotation": rotation,
+                     "rectanglelabels": [label]}})
+}
+
+fn triangle() -> Value {
+    json!({"from_name": "poly", "to_name": "img", "type": "polygonlabels",
+           "original_width": 200, "original_height": 100,
+           "value": {"points": [[0.0, 0.0], [50.0, 0.0], [0.0, 50.0]], "polygonlabels": ["lake"]}})
+}
+
+#[test]
+fn box_agreement_matches_by_iou_in_pixels_including_rotated_boxes() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = image::RgbImage::from_fn(200, 100, |x, y| image::Rgb([x as u8, y as u8, 9]));
+    image.save(dir.path().join("a.png")).unwrap();
+    std::fs::write(dir.path().join("config.xml"), IMAGE_CONFIG).unwrap();
+    // On a 200 × 100 px image (percent → pixels: x × 2, y × 1):
+    // - ann's car A (0,0,10,20)% = x 0..20, y 0..20 px; bob's car (1,0,10,20)% = x 2..22: IoU
+    //   18·20 / (400 + 400 - 360) = 9/11 ≥ 0.5: a match.
+    // - ann's person (50,50,10,10)% and bob's box at the same place labelled car: no candidate.
+    // - ann's car C (20,0,10,40)% = x 40..60, y 0..40 px. bob's car: top-left (30,0)% = (60,0)
+    //   px, width 20% = 40 px, height 20% = 20 px, rotated 90° clockwise about the top-left: it
+    //   runs down 40 px and left 20 px, i.e. x 40..60, y 0..40: IoU 1, a match. (Rotating in
+    //   percent instead would give x 10..30%, y 0..20% and IoU 200/600 = 1/3: no match.)
+    // TP = 2 of 3 + 3 boxes: F1 = 4/6 = 2/3. The lakes are the same triangle: F1 = 1.
+    let export = json!([{"id": 1, "data": {"image": "a.png"}, "annotations": [
+        annotation(json!("ann"), vec![
+            rectangle(0.0, 0.0, 10.0, 20.0, 0.0, "car"),
+            rectangle(50.0, 50.0, 10.0, 10.0, 0.0, "person"),
+            rectangle(20.0, 0.0, 10.0, 40.0, 0.0, "car"),
+            triangle(),
+        ]),
+        annotation(json!("bob"), vec![
+            rectangle(1.0, 0.0, 10.0, 20.0, 0.0, "car"),
+            rectangle(50.0, 50.0, 10.0, 10.0, 0.0, "car"),
+            rectangle(30.0, 0.0, 20.0, 20.0, 90.0, "car"),
+            triangle(),
+        ]),
+    ]}]);
+    std::fs::write(dir.path().join("export.json"), export.to_string()).unwrap();
+    assert_ok(&gloss(
+        dir.path(),
+        &["init", "p.gloss", "--config", "config.xml"],
+    ));
+    let import = gloss(
+        dir.path(),
+        &[
+            "import",
+            "p.gloss",
+            "export.json",
+            "--format",
+            "labelstudio",
+            "--strict",
+            "--json",
+        ],
+    );
+    assert_ok(&import);
+    let output = gloss(dir.path(), &["agreement", "p.gloss", "--json"]);
+    assert_ok(&output);
+    let report = stdout_json(&output);
+    let boxes = control(&report["controls"], "box");
+    assert_eq!(boxes["kind"], "rectanglelabels");
+    assert_eq!(boxes["n_items"], 1);
+    assert_eq!(boxes["box_f1"]["iou_threshold"], 0.5);
+    let ann_bob = pair(&boxes["box_f1"]["pairs"], "ann", "bob");
+    close(&ann_bob["f1"], 2.0 / 3.0, "box F1 ann/bob");
+    assert_eq!(ann_bob["items"], 1);
+    close(&boxes["box_f1"]["mean"], 2.0 / 3.0, "box F1 mean");
+    assert_eq!(boxes["n_regions_left_out"], 0);
+    assert!(boxes.get("cohen_kappa").is_none());
+    let lakes = control(&report["controls"], "poly");
+    close(
+        &pair(&lakes["box_f1"]["pairs"], "ann", "bob")["f1"],
+        1.0,
+        "polygon F1",
+    );
+}
