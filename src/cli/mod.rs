@@ -5,6 +5,7 @@
 //! reason), 2 on bad usage. With `--json`, a failure prints `{"error": {"code", "message"}}`.
 //! Command names and JSON fields, once released, stay stable: scripts depend on them.
 
+mod aggregate;
 mod media;
 mod agreement;
 mod prelabel_review;
@@ -175,9 +176,17 @@ enum Command {
         /// guideline_version, annotated_at.
         #[arg(long)]
         provenance: bool,
+        /// With --only consensus: how single-choice <Choices> decide. majority (default): a
+        /// strict majority, a tie leaves the task out; dawid-skene: the Dawid-Skene label over
+        /// the whole project. Other controls always need a strict majority.
+        #[arg(long, value_enum)]
+        consensus_method: Option<aggregate::AggregationMethodArg>,
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Consensus labels per task for single-choice <Choices>: majority vote or Dawid-Skene,
+    /// each with a confidence.
+    Aggregate(aggregate::AggregateArgs),
     /// Agreement between annotators per control: percent agreement, Cohen's, Fleiss' and
     /// Randolph's kappa, Krippendorff's alpha; span F1 and box F1 for regions.
     Agreement(agreement::AgreementArgs),
@@ -356,6 +365,7 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
             command: ConfigCommand::Check { output, .. },
         } => output.json,
         Command::Prelabel(args) => args.json,
+        Command::Aggregate(args) => args.json,
         Command::Agreement(args) => args.json,
         Command::Keys { command } => command.json(),
         Command::Prompt { command } => command.json(),
@@ -611,6 +621,7 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
             tokenizer,
             pairs,
             provenance,
+            consensus_method,
             ..
         } => {
             let opened = Project::open(&project)?;
@@ -633,6 +644,7 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                     PairsArg::All => RankerPairs::All,
                 },
                 provenance,
+                consensus_method: consensus_method.map(Into::into).unwrap_or_default(),
             };
             let summary = export_project_with(
                 &opened,
@@ -710,6 +722,10 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
         }
         Command::Prelabel(args) => {
             let (json, human) = crate::prelabel::cli::prelabel_command(&args, &actor)?;
+            Ok(Outcome { json, human })
+        }
+        Command::Aggregate(args) => {
+            let (json, human) = aggregate::aggregate_command(&args)?;
             Ok(Outcome { json, human })
         }
         Command::Agreement(args) => {

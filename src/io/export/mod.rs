@@ -280,6 +280,23 @@ pub fn export_project_with(
             project.store().reader().all_task_audio()?,
         )?),
     };
+    // `--consensus-method dawid-skene` needs the whole project's answers, so its labels are
+    // computed once here, before the export streams (one label per task and control).
+    let consensus_labels = match shape_options.consensus_method {
+        crate::qc::project_aggregation::AggregationMethod::Majority => None,
+        method if options.only == Some(OnlyFilter::Consensus) => {
+            Some(project.consensus_labels(method).map_err(|error| match error {
+                crate::GlossError::Store(store_error) => ExportError::Store(store_error),
+                other => ExportError::BadOption(other.to_string()),
+            })?)
+        }
+        _ => {
+            return Err(ExportError::BadOption(
+                "--consensus-method chooses how --only consensus decides; add --only consensus"
+                    .to_owned(),
+            ));
+        }
+    };
     // Built after the exporter, which says whether unanswered tasks count (see `split.rs`).
     let split_plan = match &options.split {
         Some(spec) => Some(split::SplitPlan::build(
@@ -287,6 +304,7 @@ pub fn export_project_with(
             options,
             spec,
             exporter.as_ref(),
+            consensus_labels.as_ref(),
         )?),
         None => None,
     };
@@ -313,7 +331,13 @@ pub fn export_project_with(
     // The split is stratified by the answer, so it needs the answer whatever the format.
     needs.answer |= split_plan.is_some();
     project.store().reader().for_each_task_for_export(|row| {
-        let Some(mut task) = select::select(interface, row, options.only, needs) else {
+        let Some(mut task) = select::select(
+            interface,
+            row,
+            options.only,
+            needs,
+            consensus_labels.as_ref(),
+        ) else {
             summary.left_out += 1;
             return Ok(());
         };

@@ -8,13 +8,22 @@
 //! majority answer. A single submitted annotation is its own majority. Tasks left with nothing
 //! are left out.
 //!
+//! `--consensus-method dawid-skene` changes how single-choice `<Choices>` controls (not
+//! `perRegion`) reach their answer: the Dawid–Skene label of the task
+//! (`crate::qc::project_aggregation`, computed once over the whole project before the export
+//! streams), which always exists when someone answered, so such a control never leaves a task
+//! out; every other control still needs its strict majority. **Tie rule of the default
+//! (strict majority):** a tie is not a majority, so a tied task is left out rather than decided
+//! by an arbitrary order (`gloss aggregate --method majority` does decide ties, by first
+//! appearance, because it reports a confidence next to each label).
+//!
 //! Consensus votes on controls only. Relations (their ends are region ids, which differ between
 //! annotators) and messages an annotator added to a `Chat` (free text, almost never identical
 //! between two people) are not voted on and are not part of the consensus answer; voting on them
 //! would leave nearly every such task out. Use the latest submitted answer (no `--only`, or
 //! `--only submitted`) to export them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -31,6 +40,7 @@ pub fn select(
     row: ExportTaskRow,
     only: Option<OnlyFilter>,
     needs: ExportNeeds,
+    consensus_labels: Option<&HashMap<i64, HashMap<String, String>>>,
 ) -> Option<ExportTask> {
     let data = if needs.parsed_data {
         match serde_json::from_str(&row.data_json) {
@@ -70,7 +80,8 @@ pub fn select(
             })
             .collect();
         if only == Some(OnlyFilter::Consensus) {
-            let consensus = majority_result(interface, &submitted)?;
+            let task_labels = consensus_labels.map(|by_task| by_task.get(&row.id));
+            let consensus = majority_result(interface, &submitted, task_labels)?;
             let provenance = answer_provenance(interface, &submitted, None, &consensus);
             (Some(consensus), provenance)
         } else {
@@ -177,16 +188,64 @@ fn full_answer_key(interface: &Interface, result: &[ResultItem]) -> String {
 }
 
 /// The answer more than half of the results give on every control, or `None` if some control
-/// has no such answer.
+/// has no such answer. With `task_labels` (Dawid–Skene: `Some`, holding this task's labels
+/// when it has any), a single-choice control takes its label from there instead.
 fn majority_result(
     interface: &Interface,
     results: &[(&ExportAnnotationRow, Vec<ResultItem>)],
+    task_labels: Option<Option<&HashMap<String, String>>>,
 ) -> Option<Vec<ResultItem>> {
     if results.is_empty() {
         return None;
     }
     let mut consensus = Vec::new();
     for control in &interface.controls {
+        if let Some(Some(label)) = task_labels
+            .flatten()
+            .filter(|_| crate::qc::project_aggregation::is_aggregatable(control))
+            .map(|labels| labels.get(&control.name))
+        {
+            // Write the item of an annotator who gave that label; Dawid–Skene may also pick a
+            // label nobody gave on this task (when the people who answered it are known to
+            // confuse it), and then the first single-choice item is written with that label.
+            let single_choice_items: Vec<&crate::result::ControlResult> = results
+                .iter()
+                .filter_map(|(_, result)| {
+                    let mut items = result
+                        .iter()
+                        .filter(|item| item.from_name() == Some(control.name.as_str()));
+                    match (items.next(), items.next()) {
+                        (Some(ResultItem::Control(control_result)), None) => match &control_result
+                            .value
+                        {
+                            ResultValue::Choices(value) if value.choices.len() == 1 => {
+                                Some(control_result)
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                })
+                .collect();
+            let gives_label = |control_result: &&crate::result::ControlResult| {
+                matches!(&control_result.value, ResultValue::Choices(value)
+                    if &value.choices[0] == label)
+            };
+            let written = match single_choice_items.iter().copied().find(gives_label) {
+                Some(control_result) => Some(control_result.clone()),
+                None => single_choice_items.first().map(|control_result| {
+                    let mut relabelled = (*control_result).clone();
+                    relabelled.value = ResultValue::Choices(crate::result::ChoicesValue {
+                        choices: vec![label.clone()],
+                    });
+                    relabelled
+                }),
+            };
+            if let Some(control_result) = written {
+                consensus.push(ResultItem::Control(control_result));
+                continue;
+            }
+        }
         let mut votes: BTreeMap<String, (usize, Vec<ResultItem>)> = BTreeMap::new();
         for (_, result) in results {
             let items: Vec<ResultItem> = result

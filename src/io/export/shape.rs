@@ -105,6 +105,9 @@ pub struct ShapeOptions {
     /// (`annotator`, `annotators`, `agreement`, `config_version`, `guideline_version`,
     /// `annotated_at`; see `hf.rs`).
     pub provenance: bool,
+    /// `--consensus-method` (with `--only consensus`, every format): how a single-choice
+    /// `<Choices>` reaches its consensus answer (`select.rs`); the default is the strict majority.
+    pub consensus_method: crate::qc::project_aggregation::AggregationMethod,
 }
 
 /// A shape resolved against a config: which objects and controls feed which column.

@@ -84,6 +84,7 @@ impl SplitPlan {
         options: &ExportOptions,
         spec: &SplitSpec,
         exporter: &dyn Exporter,
+        consensus_labels: Option<&HashMap<i64, HashMap<String, String>>>,
     ) -> Result<SplitPlan, ExportError> {
         let interface = project.interface();
         let writes_unanswered = exporter.writes_unanswered_tasks();
@@ -101,6 +102,7 @@ impl SplitPlan {
                         answer: true,
                         media: false,
                     },
+                    consensus_labels,
                 ) && (writes_unanswered || task.chosen_result.is_some())
                 {
                     hashes
