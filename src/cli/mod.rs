@@ -190,7 +190,8 @@ enum Command {
     /// Agreement between annotators per control: percent agreement, Cohen's, Fleiss' and
     /// Randolph's kappa, Krippendorff's alpha; span F1 and box F1 for regions.
     Agreement(agreement::AgreementArgs),
-    /// Pre-label tasks with a language model (OpenAI-compatible or Anthropic).
+    /// Pre-label tasks with a language model (OpenAI-compatible, Anthropic, Azure) or the
+    /// built-in offline model (--provider builtin).
     Prelabel(crate::prelabel::cli::PrelabelArgs),
     /// The project's versioned pre-labelling prompt templates: add, show.
     Prompt {
