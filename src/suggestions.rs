@@ -120,14 +120,16 @@ impl crate::Project {
             .interface()
             .controls
             .iter()
+            // A perRegion control's answers belong to regions each side drew differently.
             .filter(|control| {
-                matches!(
-                    control.kind,
-                    ControlKind::Choices {
-                        multiple: false,
-                        ..
-                    }
-                )
+                !control.per_region
+                    && matches!(
+                        control.kind,
+                        ControlKind::Choices {
+                            multiple: false,
+                            ..
+                        }
+                    )
             })
             .map(|control| control.name.as_str())
             .collect();
