@@ -309,7 +309,7 @@ impl Harness {
     }
 
     fn check_integrity(&mut self) {
-        let connection = rusqlite::Connection::open(&self.project).expect("opening the project");
+        let connection = common::sqlite(&self.project);
         let verdict: String = connection
             .query_row("PRAGMA integrity_check", [], |row| row.get(0))
             .expect("integrity_check");
@@ -318,7 +318,7 @@ impl Harness {
     }
 
     fn task_and_import_counts(&self) -> (i64, i64) {
-        let connection = rusqlite::Connection::open(&self.project).expect("opening the project");
+        let connection = common::sqlite(&self.project);
         let tasks = connection
             .query_row("SELECT count(*) FROM tasks", [], |row| row.get(0))
             .unwrap();
@@ -331,7 +331,7 @@ impl Harness {
     /// Every acknowledged save is there: the annotation's head is at least the acknowledged
     /// version, and that version holds the result that was sent.
     fn check_acknowledged_saves(&self) {
-        let connection = rusqlite::Connection::open(&self.project).expect("opening the project");
+        let connection = common::sqlite(&self.project);
         let mut statement = connection
             .prepare(
                 "SELECT a.result FROM annotations a JOIN annotators p ON p.id = a.annotator_id
