@@ -25,7 +25,10 @@
 
 use std::collections::HashMap;
 
-use super::{CodedMatrix, Label, LabelMatrix, Metric, QcInputError, Undefined, mean_of_defined};
+use super::{
+    CodedMatrix, Label, LabelMatrix, MAX_DISTINCT_LABELS, Metric, QcInputError, Undefined,
+    mean_of_defined,
+};
 
 /// Cohen's kappa weights (scikit-learn's `weights`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -97,6 +100,12 @@ fn kappa_of_pairs(pairs: &[(u32, u32)], n_codes: usize, weights: KappaWeights) -
             *position = n_classes;
             n_classes += 1;
         }
+    }
+    if n_classes > MAX_DISTINCT_LABELS {
+        return Metric::Undefined(Undefined::TooManyLabels {
+            n_labels: n_classes,
+            max: MAX_DISTINCT_LABELS,
+        });
     }
     let mut confusion = vec![0f64; n_classes * n_classes];
     for &(a, b) in pairs {
@@ -283,6 +292,16 @@ pub fn fleiss_kappa(matrix: &LabelMatrix, categories: &FleissCategories) -> Flei
         );
     }
     let n_categories = category_labels.len();
+    if n_categories > MAX_DISTINCT_LABELS {
+        return undefined_both(
+            Vec::new(),
+            None,
+            Undefined::TooManyLabels {
+                n_labels: n_categories,
+                max: MAX_DISTINCT_LABELS,
+            },
+        );
+    }
     let counts_table: Vec<Vec<u64>> = (0..coded.n_items())
         .map(|item_idx| {
             let mut counts = vec![0u64; n_categories];
@@ -414,6 +433,12 @@ impl Coincidences {
         if domain.len() <= 1 {
             return Err(Undefined::SingleValueDomain {
                 n_values: domain.len(),
+            });
+        }
+        if domain.len() > MAX_DISTINCT_LABELS {
+            return Err(Undefined::TooManyLabels {
+                n_labels: domain.len(),
+                max: MAX_DISTINCT_LABELS,
             });
         }
         let n_values = domain.len();

@@ -170,6 +170,8 @@ pub enum QcInputError {
         expected: usize,
         found: usize,
     },
+    #[error("{n_rows} rows of labels for {n_items} items")]
+    RowCountMismatch { n_items: usize, n_rows: usize },
     #[error("bad label: {reason}")]
     BadLabel { reason: String },
     #[error("annotator index {annotator_idx} is out of range ({n_annotators} annotators)")]
@@ -187,6 +189,12 @@ impl LabelMatrix {
         rows: Vec<Vec<Option<Label>>>,
     ) -> Result<LabelMatrix, QcInputError> {
         let n_annotators = annotators.len();
+        if rows.len() != items.len() {
+            return Err(QcInputError::RowCountMismatch {
+                n_items: items.len(),
+                n_rows: rows.len(),
+            });
+        }
         let mut cells = Vec::with_capacity(rows.len() * n_annotators);
         for (item_idx, row) in rows.into_iter().enumerate() {
             if row.len() != n_annotators {
@@ -197,13 +205,6 @@ impl LabelMatrix {
                 });
             }
             cells.extend(row);
-        }
-        if cells.len() != items.len() * n_annotators {
-            return Err(QcInputError::RaggedRow {
-                item_idx: cells.len() / n_annotators.max(1),
-                expected: n_annotators,
-                found: 0,
-            });
         }
         Ok(LabelMatrix::from_cells(items, annotators, cells))
     }
@@ -223,7 +224,10 @@ impl LabelMatrix {
         }
         let codes = cells
             .iter()
-            .map(|cell| cell.as_ref().map_or(CodedMatrix::MISSING, |label| distinct[label]))
+            .map(|cell| {
+                cell.as_ref()
+                    .map_or(CodedMatrix::MISSING, |label| distinct[label])
+            })
             .collect();
         let distinct_labels = distinct.keys().map(|label| (*label).clone()).collect();
         LabelMatrix {
@@ -304,7 +308,10 @@ impl LabelMatrix {
 
     /// How many annotators labelled the item.
     pub fn n_labelled(&self, item_idx: usize) -> usize {
-        self.row(item_idx).iter().filter(|cell| cell.is_some()).count()
+        self.row(item_idx)
+            .iter()
+            .filter(|cell| cell.is_some())
+            .count()
     }
 
     /// The same matrix keeping only the items (by index) `keep` says yes to.
@@ -350,6 +357,10 @@ impl<'matrix> CodedMatrix<'matrix> {
     }
 }
 
+/// The most distinct labels a metric with a table per label accepts (see
+/// [`Undefined::TooManyLabels`]): a 1,000 × 1,000 table of 8-byte cells is 8 MB.
+pub const MAX_DISTINCT_LABELS: usize = 1_000;
+
 /// Why a metric has no value for this input. Each reason matches a case where the reference
 /// library returns NaN or raises an error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -381,6 +392,14 @@ pub enum Undefined {
     /// An IoU the geometry cannot compute exactly (two non-convex polygons that overlap).
     #[error("IoU not computable exactly: {detail}")]
     IouNotComputable { detail: String },
+    /// More distinct labels than [`MAX_DISTINCT_LABELS`]: the metric's tables (Cohen's label ×
+    /// label confusion matrix, Fleiss' items × categories counts, Krippendorff's value × value
+    /// coincidences) would grow with a count that free numbers or dynamic choices can make
+    /// arbitrarily large.
+    #[error(
+        "{n_labels} distinct labels; this metric is computed for at most {max} (free numbers or dynamic choices?)"
+    )]
+    TooManyLabels { n_labels: usize, max: usize },
 }
 
 /// A metric's outcome: a number, or undefined with the reason.

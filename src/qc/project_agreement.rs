@@ -35,7 +35,7 @@
 //! kappas is over the pairs where kappa is defined.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 use serde_json::value::RawValue;
@@ -59,6 +59,10 @@ use crate::{GlossError, Project};
 
 /// The IoU a box or polygon must reach to match (inclusive).
 pub const REGION_IOU_THRESHOLD: f64 = 0.5;
+
+/// The most choices `per_label` reports on (each one is a pass of every metric); beyond it,
+/// `undefined.per_label` says why it is absent.
+pub const MAX_PER_LABEL_CHOICES: usize = 100;
 
 /// What to compute.
 #[derive(Debug, Clone, Default)]
@@ -850,12 +854,12 @@ fn label_agreement(
     agreement.randolph_kappa = Some(fleiss.randolph_kappa);
     agreement.krippendorff_alpha = Some(alpha);
     if is_choices {
-        agreement.per_label = Some(per_label_agreement(
-            control,
-            &items,
-            annotators,
-            &choice_rows,
-        ));
+        match per_label_agreement(control, &items, annotators, &choice_rows) {
+            Ok(per_label) => agreement.per_label = Some(per_label),
+            Err(reason) => {
+                agreement.undefined.insert("per_label".to_owned(), reason);
+            }
+        }
     }
 }
 
@@ -865,7 +869,7 @@ fn per_label_agreement(
     items: &[String],
     annotators: &[String],
     choice_rows: &[Vec<Option<Vec<String>>>],
-) -> Vec<LabelAgreement> {
+) -> Result<Vec<LabelAgreement>, String> {
     let mut labels: Vec<String> = match &control.kind {
         ControlKind::Choices { options, .. } => options
             .iter()
@@ -879,12 +883,20 @@ fn per_label_agreement(
         .flatten()
         .flat_map(|set| set.iter())
         .collect();
-    for label in seen {
-        if !labels.contains(label) {
-            labels.push(label.clone());
-        }
+    let declared: HashSet<String> = labels.iter().cloned().collect();
+    labels.extend(
+        seen.into_iter()
+            .filter(|label| !declared.contains(*label))
+            .cloned(),
+    );
+    // Each choice costs a pass of every metric over the whole matrix.
+    if labels.len() > MAX_PER_LABEL_CHOICES {
+        return Err(format!(
+            "{} different choices; per-label agreement is computed for at most {MAX_PER_LABEL_CHOICES}",
+            labels.len()
+        ));
     }
-    labels
+    Ok(labels
         .into_iter()
         .filter_map(|label| {
             let mut n_selected = 0;
@@ -925,7 +937,7 @@ fn per_label_agreement(
                 ),
             })
         })
-        .collect()
+        .collect())
 }
 
 /// Span F1 or box F1 per annotator pair over the tasks both submitted.
