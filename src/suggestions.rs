@@ -28,7 +28,8 @@
 //!   The score is kept on the task by triggers (migration 0009), so this is an index walk.
 //!
 //! It does not own how predictions are made (`prelabel`), nor agreement statistics in general
-//! (`qc`): the report only pairs the model's label with each annotator's.
+//! (`qc`): the report pairs the model's label with each annotator's and asks
+//! `qc::agreement` for Cohen's kappa.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -450,34 +451,33 @@ fn control_agreement(control: &str, pairs: &[(String, String)]) -> PrelabelContr
     }
 }
 
-/// Cohen's kappa (unweighted) between the model and the annotators over the pairs:
-/// (p_o − p_e) / (1 − p_e), p_e from each side's own label frequencies — scikit-learn's
-/// `cohen_kappa_score` without weights, the definition `qc::agreement` (issue 6) uses. `None`
-/// with no pairs or when p_e = 1 (both sides always gave one and the same label: kappa is 0/0,
-/// not 1). Kept here rather than calling `qc::agreement::cohen_kappa` while `src/qc/mod.rs` is
-/// not yet part of the committed tree.
+/// Cohen's kappa (unweighted) of the model against the annotators, by `qc::agreement` (the same
+/// definition as `gloss agreement`: scikit-learn's): the pairs are the items, the model and "the
+/// annotator" the two raters. `None` when undefined (no pairs; chance agreement of 1, where
+/// kappa is 0/0, not 1).
 fn cohen_kappa(pairs: &[(String, String)]) -> Option<f64> {
+    use crate::qc::{Label, LabelMatrix, agreement};
     if pairs.is_empty() {
         return None;
     }
-    let n = pairs.len() as f64;
-    let mut model_counts: HashMap<&str, f64> = HashMap::new();
-    let mut human_counts: HashMap<&str, f64> = HashMap::new();
-    let mut n_agree = 0.0;
-    for (model_label, human_label) in pairs {
-        *model_counts.entry(model_label).or_default() += 1.0;
-        *human_counts.entry(human_label).or_default() += 1.0;
-        if model_label == human_label {
-            n_agree += 1.0;
-        }
-    }
-    let observed = n_agree / n;
-    let expected: f64 = model_counts
-        .iter()
-        .map(|(label, count)| count / n * human_counts.get(label).copied().unwrap_or(0.0) / n)
-        .sum();
-    if (1.0 - expected).abs() < 1e-12 {
-        return None;
-    }
-    Some((observed - expected) / (1.0 - expected))
+    let matrix = LabelMatrix::from_rows(
+        (0..pairs.len())
+            .map(|pair_idx| pair_idx.to_string())
+            .collect(),
+        vec!["model".to_owned(), "annotator".to_owned()],
+        pairs
+            .iter()
+            .map(|(model_label, human_label)| {
+                vec![
+                    Some(Label::Text(model_label.clone())),
+                    Some(Label::Text(human_label.clone())),
+                ]
+            })
+            .collect(),
+    )
+    .ok()?;
+    agreement::cohen_kappa(&matrix, 0, 1, agreement::KappaWeights::None)
+        .ok()?
+        .kappa
+        .value()
 }
