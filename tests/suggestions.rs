@@ -680,6 +680,15 @@ fn the_cli_orders_the_queue_by_lowest_confidence() {
     };
     assert_eq!(next(&[]), Some(1));
     assert_eq!(next(&["--order", "lowest-confidence"]), Some(3));
+    // The JSON names the suggestion, whose uid `annotate --from-prediction` takes.
+    let output = common::gloss(
+        test_project.dir.path(),
+        &["next", path.as_str(), "--annotator", "ann", "--json"],
+    );
+    let json = common::stdout_json(&output);
+    assert_eq!(json["suggestion"]["score"], 0.9);
+    assert_eq!(json["suggestion"]["model_version"], "m@prompt-v1");
+    assert!(json["suggestion"]["prediction_uid"].is_string());
     assert_eq!(next(&["--order", "import-order"]), Some(1));
 }
 

@@ -559,7 +559,14 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                 Project::open(&project)?.next_task_in_order(&annotator, &[], order.into())?;
             let (json, human) = match &task {
                 Some(task) => (
-                    serde_json::json!({ "task_id": task.task_id, "uid": task.uid, "data": task.data }),
+                    // `suggestion`: the model's prediction to start from (its uid is what
+                    // `gloss annotate --from-prediction` takes), or null.
+                    serde_json::json!({
+                        "task_id": task.task_id,
+                        "uid": task.uid,
+                        "data": task.data,
+                        "suggestion": task.suggestion,
+                    }),
                     format!(
                         "task {}: {}",
                         task.task_id,
