@@ -5,8 +5,8 @@
 //! server. The settings dialog says where the key comes from; the Pre-label dialog starts a run
 //! (concurrency 1, slow answers), its progress bar moves, Cancel stops it part-way, and a second
 //! Start resumes with the tasks left. The project file then holds exactly one prediction per
-//! task (the Label Studio export through the `gloss` CLI), and neither it nor the settings file
-//! holds the key.
+//! task (the Label Studio export through the `gloss` CLI), the task on screen shows its new
+//! suggestion, and neither the project file nor the settings file holds the key.
 //!
 //! Needs a display (run `scripts/e2e.sh`, which uses Xvfb) and `tauri-driver` (env
 //! `TAURI_DRIVER`, default on PATH). Skipped unless `GLOSS_E2E=1`.
@@ -220,6 +220,17 @@ async fn prelabel_in_the_window(client: &Client) -> TestResult {
     if let Ok(png) = client.screenshot().await {
         common::screenshot(&png, "gloss-e2e-prelabel-finished.png");
     }
+    // The untouched task on screen was loaded again when the run ended: its suggestion shows.
+    common::press(client, '\u{E00C}').await?;
+    let banner = client
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css(".suggestion-banner"))
+        .await?
+        .text()
+        .await?;
+    eprintln!("e2e: after the run the task shows: {banner}");
+    assert!(banner.contains("fake-model@prompt-v1"), "{banner}");
     Ok(())
 }
 
