@@ -151,6 +151,11 @@ test("settings with a key, then a run whose events drive the bar, then cancel", 
   await page.waitForFunction(() => document.querySelector('[data-testid="key-status-openai"]')?.textContent === "Key: none");
   assert.equal(await page.getByTestId("key-status-anthropic").textContent(), "Key: from ANTHROPIC_API_KEY");
   const keyInput = page.getByTestId("key-input-openai");
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.getAttribute("data-testid")),
+    "key-input-openai",
+    "focus starts on the first key field",
+  );
   assert.equal(await keyInput.getAttribute("type"), "password");
   await keyInput.fill(PLANTED_KEY);
   await keyInput.press("Enter");
@@ -188,6 +193,11 @@ test("settings with a key, then a run whose events drive the bar, then cancel", 
   const model = page.getByTestId("run-model");
   await page.waitForFunction(() => document.querySelector('[data-testid="run-model"]')?.value === "llama3.1");
   assert.equal(await page.getByTestId("run-prompt-version").inputValue(), "2");
+  // Keyboard: focus starts in the dialog and Tab walks its fields.
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-testid"));
+  assert.equal(await focused(), "run-provider");
+  await page.keyboard.press("Tab");
+  assert.equal(await focused(), "run-model");
   await page.getByTestId("run-limit").fill("10");
   await page.getByTestId("run-start").click();
   await page.waitForFunction(() => window.__prelabelFake.requests.length === 1);

@@ -149,6 +149,8 @@ export function PrelabelRunDialog(props: {
           <label htmlFor={ids.provider}>Provider</label>
           <select
             id={ids.provider}
+            // Focus starts inside the dialog, so Tab walks its fields and not the page behind it.
+            autoFocus
             data-testid="run-provider"
             value={provider}
             disabled={running}

@@ -159,6 +159,8 @@ function KeyRow(props: {
   state: ProviderKeyState | null;
   onState: (state: ProviderKeyState) => void;
   onError: (error: IpcError) => void;
+  /** Focus starts here (the first row), so Tab walks the dialog and not the page behind it. */
+  autoFocus?: boolean;
 }) {
   const [typedKey, setTypedKey] = useState("");
   const [busy, setBusy] = useState(false);
@@ -201,6 +203,7 @@ function KeyRow(props: {
         <input
           id={id}
           type="password"
+          autoFocus={props.autoFocus}
           autoComplete="off"
           spellCheck={false}
           placeholder="Paste a new key"
@@ -322,9 +325,10 @@ export function PrelabelSettingsDialog(props: { api: PrelabelIpc; onClose: () =>
       </p>
       <h3>API keys</h3>
       <ul style={{ listStyle: "none", padding: 0 }}>
-        {PRELABEL_PROVIDERS.filter((entry) => entry.keyed).map((entry) => (
+        {PRELABEL_PROVIDERS.filter((entry) => entry.keyed).map((entry, entryIdx) => (
           <KeyRow
             key={entry.name}
+            autoFocus={entryIdx === 0}
             api={api}
             provider={entry}
             state={keyStates[entry.name] ?? null}
