@@ -598,6 +598,27 @@ pub struct PercentAgreement {
     pub annotator_pair_mean: Metric,
 }
 
+impl PercentAgreement {
+    /// The unweighted Cohen's kappa of every overlapping pair (a < b), as
+    /// [`cohen_kappa_pairs`] gives them: already computed here, so callers need not do it again.
+    pub fn cohen_pairs(&self) -> Vec<PairKappa> {
+        let mut pairs = Vec::new();
+        for (a_idx, row) in self.pair_cohen_kappa.iter().enumerate() {
+            for (b_idx, kappa) in row.iter().enumerate().skip(a_idx + 1) {
+                if let Some(kappa) = kappa {
+                    pairs.push(PairKappa {
+                        a_idx,
+                        b_idx,
+                        kappa: kappa.clone(),
+                        n_items_used: self.pair_n_common[a_idx][b_idx],
+                    });
+                }
+            }
+        }
+        pairs
+    }
+}
+
 /// Percent agreement of a matrix (see [`PercentAgreement`]).
 pub fn percent_agreement(matrix: &LabelMatrix) -> PercentAgreement {
     let coded = matrix.coded();

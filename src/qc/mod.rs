@@ -209,6 +209,22 @@ impl LabelMatrix {
         Ok(LabelMatrix::from_cells(items, annotators, cells))
     }
 
+    /// A matrix from row-major cells (`items.len() * annotators.len()` of them).
+    pub fn from_row_major(
+        items: Vec<String>,
+        annotators: Vec<String>,
+        cells: Vec<Option<Label>>,
+    ) -> Result<LabelMatrix, QcInputError> {
+        let n_annotators = annotators.len();
+        if cells.len() != items.len() * n_annotators {
+            return Err(QcInputError::RowCountMismatch {
+                n_items: items.len(),
+                n_rows: cells.len().checked_div(n_annotators).unwrap_or(0),
+            });
+        }
+        Ok(LabelMatrix::from_cells(items, annotators, cells))
+    }
+
     /// A matrix from checked row-major cells, with its label codes.
     fn from_cells(
         items: Vec<String>,

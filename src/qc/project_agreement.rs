@@ -43,8 +43,8 @@ use serde_json::value::RawValue;
 use serde::Serialize;
 
 use super::agreement::{
-    AlphaLevel, Coincidences, FleissCategories, KappaWeights, cohen_kappa_pairs, fleiss_kappa,
-    percent_agreement,
+    AlphaLevel, Coincidences, FleissCategories, KappaWeights, PairKappa, cohen_kappa_pairs,
+    fleiss_kappa, percent_agreement,
 };
 use super::boxes::{LabelledRegion, RegionImage, RegionShape, region_f1};
 use super::spans::{Span, SpanDocument, span_f1};
@@ -730,9 +730,10 @@ fn note(undefined: &mut BTreeMap<String, String>, field: &str, metric: &Metric) 
 fn cohen_summary(
     matrix: &LabelMatrix,
     weights: KappaWeights,
+    pair_kappas: Vec<PairKappa>,
     pair_agreement: &[Vec<Option<f64>>],
 ) -> CohenSummary {
-    let pairs: Vec<PairKappaView> = cohen_kappa_pairs(matrix, weights)
+    let pairs: Vec<PairKappaView> = pair_kappas
         .into_iter()
         .map(|pair| PairKappaView {
             annotators: [
@@ -745,7 +746,13 @@ fn cohen_summary(
             agreement: pair_agreement[pair.a_idx][pair.b_idx],
         })
         .collect();
-    let mean = mean_of_defined(pairs.iter().map(|pair| &pair.kappa));
+    let mean = if pairs.is_empty() {
+        Metric::Undefined(super::Undefined::NoComparableItems {
+            detail: "no two annotators labelled a common item".to_owned(),
+        })
+    } else {
+        mean_of_defined(pairs.iter().map(|pair| &pair.kappa))
+    };
     CohenSummary {
         weights,
         pairs,
@@ -792,11 +799,26 @@ fn label_agreement(
     let undefined = &mut agreement.undefined;
     let percent = percent_agreement(&matrix);
     note(undefined, "percent_agreement", &percent.item_pairwise_mean);
-    let cohen = cohen_summary(&matrix, KappaWeights::None, &percent.pair_agreement);
+    let cohen = cohen_summary(
+        &matrix,
+        KappaWeights::None,
+        percent.cohen_pairs(),
+        &percent.pair_agreement,
+    );
     note(undefined, "cohen_kappa.mean", &cohen.mean);
     if ordered {
-        let linear = cohen_summary(&matrix, KappaWeights::Linear, &percent.pair_agreement);
-        let quadratic = cohen_summary(&matrix, KappaWeights::Quadratic, &percent.pair_agreement);
+        let linear = cohen_summary(
+            &matrix,
+            KappaWeights::Linear,
+            cohen_kappa_pairs(&matrix, KappaWeights::Linear),
+            &percent.pair_agreement,
+        );
+        let quadratic = cohen_summary(
+            &matrix,
+            KappaWeights::Quadratic,
+            cohen_kappa_pairs(&matrix, KappaWeights::Quadratic),
+            &percent.pair_agreement,
+        );
         note(undefined, "cohen_kappa_linear.mean", &linear.mean);
         note(undefined, "cohen_kappa_quadratic.mean", &quadratic.mean);
         agreement.cohen_kappa_linear = Some(linear);
@@ -900,25 +922,23 @@ fn per_label_agreement(
         .into_iter()
         .filter_map(|label| {
             let mut n_selected = 0;
-            let rows: Vec<Vec<Option<Label>>> = choice_rows
+            let cells: Vec<Option<Label>> = choice_rows
                 .iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|cell| {
-                            cell.as_ref().map(|choices| {
-                                let selected = choices.contains(&label);
-                                n_selected += usize::from(selected);
-                                Label::Number(if selected { 1.0 } else { 0.0 })
-                            })
-                        })
-                        .collect()
+                .flatten()
+                .map(|cell| {
+                    cell.as_ref().map(|choices| {
+                        let selected = choices.contains(&label);
+                        n_selected += usize::from(selected);
+                        Label::Number(if selected { 1.0 } else { 0.0 })
+                    })
                 })
                 .collect();
             // The item names are not reported per label: empty names cost no allocation.
             let item_names = vec![String::new(); items.len()];
-            let matrix = LabelMatrix::from_rows(item_names, annotators.to_vec(), rows).ok()?;
+            let matrix =
+                LabelMatrix::from_row_major(item_names, annotators.to_vec(), cells).ok()?;
             let percent = percent_agreement(&matrix);
-            let cohen = cohen_kappa_pairs(&matrix, KappaWeights::None);
+            let cohen = percent.cohen_pairs();
             let fleiss_matrix = matrix.filter_items(|item_idx| matrix.n_labelled(item_idx) >= 2);
             let fleiss = fleiss_kappa(
                 &fleiss_matrix,
