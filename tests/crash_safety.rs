@@ -389,7 +389,19 @@ impl Harness {
                 remove_export(&reference_path);
             }
         }
+        // Each export removes what killed exports to its destination left, so at most the
+        // last killed export per destination (two here) has a leftover.
         self.figures.leftover_partial_files = partial_files(self.dir.path());
+        assert!(
+            self.figures.leftover_partial_files <= 2,
+            "{} leftover .partial- files: killed exports' leftovers are not cleaned up: {:?}",
+            self.figures.leftover_partial_files,
+            std::fs::read_dir(self.dir.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .map(|entry| entry.file_name())
+                .collect::<Vec<_>>()
+        );
     }
 }
 

@@ -80,6 +80,7 @@ impl CocoDocument {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_else(|| "coco".to_owned());
+        super::remove_stale_partials(out);
         let spool_path = |kind: &str| {
             out.with_file_name(format!(
                 ".{out_name}.{split}.{kind}.partial-{}",

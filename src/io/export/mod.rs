@@ -393,6 +393,7 @@ impl AtomicFile {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_else(|| "export".to_owned());
+        remove_stale_partials(final_path);
         let temporary_path =
             final_path.with_file_name(format!(".{file_name}.partial-{}", std::process::id()));
         let file =
@@ -443,5 +444,56 @@ pub(crate) fn io_error(path: &Path, source: std::io::Error) -> ExportError {
     ExportError::Io {
         path: path.to_owned(),
         source,
+    }
+}
+
+/// Removes what killed exports to `final_path` left behind: the `.NAME….partial-PID` files and
+/// folders next to it whose process no longer runs (a crash or SIGKILL skips the clean-up that
+/// `Drop` does). Best effort: a leftover that cannot be removed stays, harmless, under its
+/// `.partial-` name. Whether a process runs is known on Linux (`/proc/PID`); elsewhere nothing is
+/// removed, because a concurrent export to the same place must never lose its files.
+pub(crate) fn remove_stale_partials(final_path: &Path) {
+    let (Some(parent), Some(file_name)) = (final_path.parent(), final_path.file_name()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let prefix = format!(".{}", file_name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // `.NAME.partial-PID` (a file or folder) or `.NAME.SPLIT.KIND.partial-PID` (COCO's
+        // spools): the rest after `.NAME` starts with a dot, so `.NAMEX…` is someone else's.
+        let Some(rest) = name.strip_prefix(&prefix).filter(|rest| rest.starts_with('.')) else {
+            continue;
+        };
+        let Some((_, pid_text)) = rest.rsplit_once(".partial-") else {
+            continue;
+        };
+        let Ok(pid) = pid_text.parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id() || process_may_be_running(pid) {
+            continue;
+        }
+        let path = entry.path();
+        let _ = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
+}
+
+fn process_may_be_running(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
     }
 }
