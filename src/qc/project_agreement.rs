@@ -239,8 +239,9 @@ enum Extracted {
 /// Everything one control collected within one slice of annotations (all, or one version).
 #[derive(Debug, Default)]
 struct ControlCollection {
-    /// (task id, annotator) → what they gave.
-    cells: BTreeMap<(i64, Rc<str>), Extracted>,
+    /// (task id, annotator) and what they gave, in task id order (the order the store streams
+    /// them; one head per task and annotator, so no key repeats).
+    cells: Vec<((i64, Rc<str>), Extracted)>,
     n_regions_left_out: usize,
 }
 
@@ -586,7 +587,7 @@ impl Project {
                     {
                         collection
                             .cells
-                            .insert((row.task_id, Rc::clone(&annotator)), extracted);
+                            .push(((row.task_id, Rc::clone(&annotator)), extracted));
                     }
                 }
             }
@@ -684,16 +685,20 @@ fn control_agreement(
         n_regions_left_out: None,
         undefined: BTreeMap::new(),
     };
-    let task_ids: BTreeSet<i64> = collection
+    let mut task_ids: Vec<i64> = collection
         .cells
-        .keys()
-        .map(|(task_id, _)| *task_id)
+        .iter()
+        .map(|((task_id, _), _)| *task_id)
         .collect();
-    let annotators: BTreeSet<&str> = collection.cells.keys().map(|(_, name)| &**name).collect();
+    task_ids.dedup(); // already in task id order
+    let annotators: BTreeSet<&str> = collection
+        .cells
+        .iter()
+        .map(|((_, name), _)| &**name)
+        .collect();
     agreement.n_items = task_ids.len();
     agreement.n_annotators = annotators.len();
     let annotators: Vec<String> = annotators.into_iter().map(str::to_owned).collect();
-    let task_ids: Vec<i64> = task_ids.into_iter().collect();
     match treatment {
         ControlTreatment::Labels { ordered } => label_agreement(
             control,
