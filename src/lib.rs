@@ -20,6 +20,7 @@ pub mod prelabel;
 pub mod project;
 pub mod qc;
 pub mod result;
+pub mod review;
 pub mod store;
 pub mod suggestions;
 pub mod text;

@@ -292,6 +292,8 @@ impl Project {
         // The annotator's own work wins over a model's suggestion (`crate::suggestions`).
         let suggestion =
             self.suggestion_on_view(task_id, annotator, annotation.is_some(), &autosaved, &data)?;
+        // A reviewer's verdict on this annotator's annotation (`crate::review`).
+        let review = self.review_note_on_view(annotation.as_ref())?;
         Ok(TaskView {
             task_id: id,
             uid,
@@ -301,6 +303,7 @@ impl Project {
             media,
             media_problems,
             suggestion,
+            review,
         })
     }
 
@@ -792,4 +795,44 @@ fn check_audio_segments_within(
         result,
     )?;
     Ok(())
+}
+
+/// Review fixes and adjudication (`crate::review`) save versions validated exactly like
+/// [`Project::save_annotation`], in one transaction with their review rows.
+impl Project {
+    /// Validates `result` for `task_id` as a save with `status` would (config, task, and what a
+    /// submission must hold), then opens the write transaction and hands `write` the result's
+    /// JSON and the versions in force; commits when `write` returns Ok.
+    pub(crate) fn write_validated_result<T>(
+        &mut self,
+        task_id: i64,
+        result: &[crate::result::ResultItem],
+        status: crate::views::AnnotationStatus,
+        write: impl FnOnce(
+            &mut crate::store::Writer<'_>,
+            &str,
+            ValidatedResultStamp,
+        ) -> Result<T, GlossError>,
+    ) -> Result<T, GlossError> {
+        let result_json = self.checked_result_json(result, status)?;
+        let stamp = ValidatedResultStamp {
+            config_version: self.config_version,
+            guidelines_version: self.guidelines_version(),
+            overlap: self.overlap,
+        };
+        let interface = &self.interface;
+        let mut writer = self.store.writer()?;
+        check_result_against_task(interface, &writer, task_id, result, status)?;
+        let outcome = write(&mut writer, &result_json, stamp)?;
+        writer.commit()?;
+        Ok(outcome)
+    }
+}
+
+/// The versions a validated save is stamped with, and the overlap that keeps `tasks.open`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ValidatedResultStamp {
+    pub config_version: u32,
+    pub guidelines_version: Option<u32>,
+    pub overlap: u32,
 }

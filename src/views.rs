@@ -42,6 +42,12 @@ pub struct TaskView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub suggestion: Option<Suggestion>,
+    /// The newest review of this annotator's annotation of the task (any version), so they see
+    /// a rejection and its comment, or that a reviewer fixed their work (`crate::review`).
+    /// Absent when nobody reviewed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub review: Option<ReviewNote>,
 }
 
 /// A local media file a task shows.
@@ -380,4 +386,124 @@ pub struct RemoteMediaTaskFetch {
     /// The task's checked local media after the fetch (as `TaskView::media`).
     pub media: Vec<TaskMedia>,
     pub media_problems: Vec<MediaProblem>,
+}
+
+// ---- Review and adjudication (issue 6, `crate::review`) -------------------------------------
+
+/// What a reviewer decided about an annotation version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewVerdict {
+    Accept,
+    Reject,
+    Fix,
+}
+
+/// One review as the annotator (task view), the reviewer and the adjudication view see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReviewNote {
+    pub review_uid: String,
+    pub verdict: ReviewVerdict,
+    pub reviewer: String,
+    pub comment: Option<String>,
+    /// The annotation version the review judged (the annotator may have saved newer ones).
+    pub annotation_uid: String,
+    pub annotation_version: u32,
+    /// For `fix`: the version holding the corrected answer (a newer version of the same
+    /// annotation, or the reviewer's adjudicated answer on the task).
+    pub resolution_annotation_uid: Option<String>,
+    pub resolution_version: Option<u32>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+/// Which submitted annotations the review queue offers (`Project::review_queue`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReviewFilter {
+    /// Every submitted annotation nobody has reviewed.
+    All,
+    /// Those on tasks whose submitted annotations differ on some control.
+    Disagreements,
+    /// Those that accepted or corrected a prediction scored below `threshold`, or on a task
+    /// whose majority vote share on a single-choice `<Choices>` is below `threshold`.
+    LowConfidence { threshold: f64 },
+    /// A deterministic `percent`% of tasks, chosen by a hash of `seed` and the task's uid.
+    SpotCheck {
+        percent: f64,
+        #[ts(type = "number")]
+        seed: u64,
+    },
+    /// Those of one annotator.
+    Annotator { name: String },
+}
+
+/// One annotation waiting for review, with the task it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReviewQueueItem {
+    #[ts(type = "number")]
+    pub task_id: i64,
+    pub task_uid: String,
+    pub external_id: Option<String>,
+    /// The task's `data` object (untrusted content).
+    #[ts(type = "Record<string, unknown>")]
+    pub data: serde_json::Map<String, serde_json::Value>,
+    /// The annotation version to judge (read-only for the reviewer).
+    pub annotation: AnnotationView,
+    /// Submitted annotations on the task (this one included).
+    pub n_submitted_on_task: u32,
+    /// Controls on which the task's submitted annotations differ (sorted).
+    pub differing_controls: Vec<String>,
+    /// The lowest majority vote share over the task's single-choice `<Choices>` controls.
+    pub consensus_confidence: Option<f64>,
+    /// The score of the prediction this annotation accepted or corrected.
+    pub prediction_score: Option<f64>,
+}
+
+/// The review queue: the items in order (at most the requested number) and how many match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReviewQueue {
+    pub filter: ReviewFilter,
+    pub items: Vec<ReviewQueueItem>,
+    #[ts(type = "number")]
+    pub n_matching: u64,
+}
+
+/// What a verdict recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReviewRecorded {
+    pub review: ReviewNote,
+    /// For `fix`: the new version saved by the reviewer.
+    pub fixed: Option<SavedAnnotation>,
+}
+
+/// One submitted annotation of a task, in the adjudication view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AdjudicationAnnotation {
+    pub annotation: AnnotationView,
+    /// The annotation's newest review, if any.
+    pub review: Option<ReviewNote>,
+    /// True when this is a reviewer's adjudicated answer (a review names it as a resolution).
+    pub is_resolution: bool,
+}
+
+/// Every submitted annotation of a task side by side, for adjudication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AdjudicationView {
+    #[ts(type = "number")]
+    pub task_id: i64,
+    pub task_uid: String,
+    pub external_id: Option<String>,
+    #[ts(type = "Record<string, unknown>")]
+    pub data: serde_json::Map<String, serde_json::Value>,
+    pub annotations: Vec<AdjudicationAnnotation>,
+    /// Controls on which the annotators' submitted annotations differ (resolutions left out).
+    pub differing_controls: Vec<String>,
+}
+
+/// What `resolve` recorded: the adjudicated answer and one review per other annotation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AdjudicationRecorded {
+    pub resolution: SavedAnnotation,
+    pub reviews: Vec<ReviewNote>,
 }

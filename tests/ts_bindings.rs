@@ -30,6 +30,10 @@ fn generate_into(dir: &Path) {
     gloss::prelabel::settings::DesktopRunRequest::export_all(&config).unwrap();
     gloss::prelabel::settings::RunProgressEvent::export_all(&config).unwrap();
     gloss::prelabel::builtin::trainer::BuiltinModelView::export_all(&config).unwrap();
+    gloss::views::ReviewQueue::export_all(&config).unwrap();
+    gloss::views::ReviewRecorded::export_all(&config).unwrap();
+    gloss::views::AdjudicationView::export_all(&config).unwrap();
+    gloss::views::AdjudicationRecorded::export_all(&config).unwrap();
 }
 
 fn read_ts_files(dir: &Path) -> BTreeMap<String, String> {

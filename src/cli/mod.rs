@@ -9,6 +9,7 @@ mod aggregate;
 mod media;
 mod agreement;
 mod prelabel_review;
+mod review;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -190,6 +191,13 @@ enum Command {
     /// Agreement between annotators per control: percent agreement, Cohen's, Fleiss' and
     /// Randolph's kappa, Krippendorff's alpha; span F1 and box F1 for regions.
     Agreement(agreement::AgreementArgs),
+    /// Review submitted annotations: the queue (next, list) and verdicts (accept, reject, fix).
+    Review {
+        #[command(subcommand)]
+        command: review::ReviewCommand,
+    },
+    /// Show a task's submitted annotations side by side, or record the resolution (--result).
+    Adjudicate(review::AdjudicateArgs),
     /// Pre-label tasks with a language model (OpenAI-compatible, Anthropic, Azure) or the
     /// built-in offline model (--provider builtin).
     Prelabel(crate::prelabel::cli::PrelabelArgs),
@@ -368,6 +376,8 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Prelabel(args) => args.json,
         Command::Aggregate(args) => args.json,
         Command::Agreement(args) => args.json,
+        Command::Review { command } => command.json(),
+        Command::Adjudicate(args) => args.json,
         Command::Keys { command } => command.json(),
         Command::Prompt { command } => command.json(),
         Command::Media { command } => command.json(),
@@ -738,6 +748,14 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
         }
         Command::Agreement(args) => {
             let (json, human) = agreement::agreement_command(&args)?;
+            Ok(Outcome { json, human })
+        }
+        Command::Review { command } => {
+            let (json, human) = review::review_command(&command)?;
+            Ok(Outcome { json, human })
+        }
+        Command::Adjudicate(args) => {
+            let (json, human) = review::adjudicate_command(&args)?;
             Ok(Outcome { json, human })
         }
         Command::Keys { command } => {

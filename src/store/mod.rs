@@ -29,6 +29,7 @@ pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_te
 pub use writer::{NewModelPrediction, NewPrelabelRun, PrelabelRunProgress};
 pub use reader::{BuiltinModelRow, BuiltinTrainingRow};
 pub use writer::{NewBuiltinModel, NewBuiltinPrediction};
+pub use reader::{ReviewCandidateRow, ReviewRow};
 
 /// The numbered migrations, in order. Append only: never edit a migration that has shipped.
 const MIGRATIONS: &[(u32, &str)] = &[
@@ -42,6 +43,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (9, include_str!("migrations/0009_suggestions.sql")),
     (10, include_str!("migrations/0010_builtin_model.sql")),
     (13, include_str!("migrations/0013_image_previews.sql")),
+    (15, include_str!("migrations/0015_review_resolutions.sql")),
 ];
 
 /// The schema version this binary writes. A file with a higher `user_version` is refused.

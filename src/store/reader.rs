@@ -70,7 +70,8 @@ pub struct ExportAnnotationRow {
     pub guidelines_version: Option<u32>,
     pub origin: String,
     pub created_at: i64,
-    /// True when a reviewer accepted or fixed this version.
+    /// True when this version's newest review is `accept`, or a review names it as the
+    /// corrected answer (a fix or an adjudication: `crate::review`).
     pub reviewed: bool,
 }
 
@@ -443,8 +444,9 @@ impl<'conn> Reader<'conn> {
         let mut annotation_statement = self.connection.prepare(
             "SELECT h.task_id, a.id, a.uid, a.version, p.name, a.status, a.result, a.lead_time_ms,
                     a.config_version, a.guidelines_version, a.origin, a.created_at,
-                    EXISTS (SELECT 1 FROM reviews r WHERE r.annotation_id = a.id
-                            AND r.verdict IN ('accept', 'fix'))
+                    (COALESCE((SELECT r.verdict = 'accept' FROM reviews r
+                               WHERE r.annotation_id = a.id ORDER BY r.id DESC LIMIT 1), 0)
+                     OR EXISTS (SELECT 1 FROM reviews r WHERE r.resolution_annotation_id = a.id))
              FROM annotation_heads h
              JOIN annotations a ON a.id = h.annotation_id
              JOIN annotators p ON p.id = h.annotator_id
@@ -1389,5 +1391,193 @@ impl Reader<'_> {
             })?;
         }
         Ok(())
+    }
+}
+
+// ---- Review and adjudication (issue 6, migration 0015, `src/review/`) -----------------------
+
+/// A current annotation version as the review queue and adjudication read it.
+#[derive(Debug, Clone)]
+pub struct ReviewCandidateRow {
+    pub task_id: i64,
+    pub task_uid: String,
+    pub external_id: Option<String>,
+    pub annotation_id: i64,
+    pub annotation_uid: String,
+    pub version: u32,
+    pub annotator_id: i64,
+    pub annotator: String,
+    pub status: AnnotationStatus,
+    pub result_json: String,
+    pub lead_time_ms: i64,
+    pub origin: String,
+    pub created_at: i64,
+    /// True when some review names this version, as the one reviewed or as a resolution.
+    pub has_review: bool,
+    /// The score of the prediction this version accepted or corrected, if any.
+    pub prediction_score: Option<f64>,
+}
+
+/// One review, with the annotation version it judged and the one holding the correction.
+#[derive(Debug, Clone)]
+pub struct ReviewRow {
+    pub uid: String,
+    pub annotation_uid: String,
+    pub annotation_version: u32,
+    pub reviewer: String,
+    pub verdict: String,
+    pub comment: Option<String>,
+    pub created_at: i64,
+    pub resolution_annotation_uid: Option<String>,
+    pub resolution_version: Option<u32>,
+}
+
+const REVIEW_CANDIDATE_SELECT: &str = "SELECT h.task_id, t.uid, t.external_id, a.id, a.uid,
+        a.version, h.annotator_id, p.name, h.status, a.result, a.lead_time_ms, a.origin,
+        a.created_at,
+        (EXISTS (SELECT 1 FROM reviews r WHERE r.annotation_id = a.id)
+         OR EXISTS (SELECT 1 FROM reviews r WHERE r.resolution_annotation_id = a.id)),
+        (SELECT pr.score FROM predictions pr WHERE pr.id = a.prediction_id)
+     FROM annotation_heads h
+     JOIN annotations a ON a.id = h.annotation_id
+     JOIN annotators p ON p.id = h.annotator_id
+     JOIN tasks t ON t.id = h.task_id";
+
+fn review_candidate_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewCandidateRow> {
+    let status: String = row.get(8)?;
+    Ok(ReviewCandidateRow {
+        task_id: row.get(0)?,
+        task_uid: row.get(1)?,
+        external_id: row.get(2)?,
+        annotation_id: row.get(3)?,
+        annotation_uid: row.get(4)?,
+        version: row.get(5)?,
+        annotator_id: row.get(6)?,
+        annotator: row.get(7)?,
+        status: parse_status(&status),
+        result_json: row.get(9)?,
+        lead_time_ms: row.get(10)?,
+        origin: row.get(11)?,
+        created_at: row.get(12)?,
+        has_review: row.get(13)?,
+        prediction_score: row.get(14)?,
+    })
+}
+
+const REVIEW_SELECT: &str = "SELECT r.uid, a.uid, a.version, p.name, r.verdict, r.comment,
+        r.created_at, ra.uid, ra.version
+     FROM reviews r
+     JOIN annotations a ON a.id = r.annotation_id
+     JOIN annotators p ON p.id = r.reviewer_id
+     LEFT JOIN annotations ra ON ra.id = r.resolution_annotation_id";
+
+fn review_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewRow> {
+    Ok(ReviewRow {
+        uid: row.get(0)?,
+        annotation_uid: row.get(1)?,
+        annotation_version: row.get(2)?,
+        reviewer: row.get(3)?,
+        verdict: row.get(4)?,
+        comment: row.get(5)?,
+        created_at: row.get(6)?,
+        resolution_annotation_uid: row.get(7)?,
+        resolution_version: row.get(8)?,
+    })
+}
+
+/// Review and adjudication reads.
+impl Reader<'_> {
+    /// Every submitted current version, in task order then annotator order (the primary key of
+    /// `annotation_heads`, so no sort), handed to `visit` one at a time; `visit` returns false
+    /// to stop early.
+    pub fn for_each_review_candidate(
+        &self,
+        visit: &mut dyn FnMut(ReviewCandidateRow) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut statement = self.connection.prepare(&format!(
+            "{REVIEW_CANDIDATE_SELECT} WHERE h.status = 'submitted'
+             ORDER BY h.task_id, h.annotator_id"
+        ))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            if !visit(review_candidate_row(row)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The submitted current versions of one task, in annotator order.
+    pub fn submitted_heads_of_task(
+        &self,
+        task_id: i64,
+    ) -> Result<Vec<ReviewCandidateRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(&format!(
+            "{REVIEW_CANDIDATE_SELECT} WHERE h.task_id = ?1 AND h.status = 'submitted'
+             ORDER BY h.annotator_id"
+        ))?;
+        let rows = statement
+            .query_map([task_id], review_candidate_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The current version of the annotation `annotation_uid` (any status).
+    pub fn annotation_head_by_uid(
+        &self,
+        annotation_uid: &str,
+    ) -> Result<Option<ReviewCandidateRow>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(&format!("{REVIEW_CANDIDATE_SELECT} WHERE a.uid = ?1"))?
+            .query_row([annotation_uid], review_candidate_row)
+            .optional()?)
+    }
+
+    /// The newest review of any version of the annotation `annotation_uid`.
+    pub fn latest_review_of_annotation(
+        &self,
+        annotation_uid: &str,
+    ) -> Result<Option<ReviewRow>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(&format!(
+                "{REVIEW_SELECT} WHERE a.uid = ?1 ORDER BY r.id DESC LIMIT 1"
+            ))?
+            .query_row([annotation_uid], review_row)
+            .optional()?)
+    }
+
+    /// Every review of the versions of one task's annotations, oldest first.
+    pub fn reviews_of_task(&self, task_id: i64) -> Result<Vec<ReviewRow>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(&format!("{REVIEW_SELECT} WHERE a.task_id = ?1 ORDER BY r.id"))?;
+        let rows = statement
+            .query_map([task_id], review_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The id and role of the annotator called `name`, if the project knows them.
+    pub fn annotator_id_and_role(&self, name: &str) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT id, role FROM annotators WHERE name = ?1")?
+            .query_row([name], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?)
+    }
+
+    /// The row id of one annotation version.
+    pub fn annotation_version_id(
+        &self,
+        annotation_uid: &str,
+        version: u32,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT id FROM annotations WHERE uid = ?1 AND version = ?2")?
+            .query_row(params![annotation_uid, version], |row| row.get(0))
+            .optional()?)
     }
 }

@@ -769,3 +769,37 @@ impl Writer<'_> {
         Ok(())
     }
 }
+
+// ---- Review and adjudication (issue 6, migration 0015, `src/review/`) -----------------------
+
+/// Review and adjudication writes.
+impl Writer<'_> {
+    /// Records a reviewer's verdict (`accept`, `reject` or `fix`) on one annotation version; a
+    /// `fix` names the version holding the correction. Returns the review's uid.
+    pub fn insert_review(
+        &mut self,
+        annotation_id: i64,
+        reviewer_id: i64,
+        verdict: &str,
+        comment: Option<&str>,
+        resolution_annotation_id: Option<i64>,
+    ) -> Result<String, StoreError> {
+        let review_uid = new_uid();
+        self.transaction
+            .prepare_cached(
+                "INSERT INTO reviews (uid, annotation_id, reviewer_id, verdict, comment,
+                     created_at, resolution_annotation_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                review_uid,
+                annotation_id,
+                reviewer_id,
+                verdict,
+                comment,
+                now_ms(),
+                resolution_annotation_id
+            ])?;
+        Ok(review_uid)
+    }
+}

@@ -3,8 +3,9 @@
 //! Without `--only`, every current annotation (draft, submitted, skipped) is exported by the
 //! formats that list annotations, and one-row-per-task formats use the most recently created
 //! submitted annotation. `--only submitted` keeps submitted ones; `--only reviewed` keeps
-//! submitted ones a reviewer accepted or fixed; `--only consensus` keeps tasks whose submitted
-//! annotations agree by strict majority (more than half) on every control, and writes that
+//! submitted ones whose newest review is an acceptance, and the versions holding a reviewer's
+//! fix or adjudicated answer (the store's `reviewed` flag, `crate::review`); `--only consensus`
+//! keeps tasks whose submitted annotations agree by strict majority (more than half) on every control, and writes that
 //! majority answer. A single submitted annotation is its own majority. Tasks left with nothing
 //! are left out.
 //!

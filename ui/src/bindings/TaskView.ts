@@ -2,6 +2,7 @@
 import type { AnnotationView } from "./AnnotationView";
 import type { AutosavedDraft } from "./AutosavedDraft";
 import type { MediaProblem } from "./MediaProblem";
+import type { ReviewNote } from "./ReviewNote";
 import type { Suggestion } from "./Suggestion";
 import type { TaskMedia } from "./TaskMedia";
 
@@ -45,4 +46,10 @@ media_problems: Array<MediaProblem>,
  * Absent (not `null`) when there is none, so older clients and the UI's mocks need not
  * know the field.
  */
-suggestion?: Suggestion, };
+suggestion?: Suggestion, 
+/**
+ * The newest review of this annotator's annotation of the task (any version), so they see
+ * a rejection and its comment, or that a reviewer fixed their work (`crate::review`).
+ * Absent when nobody reviewed it.
+ */
+review?: ReviewNote, };
