@@ -22,6 +22,7 @@ import { prelabelIpc, type PrelabelIpc } from "../ipc";
 import { PrelabelRunDialog } from "./PrelabelRunDialog";
 import { PrelabelSettingsDialog } from "./PrelabelSettingsDialog";
 import { SuggestionBanner } from "../annotation/SuggestionBanner";
+import { ReviewNoteBanner } from "../annotation/ReviewNoteBanner";
 import { PrelabelReportDialog, QueueOrderSwitch } from "./PrelabelReportDialog";
 import { BuiltinModelSwitch } from "./BuiltinModelSwitch";
 
@@ -393,6 +394,9 @@ export function ProjectScreen(props: {
                 ← Back <kbd>{keyOf(keymap, "back")}</kbd>
               </button>
             </div>
+          )}
+          {view.kind === "task" && view.task.review !== undefined && (
+            <ReviewNoteBanner review={view.task.review} currentVersion={view.task.annotation?.version ?? null} />
           )}
           {view.kind === "task" && view.task.suggestion !== undefined && (
             <SuggestionBanner
