@@ -7,6 +7,7 @@
 
 pub mod annotation;
 pub mod audio;
+pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod demo;

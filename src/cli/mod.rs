@@ -6,6 +6,7 @@
 //! Command names and JSON fields, once released, stay stable: scripts depend on them.
 
 mod aggregate;
+mod bundle;
 mod media;
 mod agreement;
 mod prelabel_review;
@@ -191,6 +192,12 @@ enum Command {
     /// Agreement between annotators per control: percent agreement, Cohen's, Fleiss' and
     /// Randolph's kappa, Krippendorff's alpha; span F1 and box F1 for regions.
     Agreement(agreement::AgreementArgs),
+    /// Make an offline work package for one annotator: a Gloss file with their tasks (no gold
+    /// answers, no one else's annotations), optionally with the media.
+    Pack(bundle::PackArgs),
+    /// Merge a work package made from this project: adds the versions the project does not
+    /// have yet (idempotent); refuses a damaged, altered or foreign package.
+    Merge(bundle::MergeArgs),
     /// Review submitted annotations: the queue (next, list) and verdicts (accept, reject, fix).
     Review {
         #[command(subcommand)]
@@ -376,6 +383,8 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Prelabel(args) => args.json,
         Command::Aggregate(args) => args.json,
         Command::Agreement(args) => args.json,
+        Command::Pack(args) => args.json,
+        Command::Merge(args) => args.json,
         Command::Review { command } => command.json(),
         Command::Adjudicate(args) => args.json,
         Command::Keys { command } => command.json(),
@@ -748,6 +757,14 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
         }
         Command::Agreement(args) => {
             let (json, human) = agreement::agreement_command(&args)?;
+            Ok(Outcome { json, human })
+        }
+        Command::Pack(args) => {
+            let (json, human) = bundle::pack_command(&args, &actor)?;
+            Ok(Outcome { json, human })
+        }
+        Command::Merge(args) => {
+            let (json, human) = bundle::merge_command(&args, &actor)?;
             Ok(Outcome { json, human })
         }
         Command::Review { command } => {

@@ -8,6 +8,7 @@
 //! is atomic. It does not decide anything about labelling: validation, queue policy and formats
 //! live in their own modules and call in here.
 
+mod bundle;
 mod reader;
 mod writer;
 
@@ -20,16 +21,21 @@ pub use reader::{
     TaskAudioRow, TaskMediaRow, TaskRow,
 };
 pub use reader::{FewShotExampleRow, PrelabelTaskRow};
+pub use reader::ImagePreviewRow;
+pub use reader::SubmittedAnswerRow;
 pub use reader::{
     PredictionAgainstAnnotationRow, PredictionGroupRow, SuggestionOutcomeRow, SuggestionRow,
 };
-pub use reader::ImagePreviewRow;
-pub use reader::SubmittedAnswerRow;
 pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
 pub use writer::{NewModelPrediction, NewPrelabelRun, PrelabelRunProgress};
 pub use reader::{BuiltinModelRow, BuiltinTrainingRow};
 pub use writer::{NewBuiltinModel, NewBuiltinPrediction};
 pub use reader::{ReviewCandidateRow, ReviewRow};
+pub use bundle::{
+    BundleAnnotationRow, BundleConfigRow, BundleCountedTable, BundleGuidelinesRow, BundleReads,
+    BundleTaskMediaRows, BundleTaskRow, BundleWrite, ExistingAnnotationVersion,
+    TravellingAnnotationVersion,
+};
 
 /// The numbered migrations, in order. Append only: never edit a migration that has shipped.
 const MIGRATIONS: &[(u32, &str)] = &[
