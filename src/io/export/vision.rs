@@ -534,7 +534,7 @@ impl OutputDir {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_else(|| "export".to_owned());
-        super::remove_stale_partials(&final_dir);
+        super::remove_stale_partials(final_dir);
         let temporary_dir =
             final_dir.with_file_name(format!(".{dir_name}.partial-{}", std::process::id()));
         if temporary_dir.exists() {
