@@ -1,10 +1,12 @@
 //! End-to-end image test in the real window (issue 4). Part one: a project made with the core
 //! library from a folder holding one PNG (written here, 800 × 600) is opened by the app; a box is
 //! drawn with a real mouse drag, a polygon by clicks (closed on its first point), one of its
-//! vertices dragged, Enter submits; the COCO export must hold the box and the moved vertex in
-//! pixels. Part two prints figures (never asserted): a 10,000 × 10,000 JPEG (made with
-//! ImageMagick's `convert`; skipped with a message without it) whose 1,000 polygons are this
-//! annotator's draft — time to the first display, and frame times while dragging the view,
+//! vertices dragged, a keypoint placed inside the box and dragged, Enter submits; the COCO export
+//! must hold the box, the moved vertex and the moved keypoint (in the box's instance) in pixels.
+//! Part two prints figures (never asserted): a 10,000 × 10,000 JPEG (made with ImageMagick's
+//! `convert`; skipped with a message without it) whose 1,000 polygons are this annotator's draft,
+//! its preview made by the core first as the desktop's worker does after an import — time to the
+//! first display (the preview) and to the full image, and frame times while dragging the view,
 //! zooming with the wheel and panning with keys, measured in the page with
 //! `requestAnimationFrame`. The figures are recorded in docs/PERFORMANCE.md by hand.
 //!
@@ -30,6 +32,7 @@ const PERF_SCREENSHOT: &str = "gloss-e2e-image-perf.png";
 const CONFIG: &str = r#"<View>
   <RectangleLabels name="box" toName="image"><Label value="Car"/><Label value="Person"/></RectangleLabels>
   <PolygonLabels name="outline" toName="image"><Label value="Building"/></PolygonLabels>
+  <KeyPointLabels name="point" toName="image"><Label value="Wheel"/></KeyPointLabels>
   <Image name="image" value="$image"/>
 </View>"#;
 
@@ -146,7 +149,8 @@ async fn stage_state(client: &Client) -> Result<Value, Box<dyn std::error::Error
         const [scale, x, y] = stage.dataset.view.split(' ').map(Number); \
         const r = stage.getBoundingClientRect(); \
         return { scale, x, y, left: r.left, top: r.top, width: r.width, height: r.height, \
-          regions: Number(stage.dataset.regions || 0), loadMs: Number(stage.dataset.loadMs || 0) };";
+          regions: Number(stage.dataset.regions || 0), loadMs: Number(stage.dataset.loadMs || 0), \
+          previewMs: Number(stage.dataset.previewMs || 0), image: stage.dataset.image || '' };";
     in_panel(client, body, vec![]).await
 }
 
@@ -365,6 +369,67 @@ async fn label_in_window(client: &Client) -> TestResult {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // 4. A keypoint inside the box: the Wheel key and a click at (150, 200); then, with the
+    //    label down, a click selects it and a drag moves it to (180, 220) image px.
+    press(client, ESCAPE).await?;
+    press(client, key_of(client, "label-Wheel").await?).await?;
+    click_image(client, 150.0, 200.0).await?;
+    wait_for_list(client, "point", "Wheel").await?;
+    press(client, ESCAPE).await?;
+    let started = Instant::now();
+    while in_panel(
+        client,
+        "return root.querySelector('[data-testid=label-Wheel]').getAttribute('aria-pressed');",
+        vec![],
+    )
+    .await?
+        != "false"
+    {
+        if started.elapsed() > Duration::from_secs(5) {
+            return Err("Escape did not put the Wheel label down".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    click_image(client, 150.0, 200.0).await?;
+    let started = Instant::now();
+    loop {
+        let class = in_panel(
+            client,
+            "const row = root.querySelector('[data-testid=regions-point] [data-testid=image-region-row]'); \
+             return row ? row.className : null;",
+            vec![],
+        )
+        .await?;
+        if class
+            .as_str()
+            .is_some_and(|class| class.contains("selected"))
+        {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            return Err(format!("the keypoint is not selected: {class}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drag_image(client, (150.0, 200.0), (180.0, 220.0)).await?;
+    wait_for_list(client, "point", "at 1").await?;
+    let started = Instant::now();
+    // The drag is one edit; wait until the row no longer shows the point where it was.
+    while in_panel(
+        client,
+        "return root.querySelector('[data-testid=regions-point]').textContent;",
+        vec![],
+    )
+    .await?
+    .as_str()
+    .is_none_or(|text| text.contains("at 150, 200"))
+    {
+        if started.elapsed() > Duration::from_secs(5) {
+            return Err("the keypoint drag was not taken".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     if let Ok(png) = client.screenshot().await {
         common::screenshot(&png, SCREENSHOT);
     }
@@ -378,7 +443,7 @@ async fn label_in_window(client: &Client) -> TestResult {
     )
     .await?;
 
-    // 4. Submit: the stage goes away (no task left).
+    // 5. Submit: the stage goes away (no task left).
     press(client, ENTER).await?;
     let started = Instant::now();
     while stage_state(client).await?.is_object() {
@@ -470,6 +535,18 @@ async fn draw_a_box_and_a_polygon_then_measure_1000_polygons() -> TestResult {
             &format!("Building segmentation[{idx}]"),
         );
     }
+    // The dragged keypoint joined the Car box's instance (it lies inside it), at its new place.
+    assert_eq!(
+        coco["categories"][0]["keypoints"],
+        json!(["Wheel"]),
+        "{coco}"
+    );
+    eprintln!("e2e-image: Car keypoints {}", car["keypoints"]);
+    near(&car["keypoints"][0], 180.0, "dragged keypoint x");
+    near(&car["keypoints"][1], 220.0, "dragged keypoint y");
+    // Visibility 2: labelled and visible (written as a number like the coordinates).
+    assert_eq!(car["keypoints"][2].as_f64(), Some(2.0), "{car}");
+    assert_eq!(car["num_keypoints"], 1, "{car}");
     eprintln!(
         "e2e-image: labelling part passed in {:?}",
         started.elapsed()
@@ -584,14 +661,37 @@ async fn measure_in_window(client: &Client, launched: Instant) -> TestResult {
         )
         .await?;
     eprintln!(
-        "e2e-image: FIGURE open: {PERF_SIDE} x {PERF_SIDE} JPEG decoded in {:.0} ms, {PERF_POLYGONS} polygons on \
-         screen {:.0} ms after navigation start; {:.0} ms wall clock from the WebDriver session \
-         request (app launch) to the test seeing them; stage {:.0} x {:.0} px",
-        state["loadMs"].as_f64().unwrap_or(f64::NAN),
+        "e2e-image: FIGURE open: {PERF_SIDE} x {PERF_SIDE} JPEG, the core's preview decoded in {:.0} ms \
+         (showing: {}), {PERF_POLYGONS} polygons on screen {:.0} ms after navigation start; \
+         {:.0} ms wall clock from the WebDriver session request (app launch) to the test seeing \
+         them; stage {:.0} x {:.0} px",
+        state["previewMs"].as_f64().unwrap_or(f64::NAN),
+        state["image"].as_str().unwrap_or("?"),
         painted.as_f64().unwrap_or(f64::NAN),
         shown_after.as_secs_f64() * 1000.0,
         state["width"].as_f64().unwrap_or(f64::NAN),
         state["height"].as_f64().unwrap_or(f64::NAN),
+    );
+    // The full image decodes behind the preview; the frames below are measured once it has, as
+    // before previews existed, so the pan figures compare.
+    let waiting_for_full = Instant::now();
+    let full = loop {
+        let state = stage_state(client).await?;
+        if state["loadMs"].as_f64().unwrap_or(0.0) > 0.0 {
+            break state;
+        }
+        if waiting_for_full.elapsed() > Duration::from_secs(60) {
+            return Err("the full image did not decode behind the preview".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        full["image"], "preview",
+        "zoomed out to the fit, the preview stays on screen"
+    );
+    eprintln!(
+        "e2e-image: FIGURE open: the full {PERF_SIDE} x {PERF_SIDE} JPEG decoded behind it in {:.0} ms",
+        full["loadMs"].as_f64().unwrap_or(f64::NAN),
     );
     client
         .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
@@ -640,7 +740,74 @@ async fn measure_in_window(client: &Client, launched: Instant) -> TestResult {
     if let Ok(png) = client.screenshot().await {
         common::screenshot(&png, PERF_SCREENSHOT);
     }
-    Ok(())
+    pan_cost_breakdown(client).await
+}
+
+/// Diagnostics for where a pan frame goes (docs/PERFORMANCE.md): back at the fit, the same drag
+/// with one stage canvas at a time left out of the page, and the window's pixel ratio. Each
+/// change is undone before the next line.
+async fn pan_cost_breakdown(client: &Client) -> TestResult {
+    let pixel_ratio = in_panel(client, "return window.devicePixelRatio;", vec![]).await?;
+    let canvases = in_panel(
+        client,
+        "return Array.from(root.querySelectorAll('[data-testid=image-stage] canvas')) \
+           .map((canvas) => `${canvas.width}x${canvas.height}`).join(' ');",
+        vec![],
+    )
+    .await?;
+    eprintln!(
+        "e2e-image: FIGURE diagnostics: devicePixelRatio {pixel_ratio}, stage canvases {canvases}"
+    );
+    in_panel(
+        client,
+        "root.querySelector('[data-testid=image-fit]').click(); return null;",
+        vec![],
+    )
+    .await?;
+    drive_frames(
+        client,
+        "drag",
+        40,
+        "diagnostic: drag-pan at the fit, all canvases",
+    )
+    .await?;
+    for (canvas_idx, name) in [(0, "image"), (1, "regions"), (2, "edit")] {
+        let hide = format!(
+            "root.querySelectorAll('[data-testid=image-stage] canvas')[{canvas_idx}].style.display = 'none'; return null;"
+        );
+        in_panel(client, &hide, vec![]).await?;
+        drive_frames(
+            client,
+            "drag",
+            40,
+            &format!("diagnostic: drag-pan at the fit, the {name} canvas hidden"),
+        )
+        .await?;
+        let show = format!(
+            "root.querySelectorAll('[data-testid=image-stage] canvas')[{canvas_idx}].style.display = ''; return null;"
+        );
+        in_panel(client, &show, vec![]).await?;
+    }
+    in_panel(
+        client,
+        "root.querySelectorAll('[data-testid=image-stage] canvas').forEach((canvas) => canvas.style.display = 'none'); return null;",
+        vec![],
+    )
+    .await?;
+    drive_frames(
+        client,
+        "drag",
+        40,
+        "diagnostic: drag-pan at the fit, every canvas hidden",
+    )
+    .await?;
+    in_panel(
+        client,
+        "root.querySelectorAll('[data-testid=image-stage] canvas').forEach((canvas) => canvas.style.display = ''); return null;",
+        vec![],
+    )
+    .await?;
+    drive_frames(client, "idle", 30, "diagnostic: idle, after the breakdown").await
 }
 
 async fn measure_1000_polygons(root: &Path) -> TestResult {
@@ -677,6 +844,20 @@ async fn measure_1000_polygons(root: &Path) -> TestResult {
         from_prediction: None,
     };
     project.save_annotation(&actor, &request)?;
+    // What the desktop's background worker does after an import: the preview of the big image,
+    // made and cached before the task is opened (a debug build here; `cargo bench --bench
+    // image_preview` times the release build).
+    let making = Instant::now();
+    let preview = project
+        .image_preview(task.task_id, "image")?
+        .ok_or("a 10,000 px image gets a preview")?;
+    eprintln!(
+        "e2e-image: FIGURE core: preview {} x {} ({} KiB) made in {:.0} ms (debug build)",
+        preview.width,
+        preview.height,
+        preview.bytes.len() / 1024,
+        making.elapsed().as_secs_f64() * 1000.0
+    );
     drop(project);
     let data_dir = dir.join("data");
     std::fs::create_dir_all(&data_dir)?;
