@@ -373,24 +373,6 @@ impl BundleReads<'_> {
             })
             .optional()?)
     }
-
-    /// Row counts of the tables a merge writes, for "nothing changed" checks and reports.
-    pub fn count_rows(&self, table: BundleCountedTable) -> Result<i64, StoreError> {
-        let sql = match table {
-            BundleCountedTable::Annotations => "SELECT count(*) FROM annotations",
-            BundleCountedTable::Annotators => "SELECT count(*) FROM annotators",
-            BundleCountedTable::AuditLog => "SELECT count(*) FROM audit_log",
-        };
-        Ok(self.connection.query_row(sql, [], |row| row.get(0))?)
-    }
-}
-
-/// Tables [`BundleReads::count_rows`] counts.
-#[derive(Debug, Clone, Copy)]
-pub enum BundleCountedTable {
-    Annotations,
-    Annotators,
-    AuditLog,
 }
 
 const ANNOTATION_SELECT: &str = "SELECT a.uid, a.version, t.uid, p.name, a.status, a.result,

@@ -32,7 +32,7 @@ pub use reader::{BuiltinModelRow, BuiltinTrainingRow};
 pub use writer::{NewBuiltinModel, NewBuiltinPrediction};
 pub use reader::{ReviewCandidateRow, ReviewRow};
 pub use bundle::{
-    BundleAnnotationRow, BundleConfigRow, BundleCountedTable, BundleGuidelinesRow, BundleReads,
+    BundleAnnotationRow, BundleConfigRow, BundleGuidelinesRow, BundleReads,
     BundleTaskMediaRows, BundleTaskRow, BundleWrite, ExistingAnnotationVersion,
     TravellingAnnotationVersion,
 };
