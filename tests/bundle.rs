@@ -622,3 +622,96 @@ fn with_media_copies_the_tasks_images_next_to_the_package() {
         view.media[0].path
     );
 }
+
+#[test]
+fn newer_work_in_the_project_keeps_its_head_over_older_merged_work() {
+    let mut test_project = five_task_project();
+    let package = test_project.file("ana.gloss");
+    test_project
+        .project
+        .pack(&pack_options("ana", package.clone()), "lead")
+        .unwrap();
+    label_package(&package, "ana", "low");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    // Later, in the project itself, ana answers task 1 differently (a separate annotation).
+    test_project.submit("ana", 1, "high");
+    let merged = test_project
+        .project
+        .merge_package(&package, "lead")
+        .unwrap();
+    assert_eq!(merged.added, 5);
+    let head_result: String = test_project
+        .sqlite()
+        .query_row(
+            "SELECT a.result FROM annotation_heads h JOIN annotations a ON a.id = h.annotation_id
+             WHERE h.task_id = 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(
+        head_result.contains("high"),
+        "the newer answer stays current: {head_result}"
+    );
+    assert_eq!(
+        test_project.count("SELECT n_submitted FROM tasks WHERE id = 1"),
+        1,
+        "one person, one submitted head"
+    );
+    assert_eq!(
+        test_project.count("SELECT count(*) FROM annotations WHERE task_id = 1"),
+        2
+    );
+}
+
+#[test]
+fn a_project_file_without_an_id_gets_one_when_first_packed() {
+    let mut test_project = five_task_project();
+    test_project
+        .sqlite()
+        .execute("DELETE FROM meta WHERE key = 'project_uid'", [])
+        .unwrap();
+    assert_eq!(test_project.project.project_uid().unwrap(), None);
+    let package = test_project.file("ana.gloss");
+    let report = test_project
+        .project
+        .pack(&pack_options("ana", package.clone()), "lead")
+        .unwrap();
+    assert_eq!(
+        test_project.project.project_uid().unwrap().as_deref(),
+        Some(report.package_of.as_str())
+    );
+    label_package(&package, "ana", "low");
+    assert_eq!(
+        test_project
+            .project
+            .merge_package(&package, "lead")
+            .unwrap()
+            .added,
+        5
+    );
+}
+
+#[test]
+fn cli_refuses_a_foreign_package_with_exit_code_1_and_a_reason() {
+    let test_project = five_task_project();
+    let mut other = five_task_project();
+    let foreign = test_project.file("foreign.gloss");
+    other
+        .project
+        .pack(&pack_options("ana", foreign.clone()), "lead")
+        .unwrap();
+    let before = fingerprint(&test_project.path);
+    let output = gloss(
+        test_project.dir.path(),
+        &["merge", "project.gloss", "foreign.gloss", "--json"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let message = stdout_json(&output)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("another project"), "{message}");
+    assert!(message.contains("nothing was merged"), "{message}");
+    assert_eq!(fingerprint(&test_project.path), before);
+}
