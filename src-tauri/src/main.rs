@@ -106,6 +106,11 @@ fn main() {
             commands::remote_media::remote_media_status,
             commands::remote_media::set_remote_media_allowed,
             commands::remote_media::fetch_task_remote_media,
+            commands::review::review_queue,
+            commands::review::review_accept,
+            commands::review::review_reject,
+            commands::review::adjudication_view,
+            commands::review::resolve_task,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("Gloss could not start its window");

@@ -25,6 +25,12 @@ import type { DesktopRunRequest } from "./bindings/DesktopRunRequest";
 import type { MachineSettings } from "./bindings/MachineSettings";
 import type { ProviderKeyState } from "./bindings/ProviderKeyState";
 import type { RunProgressEvent } from "./bindings/RunProgressEvent";
+import type { AdjudicationRecorded } from "./bindings/AdjudicationRecorded";
+import type { AdjudicationView } from "./bindings/AdjudicationView";
+import type { ResultItem as ReviewResultItem } from "./bindings/ResultItem";
+import type { ReviewFilter } from "./bindings/ReviewFilter";
+import type { ReviewQueue } from "./bindings/ReviewQueue";
+import type { ReviewRecorded } from "./bindings/ReviewRecorded";
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "no_project",
@@ -345,3 +351,23 @@ export const builtinModelIpc = {
 };
 
 export type BuiltinModelIpc = typeof builtinModelIpc;
+
+// Review and adjudication (src-tauri/src/commands/review.rs, issue 6). The acting person is the
+// reviewer; the core refuses someone whose role is `annotator` and their own annotations.
+export const reviewIpc = {
+  /** The first `limit` items of the review queue and how many match; `exclude`: annotation uids. */
+  queue: (filter: ReviewFilter, limit: number, exclude: string[]) =>
+    call<ReviewQueue>("review_queue", { filter, limit, exclude }),
+  /** `version`: the version on screen (refused if the annotator saved another since). */
+  accept: (annotationUid: string, version: number, comment: string | null) =>
+    call<ReviewRecorded>("review_accept", { annotationUid, version, comment }),
+  /** The comment is required: the annotator sees it. */
+  reject: (annotationUid: string, version: number, comment: string) =>
+    call<ReviewRecorded>("review_reject", { annotationUid, version, comment }),
+  adjudicationView: (taskId: number) => call<AdjudicationView>("adjudication_view", { taskId }),
+  /** Records `result` as the task's adjudicated answer. */
+  resolve: (taskId: number, result: ReviewResultItem[], comment: string | null, leadTimeMs: number) =>
+    call<AdjudicationRecorded>("resolve_task", { taskId, result, comment, leadTimeMs }),
+};
+
+export type ReviewIpc = typeof reviewIpc;

@@ -9,3 +9,4 @@ pub mod prelabel_review;
 pub mod prelabel;
 pub mod project;
 pub mod remote_media;
+pub mod review;

@@ -23,6 +23,7 @@ import { PrelabelRunDialog } from "./PrelabelRunDialog";
 import { PrelabelSettingsDialog } from "./PrelabelSettingsDialog";
 import { SuggestionBanner } from "../annotation/SuggestionBanner";
 import { ReviewNoteBanner } from "../annotation/ReviewNoteBanner";
+import { ReviewButton } from "./ReviewDialog";
 import { PrelabelReportDialog, QueueOrderSwitch } from "./PrelabelReportDialog";
 import { BuiltinModelSwitch } from "./BuiltinModelSwitch";
 
@@ -382,6 +383,7 @@ export function ProjectScreen(props: {
               Pre-label report
             </button>
             <BuiltinModelSwitch onPredictionsWritten={prelabelFinished} />
+            <ReviewButton />
           </div>
           {view.kind === "loading" && <p className="muted center">Loading the next task…</p>}
           {view.kind === "empty" && (
