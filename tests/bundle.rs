@@ -715,3 +715,39 @@ fn cli_refuses_a_foreign_package_with_exit_code_1_and_a_reason() {
     assert!(message.contains("nothing was merged"), "{message}");
     assert_eq!(fingerprint(&test_project.path), before);
 }
+
+#[test]
+fn a_package_still_open_in_gloss_merges_what_it_has_saved() {
+    let mut test_project = five_task_project();
+    let package = test_project.file("ana.gloss");
+    test_project
+        .project
+        .pack(&pack_options("ana", package.clone()), "lead")
+        .unwrap();
+    let mut still_open = Project::open(&package).unwrap();
+    let task = still_open.next_task("ana", &[]).unwrap().unwrap();
+    still_open
+        .save_annotation(
+            "ana",
+            &SaveAnnotation {
+                task_id: task.task_id,
+                status: AnnotationStatus::Submitted,
+                result: vec![choices("urgency", "body", &["low"])],
+                lead_time_ms: 10,
+                from_prediction: None,
+            },
+        )
+        .unwrap();
+    // The save sits in the package's WAL; the merge reads it without writing to the package.
+    let merged = test_project
+        .project
+        .merge_package(&package, "lead")
+        .unwrap();
+    assert_eq!(merged.added, 1);
+    drop(still_open);
+    let merged_again = test_project
+        .project
+        .merge_package(&package, "lead")
+        .unwrap();
+    assert_eq!((merged_again.added, merged_again.already_present), (0, 1));
+}
