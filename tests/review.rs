@@ -817,3 +817,23 @@ fn the_cli_reviews_fixes_and_adjudicates() {
     );
     assert_eq!(stdout_json(&left)["annotation"]["annotator"], "ann2");
 }
+
+#[test]
+fn few_shot_examples_prefer_the_adjudicated_answer_over_an_overruled_one() {
+    let mut test_project = triage(1);
+    test_project.submit("ann1", 1, "low");
+    test_project.submit("ann2", 1, "high");
+    // ann1's answer is the newest, so without reviews it would be the task's example.
+    test_project.submit("ann1", 1, "medium");
+    test_project
+        .project
+        .resolve("lead", 1, &[choices("urgency", "body", &["high"])], None, 0)
+        .unwrap();
+    // ann1's overruled answer (the newest annotator answer) got a `fix` review naming the
+    // resolution; the reviewed rank must not count that as reviewed.
+    let store = ProjectStore::open(&test_project.path).unwrap();
+    let examples = store.reader().few_shot_examples(5).unwrap();
+    assert_eq!(examples.len(), 1);
+    let result: serde_json::Value = serde_json::from_str(&examples[0].result_json).unwrap();
+    assert_eq!(result[0]["value"]["choices"][0], "high");
+}

@@ -744,7 +744,8 @@ impl Reader<'_> {
     }
 
     /// Up to `limit` examples for a prompt, best evidence first: tasks with a gold result, then
-    /// submitted annotations a reviewer accepted or fixed, then other submitted annotations, the
+    /// reviewed submitted annotations (the export's rule: newest review `accept`, or a reviewer's
+    /// fix or adjudicated answer; `crate::review`), then other submitted annotations, the
     /// newest first within each kind. One example per task.
     pub fn few_shot_examples(&self, limit: u32) -> Result<Vec<FewShotExampleRow>, StoreError> {
         if limit == 0 {
@@ -757,8 +758,12 @@ impl Reader<'_> {
                  FROM tasks t WHERE t.gold_result IS NOT NULL
                  UNION ALL
                  SELECT t.id, t.data, a.result,
-                        CASE WHEN EXISTS (SELECT 1 FROM reviews r WHERE r.annotation_id = a.id
-                                          AND r.verdict IN ('accept', 'fix')) THEN 1 ELSE 2 END,
+                        CASE WHEN COALESCE((SELECT r.verdict = 'accept' FROM reviews r
+                                            WHERE r.annotation_id = a.id
+                                            ORDER BY r.id DESC LIMIT 1), 0)
+                                  OR EXISTS (SELECT 1 FROM reviews r
+                                             WHERE r.resolution_annotation_id = a.id)
+                             THEN 1 ELSE 2 END,
                         h.updated_at
                  FROM annotation_heads h
                  JOIN annotations a ON a.id = h.annotation_id
