@@ -837,3 +837,46 @@ fn few_shot_examples_prefer_the_adjudicated_answer_over_an_overruled_one() {
     let result: serde_json::Value = serde_json::from_str(&examples[0].result_json).unwrap();
     assert_eq!(result[0]["value"]["choices"][0], "high");
 }
+
+#[test]
+fn agreement_leaves_the_adjudicated_answer_out() {
+    let mut test_project = triage(2);
+    test_project.submit("ann1", 1, "low");
+    test_project.submit("ann2", 1, "high");
+    test_project.submit("ann1", 2, "medium");
+    test_project.submit("ann2", 2, "medium");
+    let options = gloss::qc::project_agreement::AgreementOptions {
+        control: Some("urgency".to_owned()),
+        by_guideline_version: false,
+    };
+    let before = serde_json::to_value(test_project.project.agreement(&options).unwrap()).unwrap();
+    test_project
+        .project
+        .resolve("lead", 1, &[choices("urgency", "body", &["high"])], None, 0)
+        .unwrap();
+    let after = serde_json::to_value(test_project.project.agreement(&options).unwrap()).unwrap();
+    assert_eq!(after["n_annotations"], 4, "{after}");
+    assert_eq!(after["controls"][0]["n_annotators"], 2, "{after}");
+    assert_eq!(before, after);
+    // A fix of one annotation is that annotator's answer now, and is counted as theirs.
+    let ann1_task_2 = test_project
+        .project
+        .task_view(2, "ann1")
+        .unwrap()
+        .annotation
+        .unwrap();
+    test_project
+        .project
+        .review_fix(
+            "lead",
+            &ann1_task_2.uid,
+            None,
+            &[choices("urgency", "body", &["high"])],
+            None,
+            0,
+        )
+        .unwrap();
+    let fixed = serde_json::to_value(test_project.project.agreement(&options).unwrap()).unwrap();
+    assert_eq!(fixed["n_annotations"], 4, "{fixed}");
+    assert_eq!(fixed["controls"][0]["percent_agreement"], 0.0, "{fixed}");
+}

@@ -1370,7 +1370,9 @@ pub struct SubmittedHeadRow {
 impl Reader<'_> {
     /// Streams every submitted head annotation, in task id order (then annotator id: the
     /// primary key's order, so SQLite sorts nothing), to `visit`. Drafts, skips and older
-    /// versions are not read: agreement counts what people submitted last.
+    /// versions are not read: agreement counts what people submitted last. A reviewer's
+    /// adjudicated answer (a `review_fix` version that reviews of other annotations name as
+    /// their resolution, `crate::review`) is not a rater's label and is left out too.
     pub fn for_each_submitted_head<E: From<StoreError>>(
         &self,
         mut visit: impl FnMut(SubmittedHeadRow) -> Result<(), E>,
@@ -1383,6 +1385,11 @@ impl Reader<'_> {
                  JOIN annotations a ON a.id = h.annotation_id
                  JOIN annotators p ON p.id = h.annotator_id
                  WHERE h.status = 'submitted'
+                   AND NOT (a.origin = 'review_fix'
+                            AND EXISTS (SELECT 1 FROM reviews r
+                                        JOIN annotations ra ON ra.id = r.annotation_id
+                                        WHERE r.resolution_annotation_id = a.id
+                                          AND ra.uid <> a.uid))
                  ORDER BY h.task_id, h.annotator_id",
             )
             .map_err(StoreError::from)?;
