@@ -15,7 +15,8 @@
 # (a seeded project: lowest confidence first, a suggestion corrected, one accepted with K; the
 # origins in the store) and e2e_builtin_model.rs (the built-in model switched on: trained in the
 # background, every task pre-labelled) and e2e_review.rs (Review: a task adjudicated, an annotation
-# rejected with a comment; the reviews in the store) through tauri-driver.
+# rejected with a comment; the reviews in the store) through tauri-driver,
+# and e2e_packages.rs (Packages…: a package made for one annotator, another's merged twice).
 # Needs: xvfb-run (xvfb, xauth), WebKitWebDriver (webkit2gtk-driver), tauri-driver
 # (`cargo install tauri-driver --version '^2' --locked`, or set TAURI_DRIVER).
 set -euo pipefail
@@ -26,4 +27,4 @@ npm --prefix ui run build
 cargo build -p gloss   # the CLI the test also checks the project file with
 cargo test -p gloss-desktop --features custom-protocol --no-run
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
-  env GLOSS_E2E=1 cargo test -p gloss-desktop --features custom-protocol --test e2e --test e2e_ner --test e2e_perf --test e2e_audio --test e2e_folders --test e2e_llm --test e2e_image --test e2e_prelabel --test e2e_suggestions --test e2e_builtin_model --test e2e_review -- --nocapture
+  env GLOSS_E2E=1 cargo test -p gloss-desktop --features custom-protocol --test e2e --test e2e_ner --test e2e_perf --test e2e_audio --test e2e_folders --test e2e_llm --test e2e_image --test e2e_prelabel --test e2e_suggestions --test e2e_builtin_model --test e2e_review --test e2e_packages -- --nocapture

@@ -34,6 +34,8 @@ fn generate_into(dir: &Path) {
     gloss::views::ReviewRecorded::export_all(&config).unwrap();
     gloss::views::AdjudicationView::export_all(&config).unwrap();
     gloss::views::AdjudicationRecorded::export_all(&config).unwrap();
+    gloss::bundle::PackReport::export_all(&config).unwrap();
+    gloss::bundle::MergeReport::export_all(&config).unwrap();
 }
 
 fn read_ts_files(dir: &Path) -> BTreeMap<String, String> {

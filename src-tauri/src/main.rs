@@ -111,6 +111,8 @@ fn main() {
             commands::review::review_reject,
             commands::review::adjudication_view,
             commands::review::resolve_task,
+            commands::packages::make_package,
+            commands::packages::merge_package,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("Gloss could not start its window");

@@ -1,9 +1,10 @@
 //! Review in the real window (issue 6): a project seeded through the core with two annotators
 //! who disagree on task 1 and one answer on task 2 is opened in the app; the acting person opens
-//! "Review", adjudicates task 1 by using ann2's answer, then rejects ann1's task 2 with a
-//! comment; the queue is then empty. The store is checked through the core: a `fix` review on
-//! ann1's task 1 and an `accept` on ann2's, both naming the reviewer's adjudicated answer, and
-//! ann1's task view carrying the rejection comment.
+//! "Review", adjudicates task 1 by using ann2's answer, fixes ann1's task 2 in the task card
+//! (Neutral, by mouse), then rejects ann1's task 3 with a comment; the queue is then empty. The
+//! store is checked through the core: a `fix` review on ann1's task 1 and an `accept` on ann2's,
+//! both naming the reviewer's adjudicated answer; ann1's task 2 at version 2 with Neutral; ann1's
+//! task 3 view carrying the rejection comment.
 //!
 //! Needs a display (`scripts/e2e.sh`) and `tauri-driver`. Skipped unless `GLOSS_E2E=1`.
 
@@ -37,7 +38,8 @@ fn seed_project(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>
     let tasks_path = path.with_file_name("tasks.jsonl");
     std::fs::write(
         &tasks_path,
-        "{\"text\": \"Great battery.\"}\n{\"text\": \"Arrived on Tuesday.\"}\n",
+        "{\"text\": \"Great battery.\"}\n{\"text\": \"Arrived on Tuesday.\"}\n\
+         {\"text\": \"Box was open.\"}\n",
     )?;
     gloss::io::import::import_file(
         &mut project,
@@ -49,6 +51,7 @@ fn seed_project(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>
         ("ann1", 1, "Negative"),
         ("ann2", 1, "Positive"),
         ("ann1", 2, "Positive"),
+        ("ann1", 3, "Positive"),
     ] {
         project.save_annotation(
             annotator,
@@ -96,7 +99,7 @@ async fn wait_for_text(client: &Client, testid: &str, needle: &str) -> TestResul
 
 async fn review(client: &Client) -> TestResult {
     wait_for(client, "open-review").await?.click().await?;
-    wait_for_text(client, "review-count", "3 to review").await?;
+    wait_for_text(client, "review-count", "4 to review").await?;
     wait_for_text(client, "review-item", "ann1, version 1").await?;
     wait_for_text(client, "review-item", "answers differ on sentiment").await?;
     wait_for(client, "review-adjudicate").await?.click().await?;
@@ -111,9 +114,33 @@ async fn review(client: &Client) -> TestResult {
         common::screenshot(&png, SCREENSHOT);
     }
     uses[1].click().await?;
-    // Task 1 is resolved: only ann1's task 2 is left.
-    wait_for_text(client, "review-count", "1 to review").await?;
+    // Task 1 is resolved: ann1's tasks 2 and 3 are left. Fix task 2 in the task card.
+    wait_for_text(client, "review-count", "2 to review").await?;
     wait_for_text(client, "review-item", "Arrived on Tuesday").await?;
+    wait_for(client, "review-fix").await?.click().await?;
+    wait_for(client, "review-fix-editor").await?;
+    // The card renders in the task panel's shadow root, which CSS locators do not pierce: the
+    // option is clicked with a script (a real, composed click event).
+    let selected = client
+        .execute(
+            "const root = document.querySelector('[data-testid=review-fix-editor] .task-panel')\
+               ?.shadowRoot; \
+             const option = root && root.querySelector('[data-testid=choice-Neutral]'); \
+             if (!option) return null; \
+             option.dispatchEvent(new MouseEvent('click', \
+               { bubbles: true, composed: true, cancelable: true })); \
+             return option.getAttribute('data-testid');",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        selected,
+        serde_json::json!("choice-Neutral"),
+        "a Neutral option in the card"
+    );
+    wait_for(client, "review-fix-save").await?.click().await?;
+    wait_for_text(client, "review-count", "1 to review").await?;
+    wait_for_text(client, "review-item", "Box was open").await?;
     wait_for(client, "review-comment")
         .await?
         .send_keys(COMMENT)
@@ -172,10 +199,22 @@ async fn adjudicate_and_reject_in_the_real_window() -> TestResult {
     );
     assert!(verdicts[2].2, "the reviewer's answer is the resolution");
     assert_eq!(view.annotations[2].annotation.result, sentiment("Positive"));
+    let fixed = project.task_view(2, "ann1")?;
+    let fixed_annotation = fixed.annotation.ok_or("ann1's task 2")?;
+    assert_eq!(fixed_annotation.version, 2);
+    let fixed_json = serde_json::to_value(&fixed_annotation.result)?;
+    assert_eq!(
+        fixed_json[0]["value"]["choices"],
+        serde_json::json!(["Neutral"])
+    );
+    assert_eq!(
+        fixed.review.map(|review| review.verdict),
+        Some(gloss::views::ReviewVerdict::Fix)
+    );
     let rejected = project
-        .task_view(2, "ann1")?
+        .task_view(3, "ann1")?
         .review
-        .ok_or("ann1's task 2 review")?;
+        .ok_or("ann1's task 3 review")?;
     assert_eq!(rejected.verdict, gloss::views::ReviewVerdict::Reject);
     assert_eq!(rejected.comment.as_deref(), Some(COMMENT));
     Ok(())

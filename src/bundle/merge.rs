@@ -37,14 +37,18 @@ use crate::store::{BundleAnnotationRow, ProjectStore, TravellingAnnotationVersio
 use crate::views::AnnotationStatus;
 
 /// What a merge did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct MergeReport {
     pub package: String,
     pub package_uid: String,
     pub annotator: Option<String>,
+    #[ts(type = "number")]
     pub tasks_in_package: u64,
+    #[ts(type = "number")]
     pub versions_in_package: u64,
+    #[ts(type = "number")]
     pub added: u64,
+    #[ts(type = "number")]
     pub already_present: u64,
     pub refused: Vec<RefusedAnnotation>,
     /// Annotators the merge added to the project.
@@ -52,7 +56,7 @@ pub struct MergeReport {
 }
 
 /// One annotation version the merge did not add, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RefusedAnnotation {
     pub uid: String,
     pub version: u32,

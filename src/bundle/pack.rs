@@ -38,7 +38,7 @@ use super::{
 use crate::store::{BundleReads, ProjectStore, TravellingAnnotationVersion};
 
 /// Which tasks a package holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum PackTaskSelection {
     /// Assigned tasks if the annotator has any assignment, else the open queue.
@@ -57,7 +57,7 @@ pub struct PackOptions {
 }
 
 /// What a pack wrote.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PackReport {
     pub package: String,
     pub package_uid: String,
@@ -65,14 +65,19 @@ pub struct PackReport {
     pub annotator: String,
     /// `assigned` or `all-open`: what `auto` became.
     pub selection: PackTaskSelection,
+    #[ts(type = "number")]
     pub tasks: u64,
     /// The annotator's own earlier versions copied with their tasks.
+    #[ts(type = "number")]
     pub annotation_versions: u64,
     /// Gold answers left out of the package.
+    #[ts(type = "number")]
     pub gold_answers_left_out: u64,
     pub media_folder: Option<String>,
+    #[ts(type = "number")]
     pub media_files_copied: u64,
     /// Media files the project could not show now (missing, outside its folders): not copied.
+    #[ts(type = "number")]
     pub media_files_missing: u64,
 }
 

@@ -371,3 +371,33 @@ export const reviewIpc = {
 };
 
 export type ReviewIpc = typeof reviewIpc;
+
+// Offline work packages (src-tauri/src/commands/packages.rs, `gloss::bundle`): "Make package…"
+// writes a package for one annotator; "Merge package…" brings one back
+// (ui/src/screens/PackagesDialog.tsx).
+export const packagesIpc = {
+  /** `out` must not exist; `limit` null: every task chosen (assigned ones, else the open queue). */
+  make: (annotator: string, out: string, limit: number | null, withMedia: boolean) =>
+    call<import("./bindings/PackReport").PackReport>("make_package", { annotator, out, limit, withMedia }),
+  merge: (packagePath: string) => call<import("./bindings/MergeReport").MergeReport>("merge_package", { package: packagePath }),
+  pickOut: (annotator: string) =>
+    dialog(() =>
+      saveDialog({
+        title: "Make a work package",
+        defaultPath: `${annotator.replace(/[^A-Za-z0-9._-]+/g, "_") || "package"}.gloss`,
+        filters: [{ name: "Gloss work package", extensions: ["gloss"] }],
+      }),
+    ),
+  pickPackage: () =>
+    dialog(async () =>
+      singlePath(
+        await openDialog({
+          title: "Merge a work package",
+          multiple: false,
+          directory: false,
+          filters: [{ name: "Gloss work package", extensions: ["gloss"] }],
+        }),
+      ),
+    ),
+};
+export type PackagesIpc = typeof packagesIpc;

@@ -5,6 +5,7 @@ pub mod folders;
 pub mod labelling;
 pub mod media;
 pub mod media_server;
+pub mod packages;
 pub mod prelabel_review;
 pub mod prelabel;
 pub mod project;

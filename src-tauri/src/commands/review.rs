@@ -5,7 +5,7 @@
 use gloss::IpcError;
 use gloss::result::ResultItem;
 use gloss::views::{
-    AdjudicationRecorded, AdjudicationView, ReviewFilter, ReviewQueue, ReviewRecorded,
+    AdjudicationRecorded, AdjudicationView, ReviewFilter, ReviewQueue, ReviewRecorded, TaskView,
 };
 use tauri::State;
 
@@ -68,4 +68,33 @@ pub fn resolve_task(
     state.with_project(|project, reviewer| {
         project.resolve(reviewer, task_id, &result, comment.as_deref(), lead_time_ms)
     })
+}
+
+/// Fixes the annotation: `result` becomes its next version, by the acting person.
+#[tauri::command(async)]
+pub fn review_fix(
+    state: State<'_, AppState>,
+    annotation_uid: String,
+    version: u32,
+    result: Vec<ResultItem>,
+    comment: Option<String>,
+    lead_time_ms: i64,
+) -> Result<ReviewRecorded, IpcError> {
+    state.with_project(|project, reviewer| {
+        project.review_fix(
+            reviewer,
+            &annotation_uid,
+            Some(version),
+            &result,
+            comment.as_deref(),
+            lead_time_ms,
+        )
+    })
+}
+
+/// The task as the core shows it (data and checked media) for the fix editor; the annotation
+/// being fixed comes from the queue item, not from this view.
+#[tauri::command(async)]
+pub fn review_task_view(state: State<'_, AppState>, task_id: i64) -> Result<TaskView, IpcError> {
+    state.with_project(|project, reviewer| project.task_view(task_id, reviewer))
 }

@@ -26,6 +26,7 @@ import { ReviewNoteBanner } from "../annotation/ReviewNoteBanner";
 import { ReviewButton } from "./ReviewDialog";
 import { PrelabelReportDialog, QueueOrderSwitch } from "./PrelabelReportDialog";
 import { BuiltinModelSwitch } from "./BuiltinModelSwitch";
+import { PackagesButton } from "./PackagesDialog";
 
 export function progressText(progress: AnnotatorProgress): string {
   const done = progress.submitted_by_me + progress.skipped_by_me;
@@ -384,6 +385,7 @@ export function ProjectScreen(props: {
             </button>
             <BuiltinModelSwitch onPredictionsWritten={prelabelFinished} />
             <ReviewButton />
+            <PackagesButton onMerged={() => void refreshProgress()} />
           </div>
           {view.kind === "loading" && <p className="muted center">Loading the next task…</p>}
           {view.kind === "empty" && (

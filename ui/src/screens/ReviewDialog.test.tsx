@@ -10,7 +10,10 @@ import type { AdjudicationView } from "../bindings/AdjudicationView";
 import type { ReviewFilter } from "../bindings/ReviewFilter";
 import type { ReviewQueue } from "../bindings/ReviewQueue";
 import type { ReviewQueueItem } from "../bindings/ReviewQueueItem";
+import type { TaskView } from "../bindings/TaskView";
 import type { ReviewIpc } from "../ipc";
+import { createRegistry } from "../modalities";
+import { classification, sentiment } from "../test/fixtures";
 import { ReviewDialog, filterOf, resultItemText } from "./ReviewDialog";
 
 const urgency = (value: string) => ({ from_name: "urgency", to_name: "body", type: "choices" as const, value: { choices: [value] } });
@@ -60,6 +63,16 @@ function fakeApi(queues: ReviewQueue[]) {
       differing_controls: ["urgency"],
     })),
     resolve: vi.fn(async () => ({}) as never),
+    fix: vi.fn(async () => ({}) as never),
+    taskView: vi.fn(async (): Promise<TaskView> => ({
+      task_id: 7,
+      uid: "t7",
+      data: { text: "site down" },
+      annotation: null,
+      autosaved: null,
+      media: [],
+      media_problems: [],
+    })),
   };
   return { api, calls };
 }
@@ -143,6 +156,47 @@ describe("ReviewDialog", () => {
       window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
     });
     expect(onClose).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("ReviewDialog fix", () => {
+  afterEach(cleanup);
+
+  it("opens the annotation in the task card and saves the edited answer as a fix", async () => {
+    const sentimentItem: ReviewQueueItem = {
+      ...item,
+      data: { text: "site down" },
+      annotation: {
+        ...item.annotation,
+        result: [{ id: "r1", from_name: "sentiment", to_name: "text", type: "choices", value: { choices: ["Negative"] } }],
+      },
+    };
+    const { api } = fakeApi([{ ...withItem, items: [sentimentItem] }, empty]);
+    const editing = { iface: classification([sentiment]), registry: createRegistry() };
+    render(<ReviewDialog api={api} editing={editing} onClose={() => undefined} />);
+    fireEvent.click(await screen.findByTestId("review-fix"));
+    await screen.findByTestId("review-fix-editor");
+    expect(api.taskView).toHaveBeenCalledWith(7);
+    // The card renders in the task panel's shadow root: pick "Positive" there, by mouse.
+    const shadowRoot = document.querySelector(".task-panel")?.shadowRoot;
+    const positive = Array.from(shadowRoot?.querySelectorAll("label, button") ?? []).find(
+      (element) => element.textContent?.includes("Positive") === true,
+    );
+    if (positive === undefined) throw new Error("no Positive option in the card");
+    fireEvent.click(positive);
+    fireEvent.click(screen.getByTestId("review-fix-save"));
+    await screen.findByTestId("review-empty");
+    expect(api.fix).toHaveBeenCalledTimes(1);
+    const [uid, version, result] = (api.fix as ReturnType<typeof vi.fn>).mock.calls[0] as [string, number, unknown[]];
+    expect([uid, version]).toEqual(["a1", 2]);
+    expect(result).toEqual([expect.objectContaining({ from_name: "sentiment", value: { choices: ["Positive"] } })]);
+  });
+
+  it("offers no fix without the config to edit with", async () => {
+    const { api } = fakeApi([withItem]);
+    render(<ReviewDialog api={api} onClose={() => undefined} />);
+    await screen.findByTestId("review-item");
+    expect(screen.queryByTestId("review-fix")).toBeNull();
   });
 });
 

@@ -4,14 +4,21 @@
  * answer, as text), and the verdicts — accept (A), reject with a comment the annotator will see
  * (R focuses the comment), skip to the next (S) — plus adjudication of a task whose answers
  * differ: every submitted answer side by side, and "Use this answer" records it as the task's
- * resolution. Everything is decided by the core (`gloss::review`): who may review, what is in
+ * resolution; "Fix…" opens the annotation in the task card (the same renderers as labelling,
+ * by mouse) and "Save fix" makes the edited answer its next version. Everything is decided by the core (`gloss::review`): who may review, what is in
  * the queue, what a verdict writes. Task content and comments are rendered as text only.
  *
  * While open, the dialog takes every key (a capturing listener on the window) so the task card
  * behind it never sees them; Escape closes it.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
+import { buildResult, initialValues } from "../annotation/result";
+import { buildKeymap } from "../annotation/keymap";
+import type { Registry } from "../annotation/registry";
+import { TaskCard } from "../annotation/TaskCard";
 import type { AdjudicationView } from "../bindings/AdjudicationView";
+import type { Interface } from "../bindings/Interface";
+import type { TaskView } from "../bindings/TaskView";
 import type { IpcError } from "../bindings/IpcError";
 import type { ResultItem } from "../bindings/ResultItem";
 import type { ReviewFilter } from "../bindings/ReviewFilter";
@@ -48,8 +55,12 @@ function isTextEntry(target: EventTarget | null): boolean {
   return target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement || target instanceof HTMLSelectElement;
 }
 
-export function ReviewDialog(props: { api: ReviewIpc; onClose: () => void }) {
-  const { api, onClose } = props;
+/** The config and renderers the fix editor needs (the project screen's). */
+export type FixEditing = { iface: Interface; registry: Registry };
+
+export function ReviewDialog(props: { api: ReviewIpc; onClose: () => void; editing?: FixEditing }) {
+  const { api, onClose, editing } = props;
+  const [fixing, setFixing] = useState<{ task: TaskView; values: Record<string, unknown>; startedAt: number } | null>(null);
   const [kind, setKind] = useState<FilterKind>("all");
   const [fields, setFields] = useState({ threshold: "0.75", percent: "10", seed: "0", name: "" });
   const [skipped, setSkipped] = useState<string[]>([]);
@@ -88,6 +99,7 @@ export function ReviewDialog(props: { api: ReviewIpc; onClose: () => void }) {
         await action();
         setComment("");
         setAdjudication(null);
+        setFixing(null);
         setProblem(null);
         await load();
       } catch (error) {
@@ -114,6 +126,25 @@ export function ReviewDialog(props: { api: ReviewIpc; onClose: () => void }) {
     setAdjudication(null);
     setSkipped((uids) => [...uids, item.annotation.uid]);
   }, [item]);
+
+  const openFix = async () => {
+    if (item === null || editing === undefined) return;
+    try {
+      const shown = await api.taskView(item.task_id);
+      // The card shows the annotation under review, not the reviewer's own work on the task.
+      const task: TaskView = { ...shown, annotation: item.annotation, autosaved: null, suggestion: undefined, review: undefined };
+      setFixing({ task, values: initialValues(editing.iface, editing.registry, item.annotation.result, shown.data), startedAt: Date.now() });
+    } catch (error) {
+      setProblem((error as IpcError).message);
+    }
+  };
+
+  const saveFix = () => {
+    if (item === null || editing === undefined || fixing === null || busy) return;
+    const result = buildResult(editing.iface, editing.registry, fixing.values);
+    const leadTimeMs = Math.max(0, Date.now() - fixing.startedAt);
+    void act(() => api.fix(item.annotation.uid, item.annotation.version, result, comment.trim() === "" ? null : comment, leadTimeMs));
+  };
 
   const openAdjudication = async () => {
     if (item === null) return;
@@ -237,7 +268,7 @@ export function ReviewDialog(props: { api: ReviewIpc; onClose: () => void }) {
             value={comment}
             onChange={(event) => setComment(event.target.value)}
           />
-          <div className="modal-actions review-actions">
+          <div className="modal-actions review-actions" hidden={fixing !== null}>
             <button type="button" className="primary" data-testid="review-accept" disabled={busy} onClick={accept}>
               Accept <kbd>A</kbd>
             </button>
@@ -247,12 +278,43 @@ export function ReviewDialog(props: { api: ReviewIpc; onClose: () => void }) {
             <button type="button" className="ghost" data-testid="review-skip" disabled={busy} onClick={skip}>
               Skip <kbd>S</kbd>
             </button>
+            {editing !== undefined && fixing === null && (
+              <button type="button" className="ghost" data-testid="review-fix" disabled={busy} onClick={() => void openFix()}>
+                Fix…
+              </button>
+            )}
             {item.n_submitted_on_task > 1 && (
               <button type="button" className="ghost" data-testid="review-adjudicate" disabled={busy} onClick={() => void openAdjudication()}>
                 Adjudicate…
               </button>
             )}
           </div>
+        </div>
+      )}
+      {fixing !== null && editing !== undefined && (
+        <div className="review-fix" data-testid="review-fix-editor">
+          <div className="modal-actions review-actions">
+            <span className="muted">{`Fixing ${item?.annotation.annotator ?? ""}'s answer: saving records it as their next version.`}</span>
+            <button type="button" className="ghost" data-testid="review-fix-cancel" onClick={() => setFixing(null)}>
+              Cancel fix
+            </button>
+            <button type="button" className="primary" data-testid="review-fix-save" disabled={busy} onClick={saveFix}>
+              Save fix
+            </button>
+          </div>
+          <TaskCard
+            iface={editing.iface}
+            registry={editing.registry}
+            keymap={buildKeymap(editing.iface, editing.registry)}
+            task={fixing.task}
+            values={fixing.values}
+            missing={new Set()}
+            busy={busy}
+            onChange={(controlName, value) => setFixing({ ...fixing, values: { ...fixing.values, [controlName]: value } })}
+            onSubmit={saveFix}
+            onSkip={() => setFixing(null)}
+            onBack={() => setFixing(null)}
+          />
         </div>
       )}
       {adjudication !== null && (
@@ -293,14 +355,14 @@ export function ReviewDialog(props: { api: ReviewIpc; onClose: () => void }) {
 }
 
 /** The project screen's "Review" button and the dialog it opens (the real IPC unless a test gives a fake). */
-export function ReviewButton(props: { api?: ReviewIpc }) {
+export function ReviewButton(props: { api?: ReviewIpc; editing?: FixEditing }) {
   const [open, setOpen] = useState(false);
   return (
     <>
       <button type="button" className="ghost" data-testid="open-review" onClick={() => setOpen(true)}>
         Review
       </button>
-      {open && <ReviewDialog api={props.api ?? reviewIpc} onClose={() => setOpen(false)} />}
+      {open && <ReviewDialog api={props.api ?? reviewIpc} editing={props.editing} onClose={() => setOpen(false)} />}
     </>
   );
 }
