@@ -111,6 +111,8 @@ fn main() {
             commands::review::review_reject,
             commands::review::adjudication_view,
             commands::review::resolve_task,
+            commands::review::review_fix,
+            commands::review::review_task_view,
             commands::packages::make_package,
             commands::packages::merge_package,
         ])

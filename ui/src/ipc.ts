@@ -364,6 +364,11 @@ export const reviewIpc = {
   /** The comment is required: the annotator sees it. */
   reject: (annotationUid: string, version: number, comment: string) =>
     call<ReviewRecorded>("review_reject", { annotationUid, version, comment }),
+  /** `result` becomes the annotation's next version (origin review_fix), validated by the core. */
+  fix: (annotationUid: string, version: number, result: ReviewResultItem[], comment: string | null, leadTimeMs: number) =>
+    call<ReviewRecorded>("review_fix", { annotationUid, version, result, comment, leadTimeMs }),
+  /** The task's data and checked media for the fix editor. */
+  taskView: (taskId: number) => call<TaskView>("review_task_view", { taskId }),
   adjudicationView: (taskId: number) => call<AdjudicationView>("adjudication_view", { taskId }),
   /** Records `result` as the task's adjudicated answer. */
   resolve: (taskId: number, result: ReviewResultItem[], comment: string | null, leadTimeMs: number) =>

@@ -384,7 +384,7 @@ export function ProjectScreen(props: {
               Pre-label report
             </button>
             <BuiltinModelSwitch onPredictionsWritten={prelabelFinished} />
-            <ReviewButton />
+            <ReviewButton editing={{ iface, registry }} />
             <PackagesButton onMerged={() => void refreshProgress()} />
           </div>
           {view.kind === "loading" && <p className="muted center">Loading the next task…</p>}
