@@ -1,10 +1,11 @@
 //! Crash safety (issue 7): kills the real `gloss` process with SIGKILL at random moments while it
-//! imports, saves annotations and exports, and checks after every kill that
+//! imports, saves annotations, merges offline packages and exports, and checks after every kill that
 //! - `PRAGMA integrity_check` says `ok`;
 //! - every save the CLI acknowledged (it printed the saved version) before the kill is in the
 //!   project with exactly the result that was sent;
 //! - an import is all or nothing: the task count moved by the whole file or not at all, and the
 //!   `imports` table agrees;
+//! - a merge of an offline package is all or nothing;
 //! - an export's file is absent or complete: byte for byte what an uninterrupted export of the
 //!   same project writes (half-written output only ever exists under a `.partial-PID` name).
 //!
@@ -13,8 +14,11 @@
 //! length is measured by an uninterrupted run at the start and after every ten kills (the project
 //! grows). `crash_safety_quick` runs a few dozen rounds in `cargo test`; the full harness (200 kills by default) is one command,
 //! `scripts/crash-harness.sh` (`GLOSS_CRASH_ROUNDS`, `GLOSS_CRASH_SEED` to replay a run), and
-//! prints the figures `docs/RELIABILITY.md` records. `gloss merge` does not exist yet (issue 6);
-//! when it does, it joins the operations here.
+//! prints the figures `docs/RELIABILITY.md` records.
+//!
+//! Merge rounds pack a fresh offline package for a new annotator through the core, label it
+//! through the core, and kill `gloss merge`: the project must then hold all of that package's
+//! annotations or none.
 
 mod common;
 
@@ -26,6 +30,8 @@ use common::TRIAGE_CONFIG;
 
 const ANNOTATOR: &str = "crash-tester";
 const URGENCIES: [&str; 3] = ["low", "medium", "high"];
+/// Tasks per offline package in the merge rounds.
+const PACKAGE_TASKS: u32 = 40;
 
 /// A small, seedable generator so a failing run can be replayed with `GLOSS_CRASH_SEED`.
 struct Xorshift(u64);
@@ -51,13 +57,15 @@ enum Operation {
     Annotate,
     ExportLabelStudio,
     ExportHuggingFace,
+    Merge,
 }
 
-const OPERATIONS: [Operation; 4] = [
+const OPERATIONS: [Operation; 5] = [
     Operation::Import,
     Operation::Annotate,
     Operation::ExportLabelStudio,
     Operation::ExportHuggingFace,
+    Operation::Merge,
 ];
 
 /// A save the CLI said was done: it must survive every later kill.
@@ -70,12 +78,14 @@ struct AcknowledgedSave {
 #[derive(Default, Debug)]
 struct Figures {
     kills: u64,
-    kills_by_operation: [u64; 4],
+    kills_by_operation: [u64; 5],
     /// Operations that finished before their kill (the kill came too late).
     finished_before_kill: u64,
     acknowledged_saves: u64,
     imports_committed: u64,
     imports_rolled_back: u64,
+    merges_committed: u64,
+    merges_rolled_back: u64,
     exports_complete: u64,
     exports_absent: u64,
     leftover_partial_files: u64,
@@ -91,7 +101,10 @@ struct Harness {
     expected_imports: i64,
     import_files: u64,
     tasks_per_import: usize,
-    typical: [Duration; 4],
+    packages: u64,
+    /// The annotator of the package the current merge round merges, and its label count.
+    pending_merge: Option<(String, i64)>,
+    typical: [Duration; 5],
     figures: Figures,
 }
 
@@ -107,8 +120,10 @@ impl Harness {
             expected_tasks: 0,
             expected_imports: 0,
             import_files: 0,
+            packages: 0,
+            pending_merge: None,
             tasks_per_import,
-            typical: [Duration::ZERO; 4],
+            typical: [Duration::ZERO; 5],
             figures: Figures::default(),
         };
         let output = harness.gloss(&["init", "crash.gloss", "--config", "config.xml"]);
@@ -205,6 +220,15 @@ impl Harness {
                 );
                 RoundOutcome::from_process(finished, Some((task_id, urgency)))
             }
+            Operation::Merge => {
+                let (package_name, annotator, labelled) = self.labelled_package();
+                self.pending_merge = Some((annotator, labelled));
+                let finished = self.spawn(
+                    &["merge", "crash.gloss", &package_name, "--json"],
+                    kill_after,
+                );
+                RoundOutcome::from_process(finished, None)
+            }
             Operation::ExportLabelStudio | Operation::ExportHuggingFace => {
                 let (format, out) = export_target(operation);
                 remove_export(&self.dir.path().join(out));
@@ -297,6 +321,9 @@ impl Harness {
             (Operation::ExportLabelStudio | Operation::ExportHuggingFace, _) => {
                 self.check_export(operation);
             }
+            (Operation::Merge, RoundOutcome::Finished | RoundOutcome::Killed(_)) => {
+                self.check_merge(matches!(outcome, RoundOutcome::Finished));
+            }
             (_, RoundOutcome::Failed(message)) => {
                 panic!("{operation:?} failed without being killed: {message}")
             }
@@ -306,6 +333,73 @@ impl Harness {
             assert_eq!(self.task_and_import_counts().0, self.expected_tasks);
         }
         self.check_acknowledged_saves();
+    }
+
+    /// A fresh package of this project for a new annotator, labelled through the core (one
+    /// submitted annotation per packed task): returns its file name, the annotator and how many
+    /// annotations it holds.
+    fn labelled_package(&mut self) -> (String, String, i64) {
+        self.packages += 1;
+        let annotator = format!("package-annotator-{}", self.packages);
+        let package_name = format!("package-{}.gloss", self.packages);
+        let package_path = self.dir.path().join(&package_name);
+        let mut project = gloss::Project::open(&self.project).expect("opening the project");
+        project
+            .pack(
+                &gloss::bundle::PackOptions {
+                    annotator: annotator.clone(),
+                    out: package_path.clone(),
+                    tasks: gloss::bundle::PackTaskSelection::Auto,
+                    limit: Some(PACKAGE_TASKS),
+                    with_media: false,
+                },
+                "crash-lead",
+            )
+            .expect("packing");
+        drop(project);
+        let mut package = gloss::Project::open(&package_path).expect("opening the package");
+        let mut labelled = 0;
+        while let Some(task) = package.next_task(&annotator, &[]).expect("next task") {
+            package
+                .save_annotation(
+                    &annotator,
+                    &gloss::views::SaveAnnotation {
+                        task_id: task.task_id,
+                        status: gloss::views::AnnotationStatus::Submitted,
+                        result: vec![common::choices("urgency", "body", &["medium"])],
+                        lead_time_ms: 1_000,
+                        from_prediction: None,
+                    },
+                )
+                .expect("labelling the package");
+            labelled += 1;
+        }
+        (package_name, annotator, labelled)
+    }
+
+    /// A merge is one transaction: the package's annotator has all of its annotations in the
+    /// project, or none.
+    fn check_merge(&mut self, finished: bool) {
+        let (annotator, labelled) = self.pending_merge.take().expect("a merge round");
+        let connection = common::sqlite(&self.project);
+        let merged: i64 = connection
+            .query_row(
+                "SELECT count(*) FROM annotations a JOIN annotators p ON p.id = a.annotator_id
+                 WHERE p.name = ?1",
+                [&annotator],
+                |row| row.get(0),
+            )
+            .unwrap_or(0);
+        if merged == labelled && labelled > 0 {
+            self.figures.merges_committed += 1;
+        } else {
+            assert_eq!(
+                merged, 0,
+                "a killed merge left {merged} of the package's {labelled} annotations"
+            );
+            assert!(!finished, "a merge that finished added nothing");
+            self.figures.merges_rolled_back += 1;
+        }
     }
 
     fn check_integrity(&mut self) {
@@ -521,13 +615,14 @@ fn seed_from_environment() -> u64 {
 fn print_figures(rounds: u64, seed: u64, figures: &Figures, elapsed: Duration) {
     println!("crash harness: {rounds} rounds, seed {seed}, {elapsed:.1?}");
     println!(
-        "  kills: {} (import {}, annotate {}, export labelstudio {}, export hf {}); {} came after \
-         the process had finished",
+        "  kills: {} (import {}, annotate {}, export labelstudio {}, export hf {}, merge {}); {} \
+         came after the process had finished",
         figures.kills,
         figures.kills_by_operation[0],
         figures.kills_by_operation[1],
         figures.kills_by_operation[2],
         figures.kills_by_operation[3],
+        figures.kills_by_operation[4],
         figures.finished_before_kill
     );
     println!(
@@ -537,6 +632,10 @@ fn print_figures(rounds: u64, seed: u64, figures: &Figures, elapsed: Duration) {
     println!(
         "  killed imports: {} committed whole, {} rolled back whole, 0 partial",
         figures.imports_committed, figures.imports_rolled_back
+    );
+    println!(
+        "  merges (killed or not): {} committed whole, {} rolled back whole, 0 partial",
+        figures.merges_committed, figures.merges_rolled_back
     );
     println!(
         "  exports after a kill: {} complete and identical to an uninterrupted export, {} \
