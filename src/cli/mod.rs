@@ -6,9 +6,9 @@
 //! Command names and JSON fields, once released, stay stable: scripts depend on them.
 
 mod aggregate;
+mod agreement;
 mod bundle;
 mod media;
-mod agreement;
 mod prelabel_review;
 mod review;
 

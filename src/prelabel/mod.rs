@@ -18,8 +18,8 @@
 
 pub mod answer;
 pub mod anthropic;
-pub mod builtin;
 pub mod azure;
+pub mod builtin;
 pub mod cli;
 pub mod http;
 pub mod images;

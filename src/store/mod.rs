@@ -16,26 +16,25 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use bundle::{
+    BundleAnnotationRow, BundleConfigRow, BundleGuidelinesRow, BundleReads, BundleTaskMediaRows,
+    BundleTaskRow, BundleWrite, ExistingAnnotationVersion, TravellingAnnotationVersion,
+};
+pub use reader::ImagePreviewRow;
+pub use reader::SubmittedAnswerRow;
 pub use reader::{
     AnnotationHeadRow, AudioPeaksRow, ExportAnnotationRow, ExportTaskRow, PredictionRow, Reader,
     TaskAudioRow, TaskMediaRow, TaskRow,
 };
+pub use reader::{BuiltinModelRow, BuiltinTrainingRow};
 pub use reader::{FewShotExampleRow, PrelabelTaskRow};
-pub use reader::ImagePreviewRow;
-pub use reader::SubmittedAnswerRow;
 pub use reader::{
     PredictionAgainstAnnotationRow, PredictionGroupRow, SuggestionOutcomeRow, SuggestionRow,
 };
-pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
-pub use writer::{NewModelPrediction, NewPrelabelRun, PrelabelRunProgress};
-pub use reader::{BuiltinModelRow, BuiltinTrainingRow};
-pub use writer::{NewBuiltinModel, NewBuiltinPrediction};
 pub use reader::{ReviewCandidateRow, ReviewRow};
-pub use bundle::{
-    BundleAnnotationRow, BundleConfigRow, BundleGuidelinesRow, BundleReads,
-    BundleTaskMediaRows, BundleTaskRow, BundleWrite, ExistingAnnotationVersion,
-    TravellingAnnotationVersion,
-};
+pub use writer::{NewAnnotationVersion, NewPrediction, NewTask, Writer, status_text};
+pub use writer::{NewBuiltinModel, NewBuiltinPrediction};
+pub use writer::{NewModelPrediction, NewPrelabelRun, PrelabelRunProgress};
 
 /// The numbered migrations, in order. Append only: never edit a migration that has shipped.
 const MIGRATIONS: &[(u32, &str)] = &[

@@ -895,11 +895,11 @@ impl Reader<'_> {
 
     /// The newest annotation version's id (0 when there is none).
     pub fn newest_annotation_id(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .connection
-            .query_row("SELECT COALESCE(MAX(id), 0) FROM annotations", [], |row| {
-                row.get(0)
-            })?)
+        Ok(self.connection.query_row(
+            "SELECT COALESCE(MAX(id), 0) FROM annotations",
+            [],
+            |row| row.get(0),
+        )?)
     }
 
     /// Submitted annotation versions saved after `annotation_id` (a rowid range: cheap to ask
@@ -1562,9 +1562,9 @@ impl Reader<'_> {
 
     /// Every review of the versions of one task's annotations, oldest first.
     pub fn reviews_of_task(&self, task_id: i64) -> Result<Vec<ReviewRow>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare_cached(&format!("{REVIEW_SELECT} WHERE a.task_id = ?1 ORDER BY r.id"))?;
+        let mut statement = self.connection.prepare_cached(&format!(
+            "{REVIEW_SELECT} WHERE a.task_id = ?1 ORDER BY r.id"
+        ))?;
         let rows = statement
             .query_map([task_id], review_row)?
             .collect::<Result<Vec<_>, _>>()?;

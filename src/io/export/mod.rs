@@ -284,12 +284,14 @@ pub fn export_project_with(
     // computed once here, before the export streams (one label per task and control).
     let consensus_labels = match shape_options.consensus_method {
         crate::qc::project_aggregation::AggregationMethod::Majority => None,
-        method if options.only == Some(OnlyFilter::Consensus) => {
-            Some(project.consensus_labels(method).map_err(|error| match error {
-                crate::GlossError::Store(store_error) => ExportError::Store(store_error),
-                other => ExportError::BadOption(other.to_string()),
-            })?)
-        }
+        method if options.only == Some(OnlyFilter::Consensus) => Some(
+            project
+                .consensus_labels(method)
+                .map_err(|error| match error {
+                    crate::GlossError::Store(store_error) => ExportError::Store(store_error),
+                    other => ExportError::BadOption(other.to_string()),
+                })?,
+        ),
         _ => {
             return Err(ExportError::BadOption(
                 "--consensus-method chooses how --only consensus decides; add --only consensus"
@@ -469,7 +471,10 @@ pub(crate) fn remove_stale_partials(final_path: &Path) {
         let name = entry.file_name().to_string_lossy().into_owned();
         // `.NAME.partial-PID` (a file or folder) or `.NAME.SPLIT.KIND.partial-PID` (COCO's
         // spools): the rest after `.NAME` starts with a dot, so `.NAMEX…` is someone else's.
-        let Some(rest) = name.strip_prefix(&prefix).filter(|rest| rest.starts_with('.')) else {
+        let Some(rest) = name
+            .strip_prefix(&prefix)
+            .filter(|rest| rest.starts_with('.'))
+        else {
             continue;
         };
         let Some((_, pid_text)) = rest.rsplit_once(".partial-") else {

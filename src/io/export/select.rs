@@ -216,14 +216,14 @@ fn majority_result(
                         .iter()
                         .filter(|item| item.from_name() == Some(control.name.as_str()));
                     match (items.next(), items.next()) {
-                        (Some(ResultItem::Control(control_result)), None) => match &control_result
-                            .value
-                        {
-                            ResultValue::Choices(value) if value.choices.len() == 1 => {
-                                Some(control_result)
+                        (Some(ResultItem::Control(control_result)), None) => {
+                            match &control_result.value {
+                                ResultValue::Choices(value) if value.choices.len() == 1 => {
+                                    Some(control_result)
+                                }
+                                _ => None,
                             }
-                            _ => None,
-                        },
+                        }
                         _ => None,
                     }
                 })
