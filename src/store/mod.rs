@@ -17,6 +17,12 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use bundle::{
+    BundleAnnotationRow, BundleConfigRow, BundleGuidelinesRow, BundleReads, BundleTaskMediaRows,
+    BundleTaskRow, BundleWrite, ExistingAnnotationVersion, TravellingAnnotationVersion,
+};
+pub use reader::ImagePreviewRow;
+pub use reader::SubmittedAnswerRow;
 pub use reader::{
     AnnotationHeadRow, AudioPeaksRow, ExportAnnotationRow, ExportTaskRow, PredictionRow, Reader,
     TaskAudioRow, TaskMediaRow, TaskRow,
