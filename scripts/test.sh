@@ -30,13 +30,10 @@ cargo clippy --workspace --all-targets --features gloss-desktop/custom-protocol 
 step "core tests (unit, integration, CLI, bindings drift, hf interop)"
 cargo test -p gloss
 
-step "encryption at rest: the core and CLI built with SQLCipher (cargo feature encryption)"
-cargo test -p gloss --features encryption --test encryption
-
 step "keychain: API keys through a real Secret Service (dbus-run-session + gnome-keyring-daemon)"
 keyring_dir="$(mktemp -d)"
 XDG_DATA_HOME="$keyring_dir" GLOSS_TEST_KEYRING=1 dbus-run-session -- sh -c \
-  'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test -p gloss --test prelabel_keys && cargo test -p gloss --features encryption --test encryption && cargo test -p gloss-desktop --bins commands::prelabel'
+  'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test -p gloss --test prelabel_keys && cargo test -p gloss-desktop --bins commands::prelabel'
 rm -rf "$keyring_dir"
 
 step "UI type-check and component tests"

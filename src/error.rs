@@ -69,11 +69,6 @@ impl GlossError {
             GlossError::Store(StoreError::NewerSchema { .. }) => ErrorCode::NewerSchema,
             GlossError::Store(StoreError::AlreadyExists { .. }) => ErrorCode::BadInput,
             GlossError::Store(StoreError::Io { .. }) => ErrorCode::Io,
-            GlossError::Store(
-                StoreError::NeedsKey { .. }
-                | StoreError::WrongKey { .. }
-                | StoreError::EncryptionUnavailable { .. },
-            ) => ErrorCode::NotAProject,
             GlossError::Store(StoreError::Sqlite(_)) => ErrorCode::Internal,
             GlossError::Config { .. } => ErrorCode::InvalidConfig,
             GlossError::Import(ImportError::Io { .. }) => ErrorCode::Io,

@@ -12,7 +12,6 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod desktop_support;
-pub mod encryption;
 pub mod error;
 pub mod geometry;
 pub mod io;

@@ -45,29 +45,6 @@ impl Project {
         guidelines_markdown: Option<&str>,
         actor: &str,
     ) -> Result<Project, GlossError> {
-        Project::create_in(
-            path,
-            config_xml,
-            config_source,
-            name,
-            guidelines_markdown,
-            actor,
-            ProjectStore::create,
-        )?;
-        Project::open(path)
-    }
-
-    /// What [`Project::create`] and `create_encrypted` share: checks the config, makes the file
-    /// with `create_store` (plain or encrypted), and writes the project's first rows.
-    pub(crate) fn create_in(
-        path: &Path,
-        config_xml: &str,
-        config_source: &str,
-        name: Option<&str>,
-        guidelines_markdown: Option<&str>,
-        actor: &str,
-        create_store: impl FnOnce(&Path) -> Result<ProjectStore, StoreError>,
-    ) -> Result<(), GlossError> {
         parse_config(config_xml).map_err(|source| GlossError::Config {
             path: config_source.to_owned(),
             source,
@@ -79,7 +56,7 @@ impl Project {
                 .map(|stem| stem.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "Untitled".to_owned()),
         };
-        let mut store = create_store(path)?;
+        let mut store = ProjectStore::create(path)?;
         let project_uid = crate::store::new_uid();
         let mut writer = store.writer()?;
         writer.set_meta("project_uid", &project_uid)?;
@@ -99,17 +76,13 @@ impl Project {
         )?;
         writer.commit()?;
         drop(store);
-        Ok(())
+        Project::open(path)
     }
 
     /// Opens a project file. Fails clearly for a missing file, a file that is not a Gloss
     /// project, or one written by a newer Gloss; such files are never modified.
     pub fn open(path: &Path) -> Result<Project, GlossError> {
-        Project::from_store(ProjectStore::open(path)?, path)
-    }
-
-    /// Reads the project's name, config, overlap and guidelines from an opened store.
-    pub(crate) fn from_store(store: ProjectStore, path: &Path) -> Result<Project, GlossError> {
+        let store = ProjectStore::open(path)?;
         let reader = store.reader();
         let not_a_project = |reason: &str| StoreError::NotAProject {
             path: path.to_owned(),

@@ -150,8 +150,18 @@ fn urls_are_not_media_files_and_record_no_folder() {
             .unwrap()
             .is_empty()
     );
+    // Not fetched (remote media is off by default): no file to show, and each URL field says
+    // why instead of silently showing nothing.
     let task = test_project.project.next_task("ann", &[]).unwrap().unwrap();
-    assert_eq!((task.media.len(), task.media_problems.len()), (0, 0));
+    assert!(task.media.is_empty());
+    assert_eq!(task.media_problems.len(), 2, "{:?}", task.media_problems);
+    for problem in &task.media_problems {
+        assert!(
+            problem.message.contains("remote media is off"),
+            "{}",
+            problem.message
+        );
+    }
 }
 
 #[test]

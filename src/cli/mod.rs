@@ -6,10 +6,9 @@
 //! Command names and JSON fields, once released, stay stable: scripts depend on them.
 
 mod aggregate;
-mod bundle;
-mod encryption;
-mod media;
 mod agreement;
+mod bundle;
+mod media;
 mod prelabel_review;
 mod review;
 
@@ -51,8 +50,6 @@ enum Command {
         name: Option<String>,
         #[arg(long)]
         guidelines: Option<PathBuf>,
-        #[command(flatten)]
-        encryption: encryption::InitEncryptionArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -198,10 +195,6 @@ enum Command {
     /// Make an offline work package for one annotator: a Gloss file with their tasks (no gold
     /// answers, no one else's annotations), optionally with the media.
     Pack(bundle::PackArgs),
-    /// Write an encrypted copy of a project (SQLCipher); the source is unchanged.
-    Encrypt(encryption::EncryptArgs),
-    /// Write a plain copy of an encrypted project; the source is unchanged.
-    Decrypt(encryption::DecryptArgs),
     /// Merge a work package made from this project: adds the versions the project does not
     /// have yet (idempotent); refuses a damaged, altered or foreign package.
     Merge(bundle::MergeArgs),
@@ -391,8 +384,6 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Aggregate(args) => args.json,
         Command::Agreement(args) => args.json,
         Command::Pack(args) => args.json,
-        Command::Encrypt(args) => args.json,
-        Command::Decrypt(args) => args.json,
         Command::Merge(args) => args.json,
         Command::Review { command } => command.json(),
         Command::Adjudicate(args) => args.json,
@@ -400,7 +391,6 @@ pub fn run(arguments: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Prompt { command } => command.json(),
         Command::Media { command } => command.json(),
     };
-    encryption::register_terminal_prompt();
     match execute(cli.command) {
         Ok(outcome) => {
             if json_output {
@@ -438,7 +428,6 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
             config,
             name,
             guidelines,
-            encryption: encryption_arguments,
             ..
         } => {
             let config_xml = read_text(&config)?;
@@ -446,26 +435,14 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
                 Some(path) => Some(read_text(path)?),
                 None => None,
             };
-            let created = if encryption_arguments.encrypt {
-                encryption::create_encrypted_project(
-                    &project,
-                    &config_xml,
-                    &config.display().to_string(),
-                    name.as_deref(),
-                    guidelines_markdown.as_deref(),
-                    &actor,
-                    &encryption_arguments,
-                )?
-            } else {
-                Project::create(
-                    &project,
-                    &config_xml,
-                    &config.display().to_string(),
-                    name.as_deref(),
-                    guidelines_markdown.as_deref(),
-                    &actor,
-                )?
-            };
+            let created = Project::create(
+                &project,
+                &config_xml,
+                &config.display().to_string(),
+                name.as_deref(),
+                guidelines_markdown.as_deref(),
+                &actor,
+            )?;
             Ok(Outcome {
                 json: serde_json::json!({
                     "project": project.display().to_string(),
@@ -780,14 +757,6 @@ fn execute(command: Command) -> Result<Outcome, Failure> {
         }
         Command::Agreement(args) => {
             let (json, human) = agreement::agreement_command(&args)?;
-            Ok(Outcome { json, human })
-        }
-        Command::Encrypt(args) => {
-            let (json, human) = encryption::encrypt_command(&args)?;
-            Ok(Outcome { json, human })
-        }
-        Command::Decrypt(args) => {
-            let (json, human) = encryption::decrypt_command(&args)?;
             Ok(Outcome { json, human })
         }
         Command::Pack(args) => {

@@ -9,7 +9,6 @@
 //! live in their own modules and call in here.
 
 mod bundle;
-pub mod encryption;
 mod reader;
 mod writer;
 
@@ -87,16 +86,6 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error(
-        "{path}: encrypted Gloss project: needs its key (set GLOSS_PROJECT_KEY, store it in the keychain, or type the passphrase)"
-    )]
-    NeedsKey { path: PathBuf },
-    #[error("{path}: wrong key or not a Gloss project")]
-    WrongKey { path: PathBuf },
-    #[error(
-        "{path}: not an SQLite database; if it is an encrypted Gloss project, this Gloss was built without encryption (cargo feature `encryption`)"
-    )]
-    EncryptionUnavailable { path: PathBuf },
 }
 
 /// An open project file.
@@ -137,32 +126,11 @@ impl ProjectStore {
     /// Opens an existing project file, migrating an older schema forward in one transaction.
     #[allow(clippy::disallowed_methods)] // this is the one place that opens project files
     pub fn open(path: &Path) -> Result<ProjectStore, StoreError> {
-        match check_is_sqlite_file(path) {
-            // An encrypted file: its key from the environment, the keychain or the front end's
-            // prompt (store/encryption.rs), or a clear error.
-            #[cfg(feature = "encryption")]
-            Err(StoreError::NeedsKey { .. }) => {
-                let (key, _source) =
-                    encryption::find_key(path).ok_or_else(|| StoreError::NeedsKey {
-                        path: path.to_owned(),
-                    })?;
-                return ProjectStore::open_with_key(path, &key);
-            }
-            checked => checked?,
-        }
+        check_is_sqlite_file(path)?;
         let connection = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        ProjectStore::from_opened_connection(connection, path)
-    }
-
-    /// The checks and setup every open shares once the connection reads the file (plain, or
-    /// encrypted with its key applied): application id, schema version, pragmas, migrations.
-    fn from_opened_connection(
-        connection: Connection,
-        path: &Path,
-    ) -> Result<ProjectStore, StoreError> {
         let not_a_project = |reason: &str| StoreError::NotAProject {
             path: path.to_owned(),
             reason: reason.to_owned(),
@@ -277,18 +245,6 @@ fn check_is_sqlite_file(path: &Path) -> Result<(), StoreError> {
         path: path.to_owned(),
         source,
     })?;
-    let file_len = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-    if n_read == 16 && encryption::looks_encrypted(&header, file_len) {
-        return Err(if cfg!(feature = "encryption") {
-            StoreError::NeedsKey {
-                path: path.to_owned(),
-            }
-        } else {
-            StoreError::EncryptionUnavailable {
-                path: path.to_owned(),
-            }
-        });
-    }
     if n_read < 16 || &header != b"SQLite format 3\0" {
         return Err(StoreError::NotAProject {
             path: path.to_owned(),
